@@ -1,0 +1,85 @@
+// What a protocol plugin is: plain data plus functions, registered under one
+// DI token. Core never names a plugin; the CLI finds them under plugins/.
+import semver from 'semver';
+import type { DependencyContainer } from 'tsyringe';
+import type { GoBinary, ResolvedFunction } from '../binary/go-binary';
+import type { RuleSpec, SelectorSpec } from './rule-schema';
+import { GotraceError } from '../errors';
+
+/** The tsyringe token every plugin is registered under. */
+export const PLUGIN_TOKEN = 'gotrace.plugin';
+export const GOTRACE_VERSION = '0.1.0';
+
+/** Where a value a probe relies on came from, shown by `inspect --rules`. */
+export type Provenance = 'dwarf' | 'rule-file' | 'table' | 'signature/abi' | 'symtab' | 'pclntab' | 'derived';
+
+export interface ResolvedValue {
+  readonly name: string;
+  readonly value: unknown;
+  readonly source: Provenance;
+  readonly detail?: string;
+}
+
+export interface ProbeSpec {
+  readonly symbol: string;
+  readonly kind: 'entry' | 'return';
+  /** The link-time address of the instruction probed. */
+  readonly address: number;
+  /** The file offset the uprobe is attached at. */
+  readonly fileOffset: number;
+  /** The BPF program: uprobe_<pkg>_<func> or uprobe_<pkg>_<func>_ret. */
+  readonly program: string;
+  readonly why: string;
+}
+
+export interface ProbePlan {
+  readonly probes: readonly ProbeSpec[];
+  readonly values: readonly ResolvedValue[];
+  /** Plugin-specific data its runtime needs to attach (per-process config). */
+  readonly config?: unknown;
+}
+
+export interface HookerContext {
+  readonly binary: GoBinary;
+  readonly rule: RuleSpec;
+  readonly selector: SelectorSpec;
+  /** The functions the checker found, under every name the rule gave for them. */
+  readonly functions: ReadonlyMap<string, ResolvedFunction>;
+}
+
+export interface Hooker {
+  readonly name: string;
+  readonly description: string;
+  plan(ctx: HookerContext): ProbePlan;
+}
+
+export interface GotracePlugin {
+  readonly name: string;
+  readonly description: string;
+  /** The gotrace versions this plugin works with, checked at registration. */
+  readonly gotrace: string;
+  readonly hookers: readonly Hooker[];
+}
+
+export function registerPlugin(container: DependencyContainer, plugin: GotracePlugin): void {
+  const bad = (why: string): never => {
+    throw new GotraceError('ERR_PLUGIN_INVALID', `plugin ${plugin?.name ?? '(unnamed)'}: ${why}`);
+  };
+  if (!plugin || typeof plugin.name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(plugin.name)) bad('needs a kebab-case name');
+  if (!semver.validRange(plugin.gotrace) || !semver.satisfies(GOTRACE_VERSION, plugin.gotrace)) {
+    bad(`requires gotrace ${plugin.gotrace}, this is ${GOTRACE_VERSION}; update the plugin or gotrace`);
+  }
+  const names = new Set<string>();
+  for (const h of plugin.hookers ?? []) {
+    if (typeof h.plan !== 'function') bad(`hooker ${h.name} has no plan()`);
+    if (names.has(h.name)) bad(`hooker ${h.name} is declared twice`);
+    names.add(h.name);
+  }
+  const existing = container.isRegistered(PLUGIN_TOKEN) ? container.resolveAll<GotracePlugin>(PLUGIN_TOKEN) : [];
+  if (existing.some((p) => p.name === plugin.name)) bad('is registered twice');
+  container.register<GotracePlugin>(PLUGIN_TOKEN, { useValue: plugin });
+}
+
+export function registeredPlugins(container: DependencyContainer): GotracePlugin[] {
+  return container.isRegistered(PLUGIN_TOKEN) ? container.resolveAll<GotracePlugin>(PLUGIN_TOKEN) : [];
+}
