@@ -27,6 +27,22 @@ export const ERROR_CODES = {
   ERR_SIGNATURE_SYNTAX: { summary: 'a Go signature could not be parsed' },
   ERR_ABI_UNKNOWN_TYPE: { summary: 'a type in a Go signature has no known layout' },
   ERR_USAGE: { summary: 'a command-line argument is wrong' },
+  ERR_RULE_INVALID: { summary: 'a rule file is not valid YAML/JSON or does not fit the rule schema' },
+  ERR_RULE_CHECK_FAILED: { summary: 'a binary lacks symbols a rule needs' },
+  ERR_RULE_NO_SELECTOR: { summary: 'no selector of a rule matches the binary\'s Go or module versions' },
+  ERR_RULE_FAILED: { summary: 'a rule failed for a binary (wraps the cause, tagged with the rule id)' },
+  ERR_PLUGIN_INVALID: { summary: 'a plugin is malformed or missing a hooker a rule names' },
+  ERR_OFFSET_UNKNOWN: { summary: 'no source (DWARF, rule file, table, signature) gives an offset or location a probe needs' },
+  ERR_ADDON_MISSING: { summary: 'the native libbpf addon is not built or does not load' },
+  ERR_BPF_PRIVILEGE: { summary: 'the process lacks the privileges to load or attach BPF programs' },
+  ERR_BPF_FEATURE: { summary: 'the kernel lacks a BPF feature gotrace needs (BTF, ring buffers)' },
+  ERR_BPF_OPEN: { summary: 'a BPF object file could not be opened' },
+  ERR_BPF_CONST: { summary: 'a BPF const volatile value could not be set' },
+  ERR_BPF_LOAD: { summary: 'the kernel rejected a BPF program or map at load' },
+  ERR_BPF_MAP: { summary: 'a BPF map operation failed' },
+  ERR_BPF_ATTACH: { summary: 'a BPF program could not be attached to a uprobe or tracepoint' },
+  ERR_BPF_RINGBUF: { summary: 'a BPF ring buffer could not be consumed' },
+  ERR_BPF_STATE: { summary: 'a BPF object was used out of order (not loaded yet, already loaded, or closed)' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
