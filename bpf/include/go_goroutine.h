@@ -21,8 +21,12 @@ static __always_inline __u64 go_current_g(struct pt_regs *ctx, bool regabi)
 	struct task_struct *task;
 	__u64 fsbase, g = 0;
 
+	/* Volatile ctx reads: clang may otherwise fold this and the caller's
+	 * other pt_regs loads into one load at a computed ctx offset, which the
+	 * verifier rejects ("dereference of modified ctx ptr").
+	 */
 	if (regabi)
-		return ctx->r14;
+		return *(volatile __u64 *)&ctx->r14;
 	/* The user FS base is saved in the task; CO-RE keeps the field
 	 * offset right across kernel builds.
 	 */

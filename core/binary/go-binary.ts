@@ -27,10 +27,16 @@ export class GoBinary {
     }
   }
 
+  /** Cheap section checks first; else a Go function table the pclntab reader can find (by symbol or scan). */
   private hasGoData(): boolean {
     const e = this.elf;
-    return !!(e.section('.gopclntab') || e.section('.data.rel.ro.gopclntab') || e.section('.go.buildinfo') ||
-      e.symbols().some((s) => s.name === 'runtime.pclntab'));
+    if (e.section('.gopclntab') || e.section('.data.rel.ro.gopclntab') || e.section('.go.buildinfo')) return true;
+    try {
+      this.cached.pclntab = readPclntab(e);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   get buildInfo(): BuildInfo {

@@ -55,6 +55,7 @@ export interface NativeRingBufferStats {
 
 export interface NativeRingBuffer {
   stats(): NativeRingBufferStats;
+  drain(): void;
   close(): void;
   ref(): void;
   unref(): void;

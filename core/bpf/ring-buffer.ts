@@ -83,7 +83,12 @@ export class RingBufferConsumer {
     return this;
   }
 
-  /** Stops consuming. Records still in the ring are not delivered. Idempotent. */
+  /** Delivers every record in the ring now, synchronously, through the handler. */
+  drain(): void {
+    if (!this.#closed) this.#native.drain();
+  }
+
+  /** Stops consuming. Records still in the ring are not delivered (drain() first). Idempotent. */
   close(): void {
     this.#closed = true;
     this.#native.close();

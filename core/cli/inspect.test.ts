@@ -98,10 +98,10 @@ test('inspect --struct lays out crypto/tls.Conn as llvm-dwarfdump does', () => {
 
 test('inspect --functions --returns lists every pclntab function', () => {
   const r = inspectJson([requireBinary(fixture('divide')), '--functions', '--returns']);
-  const nm = run('go', ['tool', 'nm', fixture('divide').path]).split('\n').filter((l) => / T /.test(l)).length;
+  const nm = run('go', ['tool', 'nm', fixture('divide').path]).split('\n').filter((l) => / [Tt] /.test(l)).length;
   assert.equal(r.functions.length, r.functionCount);
-  // pclntab holds Go functions; nm's T symbols add a few assembler-only labels, never fewer.
-  assert.ok(r.functions.length <= nm && r.functions.length > nm * 0.95, `${r.functions.length} vs nm ${nm}`);
+  // pclntab holds every Go function; nm's text symbols add a few assembler-only labels, never fewer.
+  assert.ok(r.functions.length <= nm && r.functions.length > nm * 0.98, `${r.functions.length} vs nm ${nm}`);
   assert.ok(r.functions.every((f: any) => typeof f.fileOffset === 'number' && Array.isArray(f.returnOffsets)));
 });
 

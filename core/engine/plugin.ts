@@ -5,6 +5,9 @@ import type { DependencyContainer } from 'tsyringe';
 import type { GoBinary, ResolvedFunction } from '../binary/go-binary';
 import type { RuleSpec, SelectorSpec } from './rule-schema';
 import { GotraceError } from '../errors';
+import type { BpfObject } from '../bpf/bpf-object';
+import type { BpfLink } from '../bpf/bpf-link';
+import type { RuleOutcome } from './engine';
 
 /** The tsyringe token every plugin is registered under. */
 export const PLUGIN_TOKEN = 'gotrace.plugin';
@@ -53,12 +56,58 @@ export interface Hooker {
   plan(ctx: HookerContext): ProbePlan;
 }
 
+/** A process to trace, with its analyzed executable. */
+export interface ProcessTarget {
+  readonly pid: number;
+  readonly binary: GoBinary;
+  /** The executable's path as the process sees it. */
+  readonly exe: string;
+  /** A path that reaches the same file from here (/proc/PID/root/...), for attaching. */
+  readonly attachPath: string;
+}
+
+/** One traced record: every event has these, plugins add their own fields. */
+export interface TraceEvent {
+  readonly type: string;
+  readonly ts: number;
+  readonly pid: number;
+  readonly exe: string;
+  readonly goid: number | null;
+  readonly [field: string]: unknown;
+}
+
+/** The kernel side of a plugin for one tracing session. */
+export interface PluginRuntime {
+  /** The BPF object, by name under build/bpf (`<name>.bpf.o`). */
+  readonly bpfObject: string;
+  readonly ringBuffers: readonly string[];
+  /** Before load: consts and map sizes. */
+  configure?(obj: BpfObject): void;
+  /** Writes the process's config maps and attaches its probes; returns what to undo. */
+  attach(obj: BpfObject, target: ProcessTarget, outcomes: readonly RuleOutcome[]): AttachedProcess;
+  /** One ring buffer record → events (none when it is incomplete or unknown). */
+  decode(ringBuffer: string, record: Buffer): TraceEvent[];
+  /** Events still pending when tracing stops (unanswered requests …). */
+  flush?(): TraceEvent[];
+}
+
+export interface AttachedProcess {
+  readonly links: readonly BpfLink[];
+  detach(): void;
+}
+
+export interface RuntimeOptions {
+  readonly maxBody: number;
+}
+
 export interface GotracePlugin {
   readonly name: string;
   readonly description: string;
   /** The gotrace versions this plugin works with, checked at registration. */
   readonly gotrace: string;
   readonly hookers: readonly Hooker[];
+  /** Creates the plugin's kernel side for a session; absent for analysis-only plugins. */
+  createRuntime?(options: RuntimeOptions): PluginRuntime;
 }
 
 export function registerPlugin(container: DependencyContainer, plugin: GotracePlugin): void {

@@ -15,6 +15,7 @@ Napi::Function RingBuffer::Define(Napi::Env env) {
                      {
                          InstanceMethod<&RingBuffer::Stats>("stats"),
                          InstanceMethod<&RingBuffer::CloseJs>("close"),
+                         InstanceMethod<&RingBuffer::DrainJs>("drain"),
                          InstanceMethod<&RingBuffer::RefJs>("ref"),
                          InstanceMethod<&RingBuffer::UnrefJs>("unref"),
                      });
@@ -188,6 +189,14 @@ Napi::Value RingBuffer::Stats(const Napi::CallbackInfo& info) {
 }
 
 void RingBuffer::CloseJs(const Napi::CallbackInfo& info) { Close(); }
+
+// drain(): delivers whatever is in the ring now, synchronously (in batches of
+// max_batch), so records submitted just before a detach are not lost on close.
+void RingBuffer::DrainJs(const Napi::CallbackInfo& info) {
+  do {
+    Drain(0);
+  } while (rb_ != nullptr && batch_full_);
+}
 
 void RingBuffer::RefJs(const Napi::CallbackInfo& info) {
   if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));

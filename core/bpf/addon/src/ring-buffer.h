@@ -40,6 +40,7 @@ class RingBuffer : public Napi::ObjectWrap<RingBuffer> {
 
   Napi::Value Stats(const Napi::CallbackInfo& info);
   void CloseJs(const Napi::CallbackInfo& info);
+  void DrainJs(const Napi::CallbackInfo& info);
   void RefJs(const Napi::CallbackInfo& info);
   void UnrefJs(const Napi::CallbackInfo& info);
 

@@ -1,0 +1,154 @@
+// A tracing session: analyzes each process's executable once per (dev, ino),
+// plans every rule, loads each needed plugin's BPF object once, attaches per
+// process, and streams decoded events to a sink. Closing detaches everything.
+import { readFileSync, statSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { GoBinary } from '../binary/go-binary';
+import { BpfObject } from '../bpf/bpf-object';
+import type { RingBufferConsumer } from '../bpf/ring-buffer';
+import { bpfObjectPath } from '../bpf/paths';
+import { GotraceError } from '../errors';
+import { RuleEngine, type RuleOutcome } from './engine';
+import type { LoadedRule } from './rule-loader';
+import type { AttachedProcess, GotracePlugin, PluginRuntime, RuntimeOptions, TraceEvent } from './plugin';
+
+export interface SessionProcess { readonly pid: number; readonly exe: string; readonly readPath: string }
+
+export interface SessionStats { processes: number; probes: number; events: number; drops: number; ruleFailures: number }
+
+interface LoadedPlugin { readonly runtime: PluginRuntime; readonly obj: BpfObject; readonly rings: RingBufferConsumer[] }
+
+export class Session {
+  private readonly engine: RuleEngine;
+  private readonly loaded = new Map<string, LoadedPlugin>();
+  private readonly binaries = new Map<string, { bin: GoBinary; outcomes: RuleOutcome[] }>();
+  private readonly attached = new Map<number, AttachedProcess[]>();
+  private readonly counters = { events: 0, probes: 0, ruleFailures: 0 };
+
+  constructor(
+    private readonly plugins: readonly GotracePlugin[],
+    private readonly rules: readonly LoadedRule[],
+    private readonly sink: (e: TraceEvent) => void,
+    private readonly log: Logger,
+    private readonly options: RuntimeOptions = { maxBody: 0 },
+  ) {
+    this.engine = new RuleEngine(plugins);
+  }
+
+  /** Analysis and plans for one executable, cached by device and inode. */
+  plan(readPath: string, exe: string): { bin: GoBinary; outcomes: RuleOutcome[] } {
+    const st = statSync(readPath);
+    const key = `${st.dev}:${st.ino}`;
+    let hit = this.binaries.get(key);
+    if (!hit) {
+      const bin = new GoBinary(exe, readFileSync(readPath));
+      const outcomes = this.engine.planAll(bin, this.rules);
+      for (const o of outcomes.filter((x) => x.status === 'failed')) this.report(o, exe);
+      hit = { bin, outcomes };
+      this.binaries.set(key, hit);
+    }
+    return hit;
+  }
+
+  private report(o: RuleOutcome, exe: string): void {
+    const log = this.log.child({ rule: o.ruleId, plugin: o.plugin });
+    const msg = o.error?.message ?? 'failed';
+    if (o.failureMode === 'error') {
+      this.counters.ruleFailures++;
+      log.error({ exe, code: o.error?.code }, msg);
+    } else if (o.failureMode === 'warn') log.warn({ exe, code: o.error?.code }, msg);
+    else log.debug({ exe, code: o.error?.code }, msg);
+  }
+
+  private pluginRuntime(name: string): LoadedPlugin | undefined {
+    const existing = this.loaded.get(name);
+    if (existing) return existing;
+    const plugin = this.plugins.find((p) => p.name === name);
+    if (!plugin?.createRuntime) return undefined;
+    const runtime = plugin.createRuntime(this.options);
+    const obj = BpfObject.open(bpfObjectPath(runtime.bpfObject));
+    try {
+      runtime.configure?.(obj);
+      obj.load();
+      const rings = runtime.ringBuffers.map((rb) => obj.openRingBuffer(rb, (records) => {
+        for (const r of records) for (const e of runtime.decode(rb, r)) this.emit(e);
+      }));
+      const lp = { runtime, obj, rings };
+      this.loaded.set(name, lp);
+      return lp;
+    } catch (e) {
+      obj.close();
+      throw e;
+    }
+  }
+
+  private emit(e: TraceEvent): void {
+    this.counters.events++;
+    this.sink(e);
+  }
+
+  /** Plans and attaches one process. Returns how many probes went live. */
+  addProcess(p: SessionProcess): number {
+    if (this.attached.has(p.pid)) return 0;
+    const { bin, outcomes } = this.plan(p.readPath, p.exe);
+    const byPlugin = new Map<string, RuleOutcome[]>();
+    for (const o of outcomes) if (o.status === 'planned') byPlugin.set(o.plugin, [...(byPlugin.get(o.plugin) ?? []), o]);
+    const done: AttachedProcess[] = [];
+    let probes = 0;
+    try {
+      for (const [name, outs] of byPlugin) {
+        const lp = this.pluginRuntime(name);
+        if (!lp) continue;
+        const a = lp.runtime.attach(lp.obj, { pid: p.pid, binary: bin, exe: p.exe, attachPath: p.readPath }, outs);
+        done.push(a);
+        probes += a.links.length;
+      }
+    } catch (e) {
+      for (const a of done) a.detach();
+      if (e instanceof GotraceError && e.code === 'ERR_BPF_ATTACH' && !existsPid(p.pid)) {
+        this.log.info({ pid: p.pid }, 'process exited while probes were being attached; nothing left attached');
+        return 0;
+      }
+      throw e;
+    }
+    this.attached.set(p.pid, done);
+    this.counters.probes += probes;
+    this.log.child({ pid: p.pid }).info({ exe: p.exe, probes }, 'attached');
+    return probes;
+  }
+
+  removeProcess(pid: number): void {
+    const a = this.attached.get(pid);
+    if (!a) return;
+    for (const x of a) x.detach();
+    this.counters.probes -= a.reduce((n, x) => n + x.links.length, 0);
+    this.attached.delete(pid);
+  }
+
+  stats(): SessionStats {
+    let drops = 0;
+    for (const lp of this.loaded.values()) drops += Number(lp.obj.droppedRecords());
+    return { processes: this.attached.size, probes: this.counters.probes, events: this.counters.events, drops, ruleFailures: this.counters.ruleFailures };
+  }
+
+  /** Detaches every process, emits what plugins still hold, and closes every BPF object. */
+  close(): void {
+    for (const pid of [...this.attached.keys()]) this.removeProcess(pid);
+    for (const lp of this.loaded.values()) {
+      for (const r of lp.rings) r.drain();
+      for (const e of lp.runtime.flush?.() ?? []) this.emit(e);
+      for (const r of lp.rings) r.close();
+      lp.obj.close();
+    }
+    this.loaded.clear();
+  }
+}
+
+function existsPid(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

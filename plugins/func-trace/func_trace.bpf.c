@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Traces any Go function: arguments at entry, results at every RET, paired
+ * per call and emitted as one event with its latency. One program pair serves
+ * every traced function; the attach cookie is the function id, and user space
+ * writes where each value lives per (pid, function) before attaching.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "gotrace_common.h"
+#include "go_abi.h"
+#include "go_goroutine.h"
+#include "func_trace.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* ~16k events of 1064 bytes between reads */
+} ft_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct ft_proc_cfg);
+} ft_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ft_func_key);
+	__type(value, struct ft_func_cfg);
+} ft_funcs SEC(".maps");
+
+/* Calls in flight. LRU: a call that never returns through a RET (a panic
+ * unwinding past it, a goroutine that exits) must not leak its slot.
+ * 65536 covers 64 functions x 1024 concurrent calls each.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ft_call_key);
+	__type(value, struct ft_call);
+} ft_calls SEC(".maps");
+
+/* struct ft_call is too big for the 512-byte BPF stack: build it here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ft_call);
+} ft_scratch SEC(".maps");
+
+static __always_inline void read_value(struct pt_regs *ctx, const struct ft_value_cfg *cfg, struct ft_value_data *out)
+{
+	__u64 w0 = 0, w1 = 0;
+	__u32 n;
+
+	out->word = 0;
+	out->len = 0;
+	if (cfg->kind == FT_NONE || cfg->n_pieces == 0)
+		return;
+	go_read_arg(ctx, &cfg->pieces[0], &w0);
+	out->word = w0;
+	if (cfg->kind != FT_STRING && cfg->kind != FT_SLICE)
+		return;
+	if (cfg->n_pieces < 2)
+		return;
+	go_read_arg(ctx, &cfg->pieces[1], &w1);
+	out->len = w1;
+	if (cfg->kind != FT_STRING || !w0)
+		return;
+	n = w1 < FT_STR_MAX ? (__u32)w1 : FT_STR_MAX;
+	if (n > FT_STR_MAX) /* already true; restated so the verifier sees the bound */
+		n = FT_STR_MAX;
+	bpf_probe_read_user(out->str, n, (void *)w0);
+}
+
+static __always_inline int call_key(struct pt_regs *ctx, const struct ft_proc_cfg *proc, __u32 pid, struct ft_call_key *key)
+{
+	__u64 g = go_current_g(ctx, proc->regabi);
+	__u64 stack_hi = 0;
+
+	/* runtime.g starts with stack{lo, hi uintptr}: hi is at g+8 in every Go version. */
+	if (!g || bpf_probe_read_user(&stack_hi, sizeof(stack_hi), (void *)(g + 8)))
+		return -1;
+	key->pid = pid;
+	key->func_id = (__u32)bpf_get_attach_cookie(ctx);
+	key->goid = go_goid(g, proc->goid_offset);
+	key->depth = stack_hi - *(volatile __u64 *)&ctx->sp;
+	return 0;
+}
+
+SEC("uprobe")
+int uprobe_any_func(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32, zero = 0;
+	struct ft_proc_cfg *proc = bpf_map_lookup_elem(&ft_procs, &pid);
+	struct ft_func_key fkey = { .pid = pid, .func_id = (__u32)bpf_get_attach_cookie(ctx) };
+	struct ft_func_cfg *fcfg;
+	struct ft_call_key key = {};
+	struct ft_call *call;
+
+	if (!proc || (fcfg = bpf_map_lookup_elem(&ft_funcs, &fkey)) == NULL)
+		return 0;
+	if (call_key(ctx, proc, pid, &key))
+		return 0;
+	call = bpf_map_lookup_elem(&ft_scratch, &zero);
+	if (!call)
+		return 0;
+	call->ts_entry = bpf_ktime_get_ns();
+	for (int i = 0; i < FT_MAX_VALUES; i++) {
+		if (i >= fcfg->n_params)
+			break;
+		read_value(ctx, &fcfg->params[i], &call->params[i]);
+	}
+	bpf_map_update_elem(&ft_calls, &key, call, BPF_ANY);
+	return 0;
+}
+
+SEC("uprobe")
+int uprobe_any_func_ret(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 pid = pid_tgid >> 32;
+	struct ft_proc_cfg *proc = bpf_map_lookup_elem(&ft_procs, &pid);
+	struct ft_func_key fkey = { .pid = pid, .func_id = (__u32)bpf_get_attach_cookie(ctx) };
+	struct ft_func_cfg *fcfg;
+	struct ft_call_key key = {};
+	struct ft_call *call;
+	struct ft_event *e;
+
+	if (!proc || (fcfg = bpf_map_lookup_elem(&ft_funcs, &fkey)) == NULL)
+		return 0;
+	if (call_key(ctx, proc, pid, &key))
+		return 0;
+	call = bpf_map_lookup_elem(&ft_calls, &key);
+	if (!call)
+		return 0; /* entered before we attached */
+	e = gotrace_ringbuf_reserve(&ft_events, sizeof(*e));
+	if (!e) {
+		bpf_map_delete_elem(&ft_calls, &key);
+		return 0;
+	}
+	e->pid = pid;
+	e->tid = (__u32)pid_tgid;
+	e->goid = key.goid;
+	e->func_id = key.func_id;
+	e->flags = 0;
+	e->ts_entry = call->ts_entry;
+	e->ts_return = bpf_ktime_get_ns();
+	bpf_probe_read_kernel(e->params, sizeof(e->params), call->params);
+	for (int i = 0; i < FT_MAX_VALUES; i++) {
+		if (i >= fcfg->n_results)
+			break;
+		read_value(ctx, &fcfg->results[i], &e->results[i]);
+	}
+	bpf_map_delete_elem(&ft_calls, &key);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
