@@ -4,6 +4,9 @@ import { GoBinary } from '../binary/go-binary';
 import { readTarget, resolveTarget } from '../binary/target';
 import { buildInspectReport } from './inspect-report';
 import { formatInspectText } from '../output/inspect-text';
+import { loadRuleDir } from '../engine/rule-loader';
+import { buildRulesReport, formatRulesText } from './rules-report';
+import { loadPlugins } from './load-plugins';
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
 
@@ -17,12 +20,17 @@ export function registerInspect(program: Command): void {
     .option('--struct <name>', 'a struct type to lay out from DWARF (repeatable)', collect, [])
     .option('--functions', 'list every function from the pclntab')
     .option('--returns', 'with --functions, add file offsets and return sites')
-    .action((target: string, o: { json?: boolean; symbol: string[]; struct: string[]; functions?: boolean; returns?: boolean }) => {
+    .option('--rules <dir>', 'also show, for each rule in DIR, the checker, the selector, every probe and where each offset came from')
+    .action((target: string, o: { json?: boolean; symbol: string[]; struct: string[]; functions?: boolean; returns?: boolean; rules?: string }) => {
+      const rules = o.rules !== undefined ? loadRuleDir(o.rules) : undefined;
       const t = resolveTarget(target);
       const bin = new GoBinary(t.display, readTarget(t));
       const report = buildInspectReport(bin, t.display, {
         symbols: o.symbol, structs: o.struct, allFunctions: !!o.functions, returns: !!o.returns,
       });
-      process.stdout.write((o.json ? JSON.stringify(report) : formatInspectText(report)) + '\n');
+      const rulesReport = rules ? buildRulesReport(bin, rules, loadPlugins()) : undefined;
+      if (o.json) process.stdout.write(JSON.stringify(rulesReport ? { ...report, rules: rulesReport } : report) + '\n');
+      else process.stdout.write(formatInspectText(report) + (rulesReport ? '\n' + formatRulesText(rulesReport) : '') + '\n');
+      if (rulesReport?.some((r) => r.status === 'failed' && r.failureMode === 'error')) process.exitCode = 1;
     });
 }

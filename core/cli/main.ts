@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { GotraceError } from '../errors';
 import { registerInspect } from './inspect-command';
+import { registerRules } from './rules-command';
 
 function fail(e: unknown, verbose: boolean): never {
   if (e instanceof CommanderError) process.exit(e.exitCode || 2);
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<void> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerInspect(program);
+  registerRules(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -10,11 +10,17 @@ import type { GoType, TypeResolver } from '../../core/binary/abi/types';
 import type { Hooker, HookerContext, ProbePlan, ProbeSpec, ResolvedValue } from '../../core/engine/plugin';
 import { GotraceError } from '../../core/errors';
 import { tracedValue, type TracedValue } from './values';
+import { GO_RUNTIME_TABLE, resolveStructOffset } from '../../core/offsets/struct-offset';
 
 export interface FunctionPlanConfig {
   readonly function: string;
   readonly params: readonly TracedValue[];
   readonly results: readonly TracedValue[];
+}
+
+export interface FuncTraceConfig {
+  readonly goidOffset: number;
+  readonly functions: readonly FunctionPlanConfig[];
 }
 
 export const ENTRY_PROGRAM = 'uprobe_any_func';
@@ -76,7 +82,7 @@ export function planFunction(bin: GoBinary, fn: ResolvedFunction, givenSignature
   }
   const probes: ProbeSpec[] = [
     { symbol: fn.name, kind: 'entry', address: entry.address, fileOffset: entry.fileOffset, program: ENTRY_PROGRAM,
-      why: entry.afterStackCheck ? 'arguments, after the stack-growth check so morestack re-entry is not counted twice' : 'arguments, at the entry (no stack check: nosplit function)' },
+      why: entry.afterStackCheck ? 'arguments, after the stack-growth check so morestack re-entry is not counted twice' : 'arguments, at the entry (its prologue has no stack check, so it is never re-run by morestack)' },
     ...rets.map((r) => ({ symbol: fn.name, kind: 'return' as const, address: r.address, fileOffset: r.fileOffset, program: RETURN_PROGRAM,
       why: 'results and latency at a RET (Go cannot use uretprobes)' })),
   ];
@@ -92,8 +98,9 @@ export const functionHooker: Hooker = {
   description: 'arguments at entry and results at every RET of any Go function',
   plan(ctx: HookerContext): ProbePlan {
     const probes: ProbeSpec[] = [];
-    const values: ResolvedValue[] = [];
-    const config: FunctionPlanConfig[] = [];
+    const goid = resolveStructOffset(ctx.binary, 'runtime.g.goid', { pins: ctx.selector.offsets, tables: [GO_RUNTIME_TABLE] });
+    const values: ResolvedValue[] = [{ name: goid.field, value: goid.value, source: goid.source, detail: goid.detail }];
+    const functions: FunctionPlanConfig[] = [];
     const seen = new Set<number>();
     for (const fn of ctx.functions.values()) {
       if (seen.has(fn.entry)) continue;
@@ -101,8 +108,9 @@ export const functionHooker: Hooker = {
       const p = planFunction(ctx.binary, fn, ctx.selector.signatures?.[fn.name]);
       probes.push(...p.probes);
       values.push(...p.values);
-      config.push(p.config);
+      functions.push(p.config);
     }
+    const config: FuncTraceConfig = { goidOffset: goid.value, functions };
     return { probes, values, config };
   },
 };

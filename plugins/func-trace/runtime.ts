@@ -5,9 +5,8 @@ import type { BpfObject } from '../../core/bpf/bpf-object';
 import type { BpfLink } from '../../core/bpf/bpf-link';
 import type { AttachedProcess, PluginRuntime, ProcessTarget, TraceEvent } from '../../core/engine/plugin';
 import type { RuleOutcome } from '../../core/engine/engine';
-import { GO_RUNTIME_TABLE, resolveStructOffset } from '../../core/offsets/struct-offset';
 import { monotonicToEpochMs } from '../../core/output/clock';
-import type { FunctionPlanConfig } from './hooker';
+import type { FuncTraceConfig, FunctionPlanConfig } from './hooker';
 import { decodeEvent, encodeFuncConfig, encodeProcConfig, funcKey, pidKey } from './layout';
 import { formatValue } from './format-value';
 
@@ -22,9 +21,9 @@ export function createFuncTraceRuntime(): PluginRuntime {
 
     attach(obj: BpfObject, target: ProcessTarget, outcomes: readonly RuleOutcome[]): AttachedProcess {
       const { pid, binary } = target;
-      const pins = Object.assign({}, ...outcomes.map((o) => o.selection?.selector.offsets ?? {}));
-      const goid = resolveStructOffset(binary, 'runtime.g.goid', { pins, tables: [GO_RUNTIME_TABLE] });
-      obj.map('ft_procs').update(pidKey(pid), encodeProcConfig(goid.value, binary.abi === 'register'));
+      const configs = outcomes.map((o) => o.plan?.config as FuncTraceConfig | undefined).filter((c): c is FuncTraceConfig => !!c);
+      if (!configs.length) return { links: [], detach: () => {} };
+      obj.map('ft_procs').update(pidKey(pid), encodeProcConfig(configs[0]!.goidOffset, binary.abi === 'register'));
       const links: BpfLink[] = [];
       const ids: number[] = [];
       const detach = (): void => {
@@ -37,7 +36,7 @@ export function createFuncTraceRuntime(): PluginRuntime {
       };
       try {
         for (const o of outcomes) {
-          for (const fn of (o.plan?.config as FunctionPlanConfig[] | undefined) ?? []) {
+          for (const fn of (o.plan?.config as FuncTraceConfig | undefined)?.functions ?? []) {
             const id = nextId++;
             ids.push(id);
             byId.set(id, { pid, exe: target.exe, fn });

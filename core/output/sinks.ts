@@ -1,0 +1,56 @@
+// Where events go: JSON lines on stdout (one object per event), or a readable
+// line per event plus a status line on a TTY. Logs go to stderr (pino).
+import type { TraceEvent } from '../engine/plugin';
+import type { SessionStats } from '../engine/session';
+
+export type OutputFormat = 'json' | 'pretty';
+
+export interface EventSink {
+  write(e: TraceEvent): void;
+  status(s: SessionStats, eventsPerSecond: number): void;
+  close(): void;
+}
+
+export function jsonLinesSink(out: NodeJS.WritableStream = process.stdout): EventSink {
+  return {
+    write: (e) => { out.write(JSON.stringify(e, bigintSafe) + '\n'); },
+    status: () => {},
+    close: () => {},
+  };
+}
+
+function bigintSafe(_k: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? v.toString() : v;
+}
+
+const short = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v, bigintSafe));
+
+/** One human line per event; plugins' common fields first. */
+export function formatPretty(e: TraceEvent): string {
+  const time = new Date(e.ts).toISOString().slice(11, 23);
+  const head = `${time} ${e.type.padEnd(5)} pid=${e.pid} g=${e.goid ?? '-'}`;
+  if (e.type === 'call') {
+    const args = Object.entries((e.args as Record<string, unknown>) ?? {}).map(([k, v]) => `${k}=${short(v)}`).join(', ');
+    const rets = Object.entries((e.returns as Record<string, unknown>) ?? {}).map(([k, v]) => `${k}=${short(v)}`).join(', ');
+    return `${head} ${e.function as string}(${args}) → (${rets}) ${((e.latencyNs as number) / 1000).toFixed(1)}µs`;
+  }
+  const skip = new Set(['type', 'ts', 'pid', 'goid', 'exe']);
+  return `${head} ${Object.entries(e).filter(([k, v]) => !skip.has(k) && v !== undefined && v !== null).map(([k, v]) => `${k}=${short(v)}`).join(' ')}`;
+}
+
+export function prettySink(out: NodeJS.WriteStream = process.stdout): EventSink {
+  let statusShown = false;
+  const clear = (): void => {
+    if (statusShown) out.write('\r\x1b[2K');
+    statusShown = false;
+  };
+  return {
+    write: (e) => { clear(); out.write(formatPretty(e) + '\n'); },
+    status: (s, eps) => {
+      clear();
+      out.write(`[gotrace] processes ${s.processes}  probes ${s.probes}  events/s ${eps.toFixed(0)}  events ${s.events}  drops ${s.drops}`);
+      statusShown = true;
+    },
+    close: () => { if (statusShown) out.write('\n'); },
+  };
+}
