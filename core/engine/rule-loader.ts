@@ -86,7 +86,8 @@ function walk(dir: string): string[] {
   for (const ent of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const p = join(dir, ent.name);
     if (ent.isDirectory()) out.push(...walk(p));
-    else if (RULE_EXTS.has(extname(ent.name))) out.push(p);
+    // The JSON Schema for editors sits beside the rules; it is not a rule.
+    else if (RULE_EXTS.has(extname(ent.name)) && !ent.name.endsWith('.schema.json')) out.push(p);
   }
   return out;
 }
