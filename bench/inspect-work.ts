@@ -1,14 +1,14 @@
 // One full inspection, timed by phase: the unit of work `bench:inspect` compares
 // with the Go peer (bench/peer). Kept apart so a child process can run it once
 // and report its own peak memory.
-import { readFileSync } from 'node:fs';
 import { GoBinary } from '../core/binary/go-binary';
+import { readBinaryFile } from '../core/binary/target';
 
 export interface InspectPhases { read: number; buildInfo: number; functions: number; returns: number; structs: number; total: number; funcCount: number; retCount: number; structsFound: number }
 
 export function inspectOnce(path: string, funcs: readonly string[], structs: readonly string[]): InspectPhases {
   const t0 = performance.now();
-  const bin = new GoBinary(path, readFileSync(path));
+  const bin = new GoBinary(path, readBinaryFile(path));
   const t1 = performance.now();
   void bin.buildInfo.goVersion;
   const t2 = performance.now();

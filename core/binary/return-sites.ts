@@ -63,30 +63,39 @@ export function findReturnSites(elf: ElfFile, entry: number, end: number, name?:
  * one x86-64 instruction stream. Exported for tests on handcrafted bytes.
  */
 export function retOffsets(code: Uint8Array, what = 'code', file?: string): number[] {
-  const { Decoder, DecoderError, DecoderOptions, Instruction, Mnemonic } = iced();
+  const lib = iced();
   const out: number[] = [];
-  // iced's objects hold WASM memory that JS's GC never frees: free both, always.
-  let decoder: IcedDecoder | undefined, instr: IcedInstruction | undefined;
+  const near = nearRetCodes(lib);
+  let decoder: IcedDecoder | undefined;
+  let instr: IcedInstruction | undefined;
   try {
-    decoder = new Decoder(64, code, DecoderOptions.None);
-    instr = new Instruction(); // one instruction, refilled by every decodeOut
-    while (decoder.canDecode) {
-      const pos = decoder.position;
-      decoder.decodeOut(instr);
-      if (instr.isInvalid) {
-        const left = decoder.lastError === DecoderError.NoMoreBytes;
+    const d = (decoder = new lib.Decoder(64, code, lib.DecoderOptions.None));
+    const ins = (instr = new lib.Instruction());
+    // Each property read crosses into WASM, so the loop reads as few as it
+    // can: canDecode, decodeOut and code per instruction; positions only on a hit.
+    while (d.canDecode) {
+      d.decodeOut(ins);
+      const c = ins.code;
+      if (c === lib.Code.INVALID) {
+        const pos = d.position - ins.length;
+        const left = d.lastError === lib.DecoderError.NoMoreBytes;
         const bytes = Buffer.from(code.subarray(pos, pos + 8)).toString('hex');
         throw new BinaryFormatError('ERR_DECODE',
           `${what}: ${left ? 'the instruction' : 'invalid instruction'} at offset +${hex(pos)} (bytes ${bytes})` +
           `${left ? ' runs past the function end' : ''}; the function bounds may be wrong or the binary is not x86-64 Go code, so no return probe is placed`,
           { file });
       }
-      // Mnemonic.Ret is the near RET (C3, and C2 iw). Far RET (Retf) and IRET never occur in Go code.
-      if (instr.mnemonic === Mnemonic.Ret) out.push(pos);
+      // Near RET (C3, and C2 iw). Far RET and IRET never occur in Go code.
+      if (near.has(c)) out.push(d.position - ins.length);
     }
   } finally {
     instr?.free();
     decoder?.free();
   }
   return out;
+}
+
+let nearCodes: Set<number> | undefined;
+function nearRetCodes(iced: Iced): Set<number> {
+  return (nearCodes ??= new Set([iced.Code.Retnq, iced.Code.Retnq_imm16, iced.Code.Retnd, iced.Code.Retnd_imm16, iced.Code.Retnw, iced.Code.Retnw_imm16]));
 }

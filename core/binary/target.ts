@@ -5,6 +5,7 @@
 import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GotraceError } from '../errors';
+import { loadAddon } from '../bpf/addon';
 
 export interface ResolvedTarget {
   /** The path the bytes were read from. */
@@ -50,9 +51,25 @@ function resolvePid(pid: number): ResolvedTarget {
   throw new GotraceError('ERR_FILE_NOT_FOUND', `pid ${pid}: its executable ${exe} cannot be opened (the process may have exited)`);
 }
 
+/**
+ * A binary's bytes: memory-mapped through the native addon when it is built
+ * (no copy; only the pages analysis touches are read), else read whole.
+ * Executables are not rewritten in place while they run (ETXTBSY), which is
+ * what makes mapping them safe.
+ */
+export function readBinaryFile(path: string): Buffer {
+  let mapFile: ((p: string) => Buffer) | undefined;
+  try {
+    mapFile = loadAddon().mapFile;
+  } catch {
+    mapFile = undefined; // no addon: inspect still works, with a copy
+  }
+  return mapFile ? mapFile(path) : readFileSync(path);
+}
+
 export function readTarget(t: ResolvedTarget): Buffer {
   try {
-    return readFileSync(t.path);
+    return readBinaryFile(t.path);
   } catch (e) {
     throw new GotraceError('ERR_FILE_READ', `cannot read: ${(e as Error).message}`, { file: t.display, cause: e });
   }

@@ -65,6 +65,8 @@ export interface NativeRingBuffer {
 export type NativeBatchCallback = (err: Error | null, data: Buffer | null, ends: Uint32Array | null) => void;
 
 export interface NativeAddon {
+  /** A read-only private memory map of a file, unmapped when the Buffer is collected. */
+  mapFile?(path: string): Buffer;
   BpfObject: new (path: string) => NativeBpfObject;
   RingBuffer: new (owner: NativeBpfObject, map: string, onBatch: NativeBatchCallback, maxBatch: number) => NativeRingBuffer;
   /** libbpf_probe_bpf_map_type: 1 supported, 0 not, negative -errno (-1: EPERM). */

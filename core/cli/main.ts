@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { GotraceError } from '../errors';
 import { registerInspect } from './inspect-command';
 import { registerRules } from './rules-command';
+import { registerTracing } from './trace-command';
 
 function fail(e: unknown, verbose: boolean): never {
   if (e instanceof CommanderError) process.exit(e.exitCode || 2);
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<void> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerInspect(program);
   registerRules(program);
+  registerTracing(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -1,9 +1,10 @@
 // A tracing session: analyzes each process's executable once per (dev, ino),
 // plans every rule, loads each needed plugin's BPF object once, attaches per
 // process, and streams decoded events to a sink. Closing detaches everything.
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { GoBinary } from '../binary/go-binary';
+import { readBinaryFile } from '../binary/target';
 import { BpfObject } from '../bpf/bpf-object';
 import type { RingBufferConsumer } from '../bpf/ring-buffer';
 import { bpfObjectPath } from '../bpf/paths';
@@ -31,6 +32,8 @@ export class Session {
     private readonly sink: (e: TraceEvent) => void,
     private readonly log: Logger,
     private readonly options: RuntimeOptions = { maxBody: 0 },
+    /** Rule failures are the caller's to report (gotrace trace turns them into its error line). */
+    private readonly quietFailures = false,
   ) {
     this.engine = new RuleEngine(plugins);
   }
@@ -41,9 +44,9 @@ export class Session {
     const key = `${st.dev}:${st.ino}`;
     let hit = this.binaries.get(key);
     if (!hit) {
-      const bin = new GoBinary(exe, readFileSync(readPath));
+      const bin = new GoBinary(exe, readBinaryFile(readPath));
       const outcomes = this.engine.planAll(bin, this.rules);
-      for (const o of outcomes.filter((x) => x.status === 'failed')) this.report(o, exe);
+      if (!this.quietFailures) for (const o of outcomes.filter((x) => x.status === 'failed')) this.report(o, exe);
       hit = { bin, outcomes };
       this.binaries.set(key, hit);
     }

@@ -11,6 +11,7 @@
         "src/bpf-object-maps.cc",
         "src/errors.cc",
         "src/libbpf-log.cc",
+        "src/mmap-file.cc",
         "src/ring-buffer.cc"
       ],
       # The headers only, not node-addon-api's gyp targets: depending on a .gyp

@@ -51,6 +51,8 @@ AddonData::~AddonData() {
   for (BpfObject* object : live) object->ForgetAddonData();
 }
 
+Napi::Value MapFile(const Napi::CallbackInfo& info);  // mmap-file.cc
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InstallLibbpfPrint();
   auto* data = new AddonData();
@@ -72,6 +74,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probeMapType", Napi::Function::New<ProbeMapType>(env, "probeMapType"));
   exports.Set("numPossibleCpus", Napi::Function::New<NumPossibleCpus>(env, "numPossibleCpus"));
   exports.Set("libbpfVersion", Napi::Function::New<LibbpfVersion>(env, "libbpfVersion"));
+  exports.Set("mapFile", Napi::Function::New<MapFile>(env, "mapFile"));
   exports.Set("constants", constants);
   return exports;
 }

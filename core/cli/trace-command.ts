@@ -1,0 +1,46 @@
+// `gotrace run --rules DIR` and `gotrace trace --func NAME`: the tracing commands.
+import type { Command } from 'commander';
+import { loadRuleDir } from '../engine/rule-loader';
+import { rulesFromFuncSpecs } from '../../plugins/func-trace/rules';
+import { UsageError } from '../errors';
+import { parseDuration, parseFormat, parsePid, runTracing } from './tracing';
+
+const collect = (v: string, acc: string[]): string[] => [...acc, v];
+
+interface TargetFlags { pid: number[]; exe: string[]; format?: string; duration?: number; maxBody: string; verbose?: boolean }
+
+function targetOptions(cmd: Command): Command {
+  return cmd
+    .option('--pid <pid>', 'trace this process (repeatable)', parsePid, [])
+    .option('--exe <glob>', 'trace processes whose executable matches (repeatable)', collect, [])
+    .option('--format <json|pretty>', 'output format (default: pretty on a TTY, json when piped)')
+    .option('--duration <seconds>', 'stop after this long', parseDuration)
+    .option('--max-body <bytes>', 'capture up to this many body bytes (plugins that read bodies)', '0')
+    .argument('[command...]', 'a command to start traced: -- CMD ARGS...');
+}
+
+async function go(flags: TargetFlags, command: string[], rules: ReturnType<typeof loadRuleDir>, strict: boolean, verbose: boolean): Promise<void> {
+  const maxBody = Number(flags.maxBody);
+  if (!Number.isInteger(maxBody) || maxBody < 0) throw new UsageError('ERR_USAGE', `--max-body takes a byte count, not '${flags.maxBody}'`);
+  if (command.length && (flags.pid.length || flags.exe.length)) throw new UsageError('ERR_USAGE', 'give either a command after -- or --pid/--exe, not both');
+  process.exitCode = await runTracing({
+    rules, pids: flags.pid, exeGlobs: flags.exe, command, format: parseFormat(flags.format),
+    durationS: flags.duration, maxBody, verbose, strict,
+  });
+}
+
+export function registerTracing(program: Command): void {
+  targetOptions(program.command('run')
+    .description('trace Go programs with the rules in a folder: every Go process on the host, or the targets given')
+    .option('--rules <dir>', 'folder of rule files', 'rules'))
+    .action(async (command: string[], flags: TargetFlags & { rules: string }) => {
+      await go(flags, command, loadRuleDir(flags.rules), false, !!program.opts().verbose);
+    });
+  targetOptions(program.command('trace')
+    .description("trace Go functions' arguments, results and latency")
+    .option('--func <spec>', "function to trace: 'main.Divide' or, without DWARF, 'main.Divide(a int, b int) (int, int)' (repeatable)", collect, []))
+    .action(async (command: string[], flags: TargetFlags & { func: string[] }) => {
+      if (!flags.func.length) throw new UsageError('ERR_USAGE', "trace needs at least one --func, e.g. --func 'main.Divide'");
+      await go(flags, command, rulesFromFuncSpecs(flags.func), true, !!program.opts().verbose);
+    });
+}
