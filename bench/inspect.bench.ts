@@ -29,14 +29,14 @@ function pickFunctions(path: string): string[] {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function ours(path: string, funcs: string[], structs: string[]): InspectPhases & { maxRssKb: number; baselineRssKb: number } {
+function ours(path: string, funcs: string[], structs: string[]): InspectPhases & { maxRssKb: number; baselineRssKb: number; coldTotal: number } {
   const runs: InspectPhases[] = [];
   for (let i = 0; i < REPS; i++) runs.push(inspectOnce(path, funcs, structs));
   const keys = ['read', 'buildInfo', 'functions', 'returns', 'structs', 'total'] as const;
   const med = Object.fromEntries(keys.map((k) => [k, median(runs.map((r) => r[k]))])) as Record<(typeof keys)[number], number>;
   // Peak memory of one cold inspection in a fresh process.
   const child = JSON.parse(execFileSync(process.execPath, [join(__dirname, 'inspect-work.js'), path, funcs.join('\n'), structs.join('\n')], { encoding: 'utf8' }));
-  return { ...runs[0]!, ...med, maxRssKb: child.maxRssKb, baselineRssKb: child.baselineRssKb };
+  return { ...runs[0]!, ...med, maxRssKb: child.maxRssKb, baselineRssKb: child.baselineRssKb, coldTotal: child.phases.total };
 }
 
 function peer(path: string, funcs: string[], structs: string[]): any {
@@ -50,7 +50,8 @@ function main(): void {
   const rows: Record<string, unknown>[] = [];
   const f = (n: number): string => n.toFixed(2).padStart(8);
   console.log(`bench:inspect  reps=${REPS}  ${new Date().toISOString()}  node ${process.version}`);
-  console.log('binary                 MB   | gotrace ms: read  buildinfo functions returns  structs   total | peer ms: total | ratio | gotrace peak RSS (Δ MB, ×size) | peer RSS MB');
+  console.log('gotrace phases are medians of warm runs in one process; "cold" is one run in a fresh process (JIT and iced-x86 WASM compile included)');
+  console.log('binary                 MB   | gotrace ms: read  buildinfo functions returns  structs   total     cold | peer ms: total | ratio | gotrace peak RSS (Δ MB, ×size) | peer RSS MB');
   for (const t of targets) {
     const size = statSync(t.path).size;
     const funcs = pickFunctions(t.path);
@@ -59,7 +60,7 @@ function main(): void {
     const p = peer(t.path, funcs, structs);
     const ratio = p.error ? NaN : g.total / p.total;
     const deltaMb = (g.maxRssKb - g.baselineRssKb) / 1024;
-    console.log(`${t.label.padEnd(20)} ${(size / 1e6).toFixed(1).padStart(5)} | ${f(g.read)}${f(g.buildInfo)}${f(g.functions)}${f(g.returns)}${f(g.structs)}${f(g.total)} | ${p.error ? 'n/a (' + p.error.slice(0, 40) + ')' : f(p.total)} | ${Number.isNaN(ratio) ? '  -  ' : ratio.toFixed(2)} | ${(g.maxRssKb / 1024).toFixed(0)} MB (Δ ${deltaMb.toFixed(1)}, ${(deltaMb * 1048576 / size).toFixed(2)}×) | ${(p.maxRssKb / 1024).toFixed(0)}`);
+    console.log(`${t.label.padEnd(20)} ${(size / 1e6).toFixed(1).padStart(5)} | ${f(g.read)}${f(g.buildInfo)}${f(g.functions)}${f(g.returns)}${f(g.structs)}${f(g.total)}${f(g.coldTotal)} | ${p.error ? 'n/a (' + p.error.slice(0, 40) + ')' : f(p.total)} | ${Number.isNaN(ratio) ? '  -  ' : ratio.toFixed(2)} | ${(g.maxRssKb / 1024).toFixed(0)} MB (Δ ${deltaMb.toFixed(1)}, ${(deltaMb * 1048576 / size).toFixed(2)}×) | ${(p.maxRssKb / 1024).toFixed(0)}`);
     rows.push({ binary: t.label, sizeBytes: size, gotrace: g, peer: p, ratio });
   }
   const valid = rows.filter((r) => !Number.isNaN(r.ratio as number));

@@ -53,7 +53,8 @@ function signatureFor(bin: GoBinary, fn: ResolvedFunction, given: string | undef
     const results = dw.params.filter((p) => p.isResult).map((p) => ({ name: p.name, type: safeType(p.type) }));
     return { sig: { params, results }, from: 'dwarf' };
   }
-  if (given) return { sig: parseSignature(given.startsWith('(') ? given : `${fn.name}${given}`), from: 'given' };
+  // Prefixed with the linker name, so a method's receiver is inferred from it (`os.(*File).Write` → f *os.File).
+  if (given) return { sig: parseSignature(given.startsWith('func') ? given : `${fn.name}${given}`), from: 'given' };
   throw new GotraceError('ERR_OFFSET_UNKNOWN',
     `${fn.name}: the binary has no DWARF for it, so argument locations are unknown; give its signature, e.g. --func '${fn.name}(a int, b string) (int, error)'`,
     { file: bin.path });
