@@ -40,6 +40,10 @@ export interface NativeBpfObject {
   attachUprobe(program: string, binaryPath: string, fileOffset: number, pid: number, cookie: bigint): NativeLinkInfo;
   attachTracepoint(program: string, category: string, name: string): NativeLinkInfo;
   destroyLink(handle: number): boolean;
+  /** Destroys links on parallel threads, blocking; returns how many were live. */
+  destroyLinks(handles: number[]): number;
+  /** The same on a worker thread, off the event loop. */
+  destroyLinksAsync(handles: number[], cb: (err: Error | null, count: number) => void): void;
   linkCount(): number;
   detachAll(): void;
   close(): void;

@@ -31,6 +31,7 @@ export class BpfObject implements Closeable {
   readonly #native: NativeBpfObject;
   readonly #untrack: () => void;
   readonly #links = new Set<BpfLink>();
+  readonly #handles = new Map<BpfLink, number>();
   readonly #rings = new Set<RingBufferConsumer>();
   readonly #maps = new Map<string, BpfMap>();
   #state: BpfObjectState = 'opened';
@@ -209,10 +210,31 @@ export class BpfObject implements Closeable {
     const native = this.#native;
     const link: BpfLink = new BpfLink(info, () => {
       this.#links.delete(link);
+      this.#handles.delete(link);
       native.destroyLink(handle);
     });
     this.#links.add(link);
+    this.#handles.set(link, handle);
     return link;
+  }
+
+  /**
+   * Detaches many links without blocking the event loop. Each uprobe detach
+   * waits for the kernel (about 100 ms on Linux 6.x); the addon does them on
+   * parallel worker threads. The links count as detached at once.
+   */
+  detachLinks(links: readonly BpfLink[]): Promise<number> {
+    const handles: number[] = [];
+    for (const l of links) {
+      const h = this.#handles.get(l);
+      if (h !== undefined) handles.push(h);
+    }
+    if (handles.length === 0 || this.#state === 'closed') return Promise.resolve(0);
+    const done = new Promise<number>((resolve) => {
+      this.#native.destroyLinksAsync(handles, (err, n) => resolve(err ? 0 : n));
+    });
+    for (const l of links) l.destroy(); // the handles are already taken: this only marks them
+    return done;
   }
 
   #requireProgram(program: string): void {

@@ -6,7 +6,6 @@ import type { GoBinary, ResolvedFunction } from '../binary/go-binary';
 import type { RuleSpec, SelectorSpec } from './rule-schema';
 import { GotraceError } from '../errors';
 import type { BpfObject } from '../bpf/bpf-object';
-import type { BpfLink } from '../bpf/bpf-link';
 import type { RuleOutcome } from './engine';
 
 /** The tsyringe token every plugin is registered under. */
@@ -64,6 +63,8 @@ export interface ProcessTarget {
   readonly exe: string;
   /** A path that reaches the same file from here (/proc/PID/root/...), for attaching. */
   readonly attachPath: string;
+  /** `dev:ino` of the executable: processes of one binary share its uprobes. */
+  readonly binaryKey: string;
 }
 
 /** One traced record: every event has these, plugins add their own fields. */
@@ -83,7 +84,11 @@ export interface PluginRuntime {
   readonly ringBuffers: readonly string[];
   /** Before load: consts and map sizes. */
   configure?(obj: BpfObject): void;
-  /** Writes the process's config maps and attaches its probes; returns what to undo. */
+  /**
+   * Makes the process traced: attaches the binary's probes the first time
+   * this binary is seen (for every pid: the BPF side filters by its per-pid
+   * config maps), then writes this process's config. Returns what to undo.
+   */
   attach(obj: BpfObject, target: ProcessTarget, outcomes: readonly RuleOutcome[]): AttachedProcess;
   /** One ring buffer record → events (none when it is incomplete or unknown). */
   decode(ringBuffer: string, record: Buffer): TraceEvent[];
@@ -92,7 +97,9 @@ export interface PluginRuntime {
 }
 
 export interface AttachedProcess {
-  readonly links: readonly BpfLink[];
+  /** Links this call created (0 when the binary's probes were already live). */
+  readonly newLinks: number;
+  /** Forgets the process (its config map entries); the binary's probes stay for its other processes. */
   detach(): void;
 }
 

@@ -15,6 +15,7 @@ import type { AttachedProcess, GotracePlugin, PluginRuntime, RuntimeOptions, Tra
 
 export interface SessionProcess { readonly pid: number; readonly exe: string; readonly readPath: string }
 
+/** probes: uprobes live, shared by the processes of one binary and kept until close. */
 export interface SessionStats { processes: number; probes: number; events: number; drops: number; ruleFailures: number }
 
 interface LoadedPlugin { readonly runtime: PluginRuntime; readonly obj: BpfObject; readonly rings: RingBufferConsumer[] }
@@ -22,7 +23,7 @@ interface LoadedPlugin { readonly runtime: PluginRuntime; readonly obj: BpfObjec
 export class Session {
   private readonly engine: RuleEngine;
   private readonly loaded = new Map<string, LoadedPlugin>();
-  private readonly binaries = new Map<string, { bin: GoBinary; outcomes: RuleOutcome[] }>();
+  private readonly binaries = new Map<string, { bin: GoBinary; outcomes: RuleOutcome[]; key: string }>();
   private readonly attached = new Map<number, AttachedProcess[]>();
   private readonly counters = { events: 0, probes: 0, ruleFailures: 0 };
 
@@ -39,7 +40,7 @@ export class Session {
   }
 
   /** Analysis and plans for one executable, cached by device and inode. */
-  plan(readPath: string, exe: string): { bin: GoBinary; outcomes: RuleOutcome[] } {
+  plan(readPath: string, exe: string): { bin: GoBinary; outcomes: RuleOutcome[]; key: string } {
     const st = statSync(readPath);
     const key = `${st.dev}:${st.ino}`;
     let hit = this.binaries.get(key);
@@ -47,7 +48,7 @@ export class Session {
       const bin = new GoBinary(exe, readBinaryFile(readPath));
       const outcomes = this.engine.planAll(bin, this.rules);
       if (!this.quietFailures) for (const o of outcomes.filter((x) => x.status === 'failed')) this.report(o, exe);
-      hit = { bin, outcomes };
+      hit = { bin, outcomes, key };
       this.binaries.set(key, hit);
     }
     return hit;
@@ -93,7 +94,8 @@ export class Session {
   /** Plans and attaches one process. Returns how many probes went live. */
   addProcess(p: SessionProcess): number {
     if (this.attached.has(p.pid)) return 0;
-    const { bin, outcomes } = this.plan(p.readPath, p.exe);
+    const t0 = performance.now();
+    const { bin, outcomes, key } = this.plan(p.readPath, p.exe);
     const byPlugin = new Map<string, RuleOutcome[]>();
     for (const o of outcomes) if (o.status === 'planned') byPlugin.set(o.plugin, [...(byPlugin.get(o.plugin) ?? []), o]);
     const done: AttachedProcess[] = [];
@@ -102,9 +104,9 @@ export class Session {
       for (const [name, outs] of byPlugin) {
         const lp = this.pluginRuntime(name);
         if (!lp) continue;
-        const a = lp.runtime.attach(lp.obj, { pid: p.pid, binary: bin, exe: p.exe, attachPath: p.readPath }, outs);
+        const a = lp.runtime.attach(lp.obj, { pid: p.pid, binary: bin, exe: p.exe, attachPath: p.readPath, binaryKey: key }, outs);
         done.push(a);
-        probes += a.links.length;
+        probes += a.newLinks;
       }
     } catch (e) {
       for (const a of done) a.detach();
@@ -116,16 +118,17 @@ export class Session {
     }
     this.attached.set(p.pid, done);
     this.counters.probes += probes;
-    this.log.child({ pid: p.pid }).info({ exe: p.exe, probes }, 'attached');
+    this.log.child({ pid: p.pid }).info({ exe: p.exe, probes, ms: Math.round(performance.now() - t0) }, 'attached');
     return probes;
   }
 
   removeProcess(pid: number): void {
     const a = this.attached.get(pid);
     if (!a) return;
+    const t0 = performance.now();
     for (const x of a) x.detach();
-    this.counters.probes -= a.reduce((n, x) => n + x.links.length, 0);
     this.attached.delete(pid);
+    this.log.debug({ pid, ms: Math.round(performance.now() - t0) }, 'detached');
   }
 
   stats(): SessionStats {

@@ -59,12 +59,20 @@ function readValue(b: Buffer, at: number): RawValue {
   return { word: b.readBigUInt64LE(at), len: b.readBigUInt64LE(at + 8), str: b.subarray(at + 16, at + 16 + FT_STR_MAX) };
 }
 
-export function decodeEvent(b: Buffer): RawCall | undefined {
+/** Reads the values a function has, not all FT_MAX_VALUES slots: decoding is on the hot path. */
+export function decodeEvent(b: Buffer, valueCounts: (funcId: number) => { params: number; results: number } | undefined): RawCall | undefined {
   if (b.length < EVENT_SIZE) return undefined;
-  const vals = (base: number): RawValue[] => Array.from({ length: FT_MAX_VALUES }, (_, i) => readValue(b, base + i * VALUE_DATA_SIZE));
+  const funcId = b.readUInt32LE(16);
+  const n = valueCounts(funcId);
+  if (!n) return undefined;
+  const vals = (base: number, count: number): RawValue[] => {
+    const out: RawValue[] = [];
+    for (let i = 0; i < Math.min(count, FT_MAX_VALUES); i++) out.push(readValue(b, base + i * VALUE_DATA_SIZE));
+    return out;
+  };
   return {
-    pid: b.readUInt32LE(0), tid: b.readUInt32LE(4), goid: b.readBigInt64LE(8), funcId: b.readUInt32LE(16),
+    pid: b.readUInt32LE(0), tid: b.readUInt32LE(4), goid: b.readBigInt64LE(8), funcId,
     tsEntry: b.readBigUInt64LE(24), tsReturn: b.readBigUInt64LE(32),
-    params: vals(40), results: vals(40 + FT_MAX_VALUES * VALUE_DATA_SIZE),
+    params: vals(40, n.params), results: vals(40 + FT_MAX_VALUES * VALUE_DATA_SIZE, n.results),
   };
 }

@@ -1,8 +1,10 @@
-// The kernel side of function tracing for one session: per-process config
-// maps, one entry and N return uprobes per function (cookie = function id),
-// and decoding of the paired call events.
+// The kernel side of function tracing for one session. Each binary's probes
+// are attached once, for every pid (one entry and N return uprobes per
+// function, cookie = function id); each process then only gets config map
+// entries, so processes come and go without touching uprobes: detaching a
+// uprobe costs the kernel an RCU grace period (~100 ms) and briefly blocks
+// fork() system-wide, attaching one costs less but still takes locks.
 import type { BpfObject } from '../../core/bpf/bpf-object';
-import type { BpfLink } from '../../core/bpf/bpf-link';
 import type { AttachedProcess, PluginRuntime, ProcessTarget, TraceEvent } from '../../core/engine/plugin';
 import type { RuleOutcome } from '../../core/engine/engine';
 import { monotonicToEpochMs } from '../../core/output/clock';
@@ -10,61 +12,81 @@ import type { FuncTraceConfig, FunctionPlanConfig } from './hooker';
 import { decodeEvent, encodeFuncConfig, encodeProcConfig, funcKey, pidKey } from './layout';
 import { formatValue } from './format-value';
 
-interface Traced { readonly pid: number; readonly exe: string; readonly fn: FunctionPlanConfig }
+interface TracedBinary { readonly functions: { id: number; fn: FunctionPlanConfig }[]; readonly goidOffset: number; readonly regabi: boolean }
 
 export function createFuncTraceRuntime(): PluginRuntime {
-  const byId = new Map<number, Traced>();
+  const binaries = new Map<string, TracedBinary>();
+  const byId = new Map<number, FunctionPlanConfig>();
+  const exes = new Map<number, string>();
   let nextId = 1;
+
+  function attachBinary(obj: BpfObject, target: ProcessTarget, configs: FuncTraceConfig[], outcomes: readonly RuleOutcome[]): { tb: TracedBinary; newLinks: number } {
+    const known = binaries.get(target.binaryKey);
+    if (known) return { tb: known, newLinks: 0 };
+    const links = [];
+    const functions: TracedBinary['functions'] = [];
+    try {
+      for (const o of outcomes) {
+        for (const fn of (o.plan?.config as FuncTraceConfig | undefined)?.functions ?? []) {
+          const id = nextId++;
+          functions.push({ id, fn });
+          byId.set(id, fn);
+          for (const p of o.plan!.probes.filter((x) => x.symbol === fn.function)) {
+            links.push(obj.attachUprobe(p.program, { binaryPath: target.attachPath, fileOffset: p.fileOffset, pid: -1, cookie: BigInt(id) }));
+          }
+        }
+      }
+    } catch (e) {
+      void obj.detachLinks(links); // nothing half-attached stays behind
+      for (const f of functions) byId.delete(f.id);
+      throw e;
+    }
+    const tb = { functions, goidOffset: configs[0]!.goidOffset, regabi: target.binary.abi === 'register' };
+    binaries.set(target.binaryKey, tb);
+    return { tb, newLinks: links.length };
+  }
+
   return {
     bpfObject: 'func_trace',
     ringBuffers: ['ft_events'],
 
     attach(obj: BpfObject, target: ProcessTarget, outcomes: readonly RuleOutcome[]): AttachedProcess {
-      const { pid, binary } = target;
       const configs = outcomes.map((o) => o.plan?.config as FuncTraceConfig | undefined).filter((c): c is FuncTraceConfig => !!c);
-      if (!configs.length) return { links: [], detach: () => {} };
-      obj.map('ft_procs').update(pidKey(pid), encodeProcConfig(configs[0]!.goidOffset, binary.abi === 'register'));
-      const links: BpfLink[] = [];
-      const ids: number[] = [];
+      if (!configs.length) return { newLinks: 0, detach: () => {} };
+      const { tb, newLinks } = attachBinary(obj, target, configs, outcomes);
+      const { pid } = target;
       const detach = (): void => {
-        for (const l of links) l.destroy();
-        for (const id of ids) {
-          byId.delete(id);
-          obj.map('ft_funcs').delete(funcKey(pid, id));
-        }
+        for (const f of tb.functions) obj.map('ft_funcs').delete(funcKey(pid, f.id));
         obj.map('ft_procs').delete(pidKey(pid));
+        // exes keeps the pid: its last events may still be in the ring.
       };
       try {
-        for (const o of outcomes) {
-          for (const fn of (o.plan?.config as FuncTraceConfig | undefined)?.functions ?? []) {
-            const id = nextId++;
-            ids.push(id);
-            byId.set(id, { pid, exe: target.exe, fn });
-            obj.map('ft_funcs').update(funcKey(pid, id), encodeFuncConfig(fn.params, fn.results));
-            for (const p of o.plan!.probes.filter((x) => x.symbol === fn.function)) {
-              links.push(obj.attachUprobe(p.program, { binaryPath: target.attachPath, fileOffset: p.fileOffset, pid, cookie: BigInt(id) }));
-            }
-          }
-        }
+        for (const f of tb.functions) obj.map('ft_funcs').update(funcKey(pid, f.id), encodeFuncConfig(f.fn.params, f.fn.results));
+        // Written last: the BPF side does nothing for a pid until its proc config exists.
+        obj.map('ft_procs').update(pidKey(pid), encodeProcConfig(tb.goidOffset, tb.regabi));
+        exes.set(pid, target.exe);
       } catch (e) {
-        detach(); // nothing half-attached stays behind
+        detach();
         throw e;
       }
-      return { links, detach };
+      return { newLinks, detach };
     },
 
     decode(_ring: string, record: Buffer): TraceEvent[] {
-      const raw = decodeEvent(record);
-      const t = raw && byId.get(raw.funcId);
-      if (!raw || !t || t.pid !== raw.pid) return [];
+      const raw = decodeEvent(record, (id) => {
+        const f = byId.get(id);
+        return f && { params: f.params.length, results: f.results.length };
+      });
+      const fn = raw && byId.get(raw.funcId);
+      if (!raw || !fn) return [];
       const values = (defs: FunctionPlanConfig['params'], got: typeof raw.params): Record<string, unknown> =>
         Object.fromEntries(defs.slice(0, got.length).map((d, i) => [d.name, formatValue(d, got[i]!)]));
       return [{
-        type: 'call', ts: monotonicToEpochMs(raw.tsEntry), pid: raw.pid, tid: raw.tid, exe: t.exe,
+        type: 'call', ts: monotonicToEpochMs(raw.tsEntry), pid: raw.pid, tid: raw.tid, exe: exes.get(raw.pid) ?? '',
         goid: raw.goid >= 0n ? Number(raw.goid) : null,
-        function: t.fn.function,
-        args: values(t.fn.params, raw.params),
-        returns: values(t.fn.results, raw.results),
+        function: fn.function,
+        args: values(fn.params, raw.params),
+        returns: values(fn.results, raw.results),
         latencyNs: Number(raw.tsReturn - raw.tsEntry),
       }];
     },

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // BpfObject: open, consts, load, links. Map access is in bpf-object-maps.cc.
+#include <thread>
+#include <vector>
+#include <algorithm>
 #include "bpf-object.h"
 
 #include <bpf/bpf.h>
@@ -60,6 +63,8 @@ Napi::Function BpfObject::Define(Napi::Env env) {
                          InstanceMethod<&BpfObject::AttachUprobe>("attachUprobe"),
                          InstanceMethod<&BpfObject::AttachTracepoint>("attachTracepoint"),
                          InstanceMethod<&BpfObject::DestroyLink>("destroyLink"),
+                         InstanceMethod<&BpfObject::DestroyLinks>("destroyLinks"),
+                         InstanceMethod<&BpfObject::DestroyLinksAsync>("destroyLinksAsync"),
                          InstanceMethod<&BpfObject::LinkCount>("linkCount"),
                          InstanceMethod<&BpfObject::DetachAllJs>("detachAll"),
                          InstanceMethod<&BpfObject::Close>("close"),
@@ -79,9 +84,69 @@ BpfObject::BpfObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfObjec
 
 BpfObject::~BpfObject() { Destroy(); }
 
+// Destroying a uprobe link waits for the kernel to finish with the probe (an
+// RCU grace period in uprobe_unregister: about 100 ms each on Linux 6.x).
+// From parallel threads those waits overlap, so N links take about as long
+// as one instead of N times as long. Different links share no libbpf state.
+void DestroyLinksConcurrently(std::vector<bpf_link*>& links) {
+  const size_t kMaxThreads = 64;
+  for (size_t base = 0; base < links.size(); base += kMaxThreads) {
+    std::vector<std::thread> threads;
+    for (size_t i = base; i < std::min(links.size(), base + kMaxThreads); i++) {
+      threads.emplace_back([link = links[i]] { bpf_link__destroy(link); });
+    }
+    for (auto& t : threads) t.join();
+  }
+  links.clear();
+}
+
 void BpfObject::DetachAll() {
-  for (auto& entry : links_) bpf_link__destroy(entry.second);
+  std::vector<bpf_link*> all;
+  for (auto& entry : links_) all.push_back(entry.second);
   links_.clear();
+  DestroyLinksConcurrently(all);
+}
+
+std::vector<bpf_link*> BpfObject::TakeLinks(const Napi::Array& handles) {
+  std::vector<bpf_link*> out;
+  for (uint32_t i = 0; i < handles.Length(); i++) {
+    Napi::Value v = handles.Get(i);
+    if (!v.IsNumber()) continue;
+    auto it = links_.find(v.As<Napi::Number>().Uint32Value());
+    if (it == links_.end()) continue;
+    out.push_back(it->second);
+    links_.erase(it);
+  }
+  return out;
+}
+
+// destroyLinks(handles): destroys them in parallel, blocking; returns how many were live.
+Napi::Value BpfObject::DestroyLinks(const Napi::CallbackInfo& info) {
+  std::vector<bpf_link*> links = TakeLinks(info[0].As<Napi::Array>());
+  size_t n = links.size();
+  DestroyLinksConcurrently(links);
+  return Napi::Number::New(info.Env(), static_cast<double>(n));
+}
+
+namespace {
+class DestroyLinksWorker : public Napi::AsyncWorker {
+ public:
+  DestroyLinksWorker(Napi::Function cb, std::vector<bpf_link*> links)
+      : Napi::AsyncWorker(cb, "gotrace:destroyLinks"), links_(std::move(links)), count_(links_.size()) {}
+  void Execute() override { DestroyLinksConcurrently(links_); }
+  void OnOK() override { Callback().Call({Env().Null(), Napi::Number::New(Env(), static_cast<double>(count_))}); }
+
+ private:
+  std::vector<bpf_link*> links_;
+  size_t count_;
+};
+}  // namespace
+
+// destroyLinksAsync(handles, cb): detaches on a worker thread, off the event
+// loop; the handles are forgotten at once, so close() will not touch them.
+void BpfObject::DestroyLinksAsync(const Napi::CallbackInfo& info) {
+  std::vector<bpf_link*> links = TakeLinks(info[0].As<Napi::Array>());
+  (new DestroyLinksWorker(info[1].As<Napi::Function>(), std::move(links)))->Queue();
 }
 
 void BpfObject::Destroy() {

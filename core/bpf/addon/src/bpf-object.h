@@ -3,6 +3,7 @@
 // links attached from it. JavaScript side: core/bpf/bpf-object.ts.
 #pragma once
 
+#include <vector>
 #include <bpf/libbpf.h>
 #include <napi.h>
 
@@ -57,6 +58,9 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value AttachUprobe(const Napi::CallbackInfo& info);
   Napi::Value AttachTracepoint(const Napi::CallbackInfo& info);
   Napi::Value DestroyLink(const Napi::CallbackInfo& info);
+  Napi::Value DestroyLinks(const Napi::CallbackInfo& info);
+  void DestroyLinksAsync(const Napi::CallbackInfo& info);
+  std::vector<bpf_link*> TakeLinks(const Napi::Array& handles);
   Napi::Value LinkCount(const Napi::CallbackInfo& info);
   void DetachAllJs(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
