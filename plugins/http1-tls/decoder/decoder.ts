@@ -1,0 +1,102 @@
+// HTTP/1.x decoder for the http1-tls plugin: captured Read/Write plaintext in,
+// one Http1Record per exchange out. Pure: no kernel, no clock, no I/O.
+// Memory is bounded: per connection by the head limit, maxBody and the
+// pipelining depth; overall by an LRU of connections and idle expiry.
+import { UsageError } from '../../../core/errors';
+import { Http1Connection } from './connection';
+import {
+  DEFAULT_IDLE_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_PENDING,
+  type CapturedChunk, type Http1DecoderOptions,
+} from './types';
+
+export class Http1Decoder {
+  // Insertion order is recency order: a connection is re-inserted on every chunk.
+  private readonly conns = new Map<string, Http1Connection>();
+  private readonly maxConnections: number;
+  private readonly idleMs: number;
+  private readonly maxHead: number;
+  private readonly maxPending: number;
+
+  constructor(private readonly opts: Http1DecoderOptions) {
+    this.maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.idleMs = opts.idleMs ?? DEFAULT_IDLE_MS;
+    this.maxHead = opts.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES;
+    this.maxPending = opts.maxPending ?? DEFAULT_MAX_PENDING;
+    for (const [name, v] of Object.entries({ maxBody: opts.maxBody, maxConnections: this.maxConnections, maxPending: this.maxPending })) {
+      if (!Number.isSafeInteger(v) || v < (name === 'maxBody' ? 0 : 1)) {
+        throw new UsageError('ERR_USAGE', `http1 decoder: ${name} must be a whole number${name === 'maxBody' ? ' >= 0' : ' >= 1'}, got ${v}`);
+      }
+    }
+    if (!Number.isSafeInteger(this.maxHead) || this.maxHead < 256) {
+      throw new UsageError('ERR_USAGE', `http1 decoder: maxHeadBytes must be a whole number >= 256, got ${this.maxHead}`);
+    }
+    if (!(this.idleMs > 0)) throw new UsageError('ERR_USAGE', `http1 decoder: idleMs must be > 0, got ${this.idleMs}`);
+  }
+
+  /** Connections whose state is held (ignored non-HTTP/1 ones included, so they are not re-sniffed). */
+  get size(): number {
+    return this.conns.size;
+  }
+
+  push(chunk: CapturedChunk): void {
+    const key = stateKey(chunk.connKey, chunk.tls);
+    let conn = this.conns.get(key);
+    if (conn) {
+      this.conns.delete(key);
+    } else {
+      if (this.conns.size >= this.maxConnections) this.evictOldest();
+      conn = this.create(chunk);
+    }
+    this.conns.set(key, conn);
+    conn.push(chunk);
+  }
+
+  /** The connection was closed: responses delimited by the close end; the rest is emitted with an error. */
+  closeConnection(connKey: string, _ts: number): void {
+    for (const tls of [true, false]) this.drop(stateKey(connKey, tls), 'connection closed');
+  }
+
+  /** Tracing ends: every pending exchange is emitted, with an error. */
+  flush(): void {
+    for (const key of [...this.conns.keys()]) this.drop(key, 'tracing stopped');
+  }
+
+  /** Drops connections with no event for idleMs before nowMs (epoch ms, the clock of CapturedChunk.ts). */
+  expire(nowMs: number): void {
+    for (const [key, conn] of [...this.conns]) {
+      if (nowMs - conn.lastTs > this.idleMs) this.drop(key, 'connection idle; state expired');
+    }
+  }
+
+  private create(chunk: CapturedChunk): Http1Connection {
+    const { connKey } = chunk;
+    return new Http1Connection(chunk, {
+      maxBody: this.opts.maxBody,
+      maxHead: this.maxHead,
+      maxPending: this.maxPending,
+      redact: this.opts.redact,
+      onRecord: this.opts.onRecord,
+      onUnparsable: (why) => this.opts.onUnparsable?.(connKey, why),
+    });
+  }
+
+  private evictOldest(): void {
+    const oldest = this.conns.keys().next();
+    if (!oldest.done) this.drop(oldest.value, 'connection state evicted (too many connections)');
+  }
+
+  private drop(key: string, cause: string): void {
+    const conn = this.conns.get(key);
+    if (!conn) return;
+    this.conns.delete(key);
+    conn.end(cause);
+  }
+}
+
+/**
+ * TLS plaintext and raw socket bytes of one connection are kept apart, so that
+ * a capture of both (ciphertext through internal/poll) cannot mix them.
+ */
+function stateKey(connKey: string, tls: boolean): string {
+  return `${tls ? 't' : 'p'}:${connKey}`;
+}
