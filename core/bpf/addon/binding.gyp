@@ -8,6 +8,7 @@
       "sources": [
         "src/addon.cc",
         "src/bpf-object.cc",
+        "src/bpf-object-links.cc",
         "src/bpf-object-maps.cc",
         "src/errors.cc",
         "src/libbpf-log.cc",
