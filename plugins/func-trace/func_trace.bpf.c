@@ -15,6 +15,11 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* Keeps struct ft_event in the object's BTF, so layout.test.ts can check
+ * user space's idea of its size against the compiler's.
+ */
+const struct ft_event *unused_ft_event __attribute__((unused));
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20); /* ~16k events of 1064 bytes between reads */

@@ -37,7 +37,10 @@ Napi::Value MapFile(const Napi::CallbackInfo& info) {
     return Napi::Buffer<uint8_t>::New(env, 0);
   }
   size_t size = static_cast<size_t>(st.st_size);
-  void* addr = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  // MAP_SHARED, not MAP_PRIVATE: the kernel installs uprobes (INT3) into every private
+  // mapping of a probed file, ours included, so a private map of a binary another
+  // session traces would show breakpoints where its RETs are. Shared ones are skipped.
+  void* addr = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
   int err = errno;
   close(fd);  // the mapping keeps the file referenced
   if (addr == MAP_FAILED) return Fail(env, "mmap", err);

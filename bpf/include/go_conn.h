@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The connection behind a Go net.Conn, at a uprobe in Go code (amd64):
+ * the fd from the Go structs, then the kernel socket for that fd (addresses,
+ * TCP sequence numbers) via CO-RE. Shared by the TLS plugins (http1-tls now,
+ * http2/grpc later). Needs vmlinux.h, <bpf/bpf_helpers.h>,
+ * <bpf/bpf_core_read.h> and <bpf/bpf_tracing.h> first.
+ */
+#ifndef __GOTRACE_GO_CONN_H
+#define __GOTRACE_GO_CONN_H
+
+#define GO_CONN_AF_INET 2
+#define GO_CONN_AF_INET6 10
+#define GO_CONN_S_IFMT 0170000
+#define GO_CONN_S_IFSOCK 0140000
+
+/* Offsets user space resolves per binary (DWARF, else a version table). */
+struct go_conn_offsets {
+	__u64 tcpconn_itab; /* runtime address of go.itab.*net.TCPConn,net.Conn; 0: unknown */
+	__u32 iface_off;    /* the net.Conn field in the outer struct (tls.Conn.conn: 0) */
+	__u32 conn_fd;      /* net.conn.fd (*netFD): 0 */
+	__u32 netfd_pfd;    /* net.netFD.pfd (poll.FD): 0 */
+	__u32 pfd_sysfd;    /* internal/poll.FD.Sysfd (int): 16, after fdMutex */
+};
+
+/* Why an fd is -1, so user space can say it instead of guessing. */
+enum go_conn_fd_why {
+	GO_FD_OK = 0,
+	GO_FD_NO_ITAB = 1,   /* the binary's itab address is unknown (no .symtab) */
+	GO_FD_NOT_TCP = 2,   /* the net.Conn is not a *net.TCPConn */
+	GO_FD_UNREADABLE = 3,
+};
+
+/* The fd of the *net.TCPConn inside the net.Conn interface at `outer + iface_off`.
+ * An interface is {itab, data}; only a *net.TCPConn itab lets us trust the
+ * pointer chain data -> net.conn.fd -> netFD.pfd -> FD.Sysfd.
+ * https://github.com/golang/go/blob/go1.19/src/net/net.go (type conn)
+ * https://github.com/golang/go/blob/go1.19/src/internal/poll/fd_unix.go (type FD)
+ */
+static __always_inline int go_conn_fd(__u64 outer, const struct go_conn_offsets *o, __u8 *why)
+{
+	__u64 iface[2] = {}, netfd = 0;
+	__s64 sysfd = -1;
+
+	*why = GO_FD_UNREADABLE;
+	if (!outer || bpf_probe_read_user(iface, sizeof(iface), (void *)(outer + o->iface_off)))
+		return -1;
+	if (!o->tcpconn_itab) {
+		*why = GO_FD_NO_ITAB;
+		return -1;
+	}
+	if (iface[0] != o->tcpconn_itab) {
+		*why = GO_FD_NOT_TCP;
+		return -1;
+	}
+	if (!iface[1] || bpf_probe_read_user(&netfd, sizeof(netfd), (void *)(iface[1] + o->conn_fd)))
+		return -1;
+	if (!netfd || bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(netfd + o->netfd_pfd + o->pfd_sysfd)))
+		return -1;
+	if (sysfd < 0 || sysfd > 0x7fffffff)
+		return -1;
+	*why = GO_FD_OK;
+	return (int)sysfd;
+}
+
+/* The struct sock behind the current task's fd, or NULL when it is not a socket. */
+static __always_inline struct sock *go_fd_sock(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *f = NULL;
+	struct socket *sock;
+	umode_t mode;
+
+	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (!fds || bpf_core_read(&f, sizeof(f), &fds[fd]) || !f)
+		return NULL;
+	/* private_data is a struct socket only for socket files. */
+	mode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((mode & GO_CONN_S_IFMT) != GO_CONN_S_IFSOCK)
+		return NULL;
+	sock = (struct socket *)BPF_CORE_READ(f, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+/* Endpoints as seen from this process: addresses in network order, ports in host order. */
+struct go_conn_addrs {
+	__u8 family; /* 0: unknown */
+	__u8 _pad;
+	__u16 lport;
+	__u16 rport;
+	__u16 _pad2;
+	__u8 laddr[16]; /* IPv4: first 4 bytes */
+	__u8 raddr[16];
+};
+
+static __always_inline void go_sock_addrs(struct sock *sk, struct go_conn_addrs *a)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	a->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	a->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == GO_CONN_AF_INET) {
+		__u32 l = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__u32 r = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		__builtin_memcpy(a->laddr, &l, sizeof(l));
+		__builtin_memcpy(a->raddr, &r, sizeof(r));
+	} else if (family == GO_CONN_AF_INET6) {
+		BPF_CORE_READ_INTO(a->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(a->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else {
+		return;
+	}
+	a->family = (__u8)family;
+}
+
+/* write_seq: the sequence number the next byte written will get.
+ * copied_seq: the first byte not yet copied to user space by recvmsg.
+ * https://github.com/torvalds/linux/blob/v6.8/include/linux/tcp.h
+ */
+static __always_inline __u32 go_tcp_write_seq(struct sock *sk)
+{
+	return BPF_CORE_READ((struct tcp_sock *)sk, write_seq);
+}
+
+static __always_inline __u32 go_tcp_copied_seq(struct sock *sk)
+{
+	return BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
+}
+
+/* Decrypt-side sequence numbers. A TLS Read returns plaintext of records the
+ * kernel read earlier, in internal/poll.(*FD).Read; that read saved
+ * (pid, fd, copied_seq after it) -> copied_seq before it here. At the TLS
+ * Read's return, the socket's copied_seq finds the read that brought the
+ * bytes in, and so the wire seq where they started.
+ */
+struct go_read_seq_key {
+	__u32 pid;
+	__s32 fd;
+	__u32 seq_after;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct go_read_seq_key);
+	__type(value, __u32);
+} go_read_seqs SEC(".maps");
+
+#endif /* __GOTRACE_GO_CONN_H */

@@ -1,0 +1,67 @@
+// The http1-tls plan from the file alone (no kernel): probes, offsets with
+// their provenance, the itab, on the https fixture with DWARF, stripped, PIE.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GoBinary } from '../../core/binary/go-binary';
+import { RuleEngine } from '../../core/engine/engine';
+import { loadRuleFile } from '../../core/engine/rule-loader';
+import { ROOT, fixture, requireBinary } from '../../test/support/binaries';
+import { plugin } from './index';
+import type { Http1TlsConfig } from './hooker';
+import { PROC_CFG_SIZE, encodeProcConfig } from './layout';
+
+function plan(variant: '' | '-stripped' | '-pie') {
+  const path = requireBinary(fixture('https', variant));
+  const rule = loadRuleFile(join(ROOT, 'rules', 'http1-tls.yaml'));
+  const [o] = new RuleEngine([plugin]).planAll(new GoBinary(path, readFileSync(path)), [rule]);
+  assert.equal(o!.status, 'planned', o!.error?.message);
+  return o!.plan!;
+}
+
+test('with DWARF: every probe, offsets from DWARF, the itab from .symtab', () => {
+  const p = plan('');
+  const c = p.config as Http1TlsConfig;
+  const programs = p.probes.map((x) => x.program);
+  assert.equal(programs.filter((x) => x === 'uprobe_crypto_tls_conn_write').length, 1);
+  assert.equal(programs.filter((x) => x === 'uprobe_crypto_tls_conn_read').length, 1);
+  assert.ok(programs.filter((x) => x === 'uprobe_crypto_tls_conn_read_ret').length >= 1);
+  assert.ok(programs.filter((x) => x === 'uprobe_poll_fd_read_ret').length >= 1);
+  assert.deepEqual([c.ifaceOff, c.connFd, c.netfdPfd, c.pfdSysfd, c.goidOffset], [0, 0, 0, 16, 152]);
+  for (const f of ['crypto/tls.Conn.conn', 'net.conn.fd', 'net.netFD.pfd', 'internal/poll.FD.Sysfd']) {
+    assert.equal(p.values.find((v) => v.name === f)?.source, 'dwarf', f);
+  }
+  // Cross-checked with nm: the address of go.itab.*net.TCPConn,net.Conn.
+  const nm = execFileSync('nm', [requireBinary(fixture('https'))], { encoding: 'utf8' });
+  const want = /^([0-9a-f]+) \S go\.itab\.\*net\.TCPConn,net\.Conn$/m.exec(nm)![1]!;
+  assert.equal(c.tcpConnItab, parseInt(want, 16));
+  assert.equal(c.pie, false);
+  assert.deepEqual(c.write, { conn: { kind: 'register', register: 'RAX', size: 8 }, buf: { kind: 'register', register: 'RBX', size: 8 }, len: { kind: 'register', register: 'RCX', size: 8 } });
+  assert.deepEqual(c.read.n, { kind: 'register', register: 'RAX', size: 8 });
+});
+
+test('stripped: offsets from the table, locations from the signature, itab unknown and said so', () => {
+  const p = plan('-stripped');
+  const c = p.config as Http1TlsConfig;
+  assert.equal(c.tcpConnItab, null);
+  assert.match(c.itabWhy ?? '', /no \.symtab/);
+  assert.equal(p.values.find((v) => v.name === 'internal/poll.FD.Sysfd')?.source, 'table');
+  assert.equal(p.values.find((v) => v.name === 'crypto/tls.(*Conn).Write buffer length')?.source, 'signature/abi');
+  assert.deepEqual(c, { ...plan('').config as Http1TlsConfig, tcpConnItab: null, itabWhy: c.itabWhy }, 'the same facts as with DWARF');
+});
+
+test('PIE: the itab is marked to move with the load address', () => {
+  const c = plan('-pie').config as Http1TlsConfig;
+  assert.equal(c.pie, true);
+  assert.ok(c.tcpConnItab !== null);
+});
+
+test('struct h1_proc_cfg: the encoder matches the BPF object', (t) => {
+  const obj = join(ROOT, 'build', 'bpf', 'http1_tls.bpf.o');
+  if (!existsSync(obj)) return t.skip('build/bpf/http1_tls.bpf.o is not built');
+  const btf = execFileSync('bpftool', ['btf', 'dump', 'file', obj], { encoding: 'utf8' });
+  assert.equal(Number(/STRUCT 'h1_proc_cfg' size=(\d+)/.exec(btf)![1]), PROC_CFG_SIZE);
+  assert.equal(encodeProcConfig(plan('').config as Http1TlsConfig, 0x1000n, true).length, PROC_CFG_SIZE);
+});

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Shared between http1_tls.bpf.c and user space (plugins/http1-tls/layout.ts
+ * mirrors these layouts byte for byte). Needs go_abi.h and go_conn.h first.
+ */
+#ifndef __HTTP1_TLS_H
+#define __HTTP1_TLS_H
+
+#define H1_CHUNK 4096     /* plaintext bytes per ring record */
+#define H1_MAX_CHUNKS 4   /* records per call: bigger calls are cut, callLen says by how much */
+
+enum h1_direction {
+	H1_WRITE = 0,
+	H1_READ = 1,
+};
+
+/* Per pid: where everything is in this process's binary. */
+struct h1_proc_cfg {
+	struct go_conn_offsets conn; /* iface_off = tls.Conn.conn */
+	__u32 goid_offset;
+	__u8 regabi;
+	__u8 has_fd_read; /* internal/poll.(*FD).Read is probed: read seqs can be known */
+	__u8 has_decrypt; /* crypto/tls.(*halfConn).decrypt is probed: read seqs are per TLS record */
+	__u8 _pad;
+	location_t write_conn; /* crypto/tls.(*Conn).Write: c, b.ptr, b.len at entry */
+	location_t write_buf;
+	location_t write_len;
+	location_t read_conn; /* crypto/tls.(*Conn).Read: c, b.ptr at entry, n at RET */
+	location_t read_buf;
+	location_t read_n;
+	location_t fd_read_fd; /* internal/poll.(*FD).Read: fd at entry, n at RET */
+	location_t fd_read_n;
+	location_t fd_read_buf; /* ... and p.ptr at entry */
+	location_t decrypt_rec; /* crypto/tls.(*halfConn).decrypt: record.ptr at entry */
+};
+
+/* A call between its entry and its RET, as func-trace pairs them. */
+struct h1_call_key {
+	__u32 pid;
+	__u32 func; /* the attach cookie: which function */
+	__u64 goid;
+	__u64 depth; /* g.stack.hi - SP */
+};
+
+struct h1_call {
+	__u64 conn; /* *tls.Conn (TLS Read), or *poll.FD (FD.Read) */
+	__u64 buf;  /* b.ptr (TLS Read), or the fd (FD.Read) */
+	__u64 p;    /* FD.Read: where the bytes go (inside tls.Conn.rawInput) */
+	__u32 seq_before;
+	__u8 seq_ok;
+	__u8 _pad[3];
+};
+
+/* The last socket read of a goroutine, and the seq of the TLS record it
+ * decrypted last. Go reads raw TLS bytes into the contiguous buffer
+ * tls.Conn.rawInput, so a record starting at address R has the wire seq
+ * seq_before + (R - p) for the read that filled [p, p_end): exact even when
+ * one read(2) brought a handshake record and the first request together.
+ */
+struct h1_rx_key {
+	__u32 pid;
+	__u32 _pad;
+	__u64 goid;
+};
+
+struct h1_rx {
+	__u64 p;
+	__u64 p_end;
+	__u32 seq_before;
+	__s32 fd;
+	__u32 record_seq;
+	__u8 record_ok;
+	__u8 _pad[3];
+};
+
+struct h1_event {
+	__u64 ts;
+	__s64 goid;
+	__u64 conn;     /* *tls.Conn: tells apart conns that reuse an fd */
+	__u32 pid;
+	__s32 fd;       /* -1: unknown, fd_why says why */
+	__u32 call_len; /* bytes of the whole Read/Write call */
+	__u32 offset;   /* of this chunk within the call */
+	__u32 data_len; /* bytes of data[] that are valid */
+	__u32 tcp_seq;
+	__u8 direction; /* enum h1_direction */
+	__u8 seq_ok;
+	__u8 fd_why;    /* enum go_conn_fd_why */
+	__u8 _pad[5];
+	struct go_conn_addrs addrs;
+	__u8 data[H1_CHUNK];
+};
+
+#endif /* __HTTP1_TLS_H */

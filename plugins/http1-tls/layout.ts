@@ -1,0 +1,80 @@
+// Byte layouts shared with http1_tls.h and go_conn.h; a test checks the
+// sizes against the BPF object's BTF, so a change on one side fails it.
+import { encodeLocation, LOCATION_SIZE, type GoLocation } from '../../core/bpf/go-location';
+import type { Http1TlsConfig } from './hooker';
+
+export const H1_CHUNK = 4096;
+export const H1_MAX_CHUNKS = 4;
+export const PROC_CFG_SIZE = 32 + 10 * LOCATION_SIZE; // 112
+export const EVENT_HEADER_SIZE = 96;
+export const EVENT_SIZE = EVENT_HEADER_SIZE + H1_CHUNK; // 4192
+
+export function pidKey(pid: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(pid, 0);
+  return b;
+}
+
+/** struct h1_proc_cfg for one process; `itabAddress` is the runtime address (load bias applied). */
+export function encodeProcConfig(c: Http1TlsConfig, itabAddress: bigint, regabi: boolean): Buffer {
+  const b = Buffer.alloc(PROC_CFG_SIZE);
+  b.writeBigUInt64LE(itabAddress, 0);
+  b.writeUInt32LE(c.ifaceOff, 8);
+  b.writeUInt32LE(c.connFd, 12);
+  b.writeUInt32LE(c.netfdPfd, 16);
+  b.writeUInt32LE(c.pfdSysfd, 20);
+  b.writeUInt32LE(c.goidOffset, 24);
+  b.writeUInt8(regabi ? 1 : 0, 28);
+  b.writeUInt8(c.fdRead ? 1 : 0, 29);
+  b.writeUInt8(c.fdRead && c.decrypt ? 1 : 0, 30);
+  const locs: (GoLocation | undefined)[] = [c.write.conn, c.write.buf, c.write.len, c.read.conn, c.read.buf, c.read.n, c.fdRead?.fd, c.fdRead?.n,
+    c.fdRead?.buf, c.decrypt?.record];
+  locs.forEach((l, i) => { if (l) encodeLocation(l).copy(b, 32 + i * LOCATION_SIZE); });
+  return b;
+}
+
+export const FD_WHY = ['', 'the *net.TCPConn itab is unknown (no .symtab)', 'the conn is not a *net.TCPConn', 'the conn could not be read'] as const;
+
+export interface RawChunk {
+  readonly ts: bigint;
+  readonly goid: bigint;
+  readonly conn: bigint;
+  readonly pid: number;
+  readonly fd: number;
+  readonly callLen: number;
+  readonly offset: number;
+  readonly data: Buffer;
+  readonly tcpSeq: number | null;
+  readonly direction: 'write' | 'read';
+  readonly fdWhy: number;
+  readonly local: string | null;
+  readonly remote: string | null;
+}
+
+function addr(family: number, b: Buffer, port: number): string | null {
+  if (family === 2) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}:${port}`;
+  if (family !== 10) return null;
+  // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) reads as the IPv4 one.
+  if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}:${port}`;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
+  return `[${groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}]:${port}`;
+}
+
+/** struct h1_event → its fields; undefined when the record is short. */
+export function decodeChunk(b: Buffer): RawChunk | undefined {
+  if (b.length < EVENT_SIZE) return undefined;
+  const family = b.readUInt8(56);
+  const dataLen = Math.min(b.readUInt32LE(40), H1_CHUNK);
+  return {
+    ts: b.readBigUInt64LE(0), goid: b.readBigInt64LE(8), conn: b.readBigUInt64LE(16),
+    pid: b.readUInt32LE(24), fd: b.readInt32LE(28), callLen: b.readUInt32LE(32), offset: b.readUInt32LE(36),
+    tcpSeq: b.readUInt8(49) ? b.readUInt32LE(44) : null,
+    direction: b.readUInt8(48) === 0 ? 'write' : 'read',
+    fdWhy: b.readUInt8(50),
+    local: addr(family, b.subarray(64, 80), b.readUInt16LE(58)),
+    remote: addr(family, b.subarray(80, 96), b.readUInt16LE(60)),
+    // Copied: the ring's memory is reused once the callback returns.
+    data: Buffer.from(b.subarray(EVENT_HEADER_SIZE, EVENT_HEADER_SIZE + dataLen)),
+  };
+}

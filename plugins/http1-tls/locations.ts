@@ -1,0 +1,63 @@
+// Where crypto/tls.(*Conn).Write/Read and internal/poll.(*FD).Read keep the
+// words the BPF side reads: DWARF's location at entry when the binary has
+// it, else the fixed Go signature placed under the binary's ABI. Results are
+// read at a RET, where only the ABI says where they are.
+import type { GoBinary, ResolvedFunction } from '../../core/binary/go-binary';
+import { assignLocations } from '../../core/binary/abi/assign';
+import { parseSignature } from '../../core/binary/abi/signature';
+import type { ValueLocation } from '../../core/binary/location';
+import { GO_INT_REGISTERS, type GoIntRegister, type GoLocation } from '../../core/bpf/go-location';
+import type { ResolvedValue } from '../../core/engine/plugin';
+import { GotraceError } from '../../core/errors';
+
+/** The signatures gotrace relies on; unchanged since Go 1.0. */
+export const SIGNATURES: Readonly<Record<string, string>> = {
+  'crypto/tls.(*Conn).Write': '(b []byte) (n int, err error)',
+  'crypto/tls.(*Conn).Read': '(b []byte) (n int, err error)',
+  'internal/poll.(*FD).Read': '(p []byte) (n int, err error)',
+  // Since Go 1.12 (TLS 1.3), with `type recordType uint8`: https://github.com/golang/go/blob/go1.13/src/crypto/tls/conn.go
+  'crypto/tls.(*halfConn).decrypt': '(record []byte) ([]byte, uint8, error)',
+};
+
+/** Word `i` (8 bytes) of a value at `loc`, as BPF reads it. */
+function word(loc: ValueLocation, i: number): GoLocation | undefined {
+  const one = (l: { kind: 'register'; register: string } | { kind: 'stack'; offset: number }): GoLocation | undefined => {
+    if (l.kind === 'stack') return { kind: 'stack', offset: l.offset, size: 8 };
+    const r = GO_INT_REGISTERS.find((x) => x === l.register.toUpperCase()) as GoIntRegister | undefined;
+    return r && { kind: 'register', register: r, size: 8 };
+  };
+  if (loc.kind === 'pieces') {
+    const p = loc.pieces[i];
+    return p?.location && p.size === 8 ? one(p.location) : undefined;
+  }
+  if (loc.kind === 'stack') return { kind: 'stack', offset: loc.offset + 8 * i, size: 8 };
+  return i === 0 ? one(loc) : undefined;
+}
+
+export interface MethodWords {
+  /** The receiver (*tls.Conn or *poll.FD). */
+  readonly recv: GoLocation;
+  readonly bufPtr: GoLocation;
+  readonly bufLen: GoLocation;
+  /** Result n, at a RET (absent when not asked for: its location is then not a value the probes rely on). */
+  readonly n?: GoLocation;
+}
+
+/** recv, b.ptr, b.len at entry and n at RET, each with its provenance in `values`. */
+export function methodWords(bin: GoBinary, fn: ResolvedFunction, values: ResolvedValue[], withN = true): MethodWords {
+  const sig = parseSignature(`${fn.name}${SIGNATURES[fn.name]}`);
+  const abi = assignLocations(sig, bin.abi);
+  const dw = bin.hasDwarf ? bin.dwarf?.function(fn.name)?.params.filter((p) => !p.isResult) : undefined;
+  const pick = (index: number, w: number, what: string, result: boolean): GoLocation => {
+    const a = abi.filter((x) => x.isResult === result)[index];
+    const fromDwarf = !result && dw?.[index]?.location ? word(dw[index]!.location!, w) : undefined;
+    const loc = fromDwarf ?? (a?.location && word(a.location, w));
+    if (!loc) {
+      throw new GotraceError('ERR_OFFSET_UNKNOWN', `${fn.name}: no location for ${what}; this Go version passes it where BPF cannot read`, { file: bin.path });
+    }
+    values.push({ name: `${fn.name} ${what}`, value: loc, source: fromDwarf ? 'dwarf' : 'signature/abi',
+      detail: fromDwarf ? 'location at entry PC' : `${bin.abi} ABI, func ${fn.name}${SIGNATURES[fn.name]}` });
+    return loc;
+  };
+  return { recv: pick(0, 0, 'receiver', false), bufPtr: pick(1, 0, 'buffer pointer', false), bufLen: pick(1, 1, 'buffer length', false), ...(withN ? { n: pick(0, 0, 'result n', true) } : {}) };
+}

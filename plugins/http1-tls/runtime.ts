@@ -1,0 +1,120 @@
+// The kernel side of http1-tls for one session. As func-trace does, each
+// binary's probes are attached once for every pid (detaching uprobes costs
+// the kernel ~100 ms each); a process only gets its h1_procs entry. Records
+// become CapturedChunks for the HTTP/1 decoder, whose exchanges are the events.
+import { readFileSync } from 'node:fs';
+import type { BpfObject } from '../../core/bpf/bpf-object';
+import type { BpfLink } from '../../core/bpf/bpf-link';
+import type { AttachedProcess, PluginRuntime, ProcessTarget, RuntimeOptions, TraceEvent } from '../../core/engine/plugin';
+import type { RuleOutcome } from '../../core/engine/engine';
+import { GotraceError } from '../../core/errors';
+import { monotonicToEpochMs } from '../../core/output/clock';
+import { DEFAULT_REDACT, Http1Decoder, type CapturedChunk, type Http1Record } from './decoder';
+import type { Http1TlsConfig } from './hooker';
+import { decodeChunk, encodeProcConfig, pidKey, type RawChunk } from './layout';
+
+/**
+ * Where a PIE is loaded in `pid`: the start of the mapping of file offset 0
+ * minus the page of the first PT_LOAD's address (0 for Go PIEs).
+ */
+export function loadBias(pid: number, target: ProcessTarget): bigint {
+  const ino = target.binaryKey.split(':')[1];
+  const first = target.binary.elf.segments.filter((s) => s.type === 1).sort((a, b) => a.offset - b.offset)[0];
+  for (const line of readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n')) {
+    const [range, , offset, , inode] = line.split(/\s+/);
+    if (!range || inode !== ino || parseInt(offset ?? '', 16) !== 0) continue;
+    return BigInt(`0x${range.split('-')[0]}`) - BigInt((first?.vaddr ?? 0) & ~0xfff);
+  }
+  throw new GotraceError('ERR_BPF_ATTACH', `pid ${pid}: its executable is not in /proc/${pid}/maps; cannot place the itab address of a PIE`);
+}
+
+/** A connKey per (pid, fd) that changes when another *tls.Conn takes the fd over. */
+class ConnKeys {
+  private readonly byFd = new Map<string, { conn: bigint; gen: number }>();
+
+  key(c: RawChunk, onReplaced: (oldKey: string) => void): string {
+    if (c.fd < 0) return `${c.pid}:conn-${c.conn.toString(16)}`;
+    const at = `${c.pid}:${c.fd}`;
+    const known = this.byFd.get(at);
+    if (known && known.conn === c.conn) return `${at}:${known.gen}`;
+    const gen = known ? known.gen + 1 : 0;
+    if (known) onReplaced(`${at}:${known.gen}`);
+    this.byFd.set(at, { conn: c.conn, gen });
+    return `${at}:${gen}`;
+  }
+
+  forgetPid(pid: number): void {
+    for (const k of this.byFd.keys()) if (k.startsWith(`${pid}:`)) this.byFd.delete(k);
+  }
+}
+
+export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
+  const binaries = new Map<string, { config: Http1TlsConfig; regabi: boolean }>();
+  const exes = new Map<number, string>();
+  const keys = new ConnKeys();
+  let out: TraceEvent[] = [];
+  const toEvent = (r: Http1Record): TraceEvent => ({ ...r, type: 'http1', pid: r.pid, exe: exes.get(r.pid) ?? '', goid: r.goid, ts: r.ts });
+  const decoder = new Http1Decoder({ maxBody: options.maxBody, redact: new Set(DEFAULT_REDACT), onRecord: (r) => out.push(toEvent(r)) });
+  const take = (): TraceEvent[] => {
+    const got = out;
+    out = [];
+    return got;
+  };
+
+  function attachBinary(obj: BpfObject, target: ProcessTarget, outcome: RuleOutcome): { config: Http1TlsConfig; newLinks: number } {
+    const known = binaries.get(target.binaryKey);
+    if (known) return { config: known.config, newLinks: 0 };
+    const links: BpfLink[] = [];
+    try {
+      for (const p of outcome.plan!.probes) links.push(obj.attachUprobe(p.program, { binaryPath: target.attachPath, fileOffset: p.fileOffset, pid: -1 }));
+    } catch (e) {
+      void obj.detachLinks(links); // nothing half-attached stays behind
+      throw e;
+    }
+    const config = outcome.plan!.config as Http1TlsConfig;
+    binaries.set(target.binaryKey, { config, regabi: target.binary.abi === 'register' });
+    return { config, newLinks: links.length };
+  }
+
+  return {
+    bpfObject: 'http1_tls',
+    ringBuffers: ['h1_events'],
+
+    attach(obj: BpfObject, target: ProcessTarget, outcomes: readonly RuleOutcome[]): AttachedProcess {
+      // One rule per binary drives the probes: a second would attach them twice.
+      const outcome = outcomes.find((o) => o.plan?.config);
+      if (!outcome) return { newLinks: 0, detach: () => {} };
+      const { config, newLinks } = attachBinary(obj, target, outcome);
+      const { pid } = target;
+      let itab = 0n;
+      if (config.tcpConnItab !== null) itab = BigInt(config.tcpConnItab) + (config.pie ? loadBias(pid, target) : 0n);
+      obj.map('h1_procs').update(pidKey(pid), encodeProcConfig(config, itab, target.binary.abi === 'register'));
+      exes.set(pid, target.exe);
+      return {
+        newLinks,
+        detach: () => {
+          obj.map('h1_procs').delete(pidKey(pid));
+          keys.forgetPid(pid); // exes keeps the pid: its last chunks may still be in the ring
+        },
+      };
+    },
+
+    decode(_ring: string, record: Buffer): TraceEvent[] {
+      const c = decodeChunk(record);
+      if (!c) return [];
+      const ts = monotonicToEpochMs(c.ts);
+      const connKey = keys.key(c, (old) => decoder.closeConnection(old, ts));
+      const chunk: CapturedChunk = {
+        connKey, pid: c.pid, fd: c.fd, goid: c.goid >= 0n ? Number(c.goid) : null, direction: c.direction, tls: true, ts,
+        tcpSeq: c.tcpSeq, callLen: c.callLen, offset: c.offset, data: c.data, local: c.local, remote: c.remote,
+      };
+      decoder.push(chunk);
+      return take();
+    },
+
+    flush(): TraceEvent[] {
+      decoder.flush();
+      return take();
+    },
+  };
+}
