@@ -86,6 +86,7 @@ export async function runTracing(o: TracingOptions): Promise<number> {
   const timer = o.durationS ? setTimeout(() => finish(0), o.durationS * 1000) : undefined;
 
   try {
+    session.preload();
     if (o.command.length) {
       launched = await launch(o.command[0]!, o.command.slice(1));
       try {

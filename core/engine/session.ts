@@ -54,6 +54,15 @@ export class Session {
     return hit;
   }
 
+  /**
+   * Loads the BPF object of every plugin the rules name, before any process
+   * is seen: the first process of a new binary then waits only for its
+   * analysis, and a kernel that cannot load them fails at start, not later.
+   */
+  preload(): void {
+    for (const name of new Set(this.rules.map((r) => r.rule.plugin))) this.pluginRuntime(name);
+  }
+
   private report(o: RuleOutcome, exe: string): void {
     const log = this.log.child({ rule: o.ruleId, plugin: o.plugin });
     const msg = o.error?.message ?? 'failed';
