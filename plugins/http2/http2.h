@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Shared between http2.bpf.c and user space (plugins/http2/layout.ts mirrors
+ * these layouts byte for byte). Needs go_abi.h and go_conn.h first.
+ */
+#ifndef __HTTP2_H
+#define __HTTP2_H
+
+#define H2_MAX_FIELDS 32 /* request header fields read per HEADERS; count says how many there were */
+#define H2_NAME 64       /* bytes of a field name kept; name_len says the real length */
+#define H2_VALUE 256
+
+enum h2_kind {
+	H2_REQ_BEGIN = 0,  /* (*serverConn).processHeaders: stream id, field count, the conn */
+	H2_REQ_FIELD = 1,  /* one decoded request header field */
+	H2_RESP_FIELD = 2, /* hpack.(*Encoder).WriteField inside (*writeResHeaders).writeFrame */
+	H2_RESP_END = 3,   /* that writeFrame's RET: status code, endStream */
+	H2_DATA_OUT = 4,   /* (*Framer).WriteDataPadded: response body bytes */
+	H2_DATA_IN = 5,    /* (*serverConn).processData: request body bytes */
+};
+
+/* Per (pid, generation): offsets of one http2 copy's structs and where its
+ * functions keep their arguments. A binary may hold two copies (net/http's
+ * bundled one and golang.org/x/net/http2); the attach cookie says which.
+ */
+struct h2_cfg_key {
+	__u32 pid;
+	__u32 gen;
+};
+
+struct h2_cfg {
+	struct go_conn_offsets conn; /* iface_off = tls.Conn.conn */
+	__u64 tls_itab;    /* runtime address of go.itab.*crypto/tls.Conn,net.Conn; 0: unknown */
+	__u32 goid_offset;
+	__u32 sc_conn;     /* serverConn.conn (net.Conn) */
+	__u32 sc_framer;   /* serverConn.framer (*Framer): the connection's key */
+	__u32 mhf_headers; /* MetaHeadersFrame.HeadersFrame (*HeadersFrame) */
+	__u32 mhf_fields;  /* MetaHeadersFrame.Fields ([]hpack.HeaderField) */
+	__u32 fh_stream;   /* FrameHeader.StreamID, FrameHeader first in HeadersFrame and DataFrame */
+	__u32 df_data;     /* DataFrame.data ([]byte) */
+	__u32 wrh_stream;  /* writeResHeaders.streamID */
+	__u32 wrh_code;    /* writeResHeaders.httpResCode (int) */
+	__u32 wrh_end;     /* writeResHeaders.endStream (bool) */
+	__u8 regabi;
+	__u8 _pad[7];
+	location_t ph_sc; /* (*serverConn).processHeaders(f *MetaHeadersFrame) */
+	location_t ph_f;
+	location_t wf_w; /* (*writeResHeaders).writeFrame(ctx writeContext): w, ctx.data */
+	location_t wf_ctx;
+	location_t wd_f; /* (*Framer).WriteDataPadded(streamID, endStream, data, pad) */
+	location_t wd_stream;
+	location_t wd_end;
+	location_t wd_len;
+	location_t pd_sc; /* (*serverConn).processData(f *DataFrame) */
+	location_t pd_f;
+	location_t enc_name; /* hpack.(*Encoder).WriteField(f HeaderField): Name, Value */
+	location_t enc_name_len;
+	location_t enc_value;
+	location_t enc_value_len;
+};
+
+/* A response-header write in progress on a goroutine. */
+struct h2_wr_key {
+	__u32 pid;
+	__u32 _pad;
+	__u64 goid;
+};
+
+struct h2_wr {
+	__u64 framer;
+	__u64 code;
+	__u32 stream_id;
+	__u8 end_stream;
+	__u8 gen;
+	__u8 _pad[2];
+};
+
+struct h2_event {
+	__u64 ts;
+	__s64 goid;
+	__u64 framer;   /* *Framer of the connection: its key */
+	__u32 pid;
+	__u32 stream_id;
+	__u8 kind;      /* enum h2_kind */
+	__u8 gen;
+	__u8 tls;       /* REQ_BEGIN: 0 no, 1 yes, 2 unknown */
+	__u8 fd_why;    /* enum go_conn_fd_why */
+	__s32 fd;
+	__u32 index;    /* REQ_FIELD: index of the field */
+	__u32 count;    /* REQ_BEGIN/REQ_FIELD: fields in the HEADERS */
+	__u32 name_len; /* real lengths: name/value hold at most H2_NAME/H2_VALUE */
+	__u32 value_len;
+	__u64 n;        /* DATA_*: bytes; RESP_END: status code */
+	__u8 end_stream;
+	__u8 _pad[7];
+	struct go_conn_addrs addrs;
+	__u8 name[H2_NAME];
+	__u8 value[H2_VALUE];
+};
+
+#endif /* __HTTP2_H */

@@ -1,0 +1,121 @@
+// The http2 copies a binary may hold, and the offsets of their structs. Go
+// has shipped the same http2 code under three names: golang.org/x/net/http2
+// (serverConn), net/http's bundled copy (http2serverConn, Go 1.6+) and
+// net/http/internal/http2 (serverConn); a module may vendor x/net too.
+// Offsets come from DWARF, else a rule-file pin, else the table below.
+import type { GoBinary, ResolvedFunction } from '../../core/binary/go-binary';
+import { findGoFunction } from '../../core/engine/symbol-names';
+import { GotraceError } from '../../core/errors';
+import { resolveStructOffset, type OffsetTable, type ResolvedOffset } from '../../core/offsets/struct-offset';
+
+export const PROCESS_HEADERS_NAMES = [
+  'golang.org/x/net/http2.(*serverConn).processHeaders',
+  'net/http.(*http2serverConn).processHeaders',
+  'net/http/internal/http2.(*serverConn).processHeaders',
+] as const;
+
+export interface Generation {
+  /** The Go package of this copy as the binary names it (vendored paths included). */
+  readonly pkg: string;
+  /** 'http2' for net/http's bundled copy, whose identifiers are all prefixed. */
+  readonly prefix: '' | 'http2';
+  readonly processHeaders: ResolvedFunction;
+}
+
+/** Every http2 server copy in the binary, one per package. */
+export function findGenerations(bin: GoBinary): Generation[] {
+  const seen = new Map<string, Generation>();
+  for (const canonical of PROCESS_HEADERS_NAMES) {
+    const fn = findGoFunction(bin, canonical);
+    const m = fn && /^(.*)\.\(\*(http2)?serverConn\)\.processHeaders$/.exec(fn.name);
+    if (fn && m && !seen.has(m[1]!)) seen.set(m[1]!, { pkg: m[1]!, prefix: (m[2] ?? '') as '' | 'http2', processHeaders: fn });
+  }
+  return [...seen.values()];
+}
+
+/** A function of the same copy: `(*serverConn).processData` → its name in this generation. */
+export function genFunction(bin: GoBinary, g: Generation, recv: string, method: string): ResolvedFunction | undefined {
+  return bin.findFunction(`${g.pkg}.(*${g.prefix}${recv}).${method}`);
+}
+
+/** The hpack encoder this copy uses: its own subpackage, or the std-vendored x/net one for net/http. */
+export function hpackWriteField(bin: GoBinary, g: Generation): ResolvedFunction | undefined {
+  const pkgs = g.prefix === 'http2' || g.pkg.startsWith('net/http/') ? ['vendor/golang.org/x/net/http2/hpack', `${g.pkg}/hpack`] : [`${g.pkg}/hpack`];
+  for (const p of pkgs) {
+    const fn = bin.findFunction(`${p}.(*Encoder).WriteField`);
+    if (fn) return fn;
+  }
+  return undefined;
+}
+
+// Checked against the DWARF of build/fixtures/http2 (Go 1.19.8) and the source
+// https://github.com/golang/go/blob/go1.19/src/net/http/h2_bundle.go; only for
+// the bundled copy, whose layout moves with the Go version. x/net's layout moves
+// with the x/net version, which this table cannot key on: without DWARF it needs pins.
+const BUNDLED_119 = '>=1.19.0 <1.20.0-0';
+const t = (value: number, source: string) => [{ go: BUNDLED_119, value, source }];
+export const HTTP2_TABLE: OffsetTable = {
+  fields: {
+    // type http2serverConn struct { srv *Server; hs *http.Server; conn net.Conn; bw *bufferedWriter; handler Handler; baseCtx context.Context; framer *Framer; ...
+    'net/http.http2serverConn.conn': t(16, 'after srv, hs: two pointers'),
+    'net/http.http2serverConn.framer': t(72, 'conn 16 + bw 8 + handler 16 + baseCtx 16 = 72'),
+    // type http2MetaHeadersFrame struct { *http2HeadersFrame; Fields []hpack.HeaderField; Truncated bool }
+    'net/http.http2MetaHeadersFrame.http2HeadersFrame': t(0, 'the embedded *HeadersFrame is first'),
+    'net/http.http2MetaHeadersFrame.Fields': t(8, 'after the embedded pointer'),
+    // type http2FrameHeader struct { valid bool; Type uint8; Flags uint8; Length uint32; StreamID uint32 }
+    'net/http.http2FrameHeader.StreamID': t(8, 'bool, uint8, uint8, pad, uint32 Length, then StreamID'),
+    // type http2DataFrame struct { http2FrameHeader (12 bytes, align 4); data []byte }
+    'net/http.http2DataFrame.data': t(16, 'the 12-byte FrameHeader rounded up to 8'),
+    // type http2writeResHeaders struct { streamID uint32; httpResCode int; h Header; trailers []string; endStream bool; ...
+    'net/http.http2writeResHeaders.streamID': t(0, 'first field'),
+    'net/http.http2writeResHeaders.httpResCode': t(8, 'int after uint32 + pad'),
+    'net/http.http2writeResHeaders.endStream': t(48, 'after h (map, 8) and trailers (slice, 24)'),
+  },
+};
+
+export interface GenOffsets {
+  readonly scConn: ResolvedOffset;
+  readonly scFramer: ResolvedOffset;
+  readonly mhfHeaders: ResolvedOffset;
+  readonly mhfFields: ResolvedOffset;
+  readonly fhStream: ResolvedOffset;
+  readonly dfData: ResolvedOffset;
+  readonly wrhStream: ResolvedOffset;
+  readonly wrhCode: ResolvedOffset;
+  readonly wrhEnd: ResolvedOffset;
+}
+
+/** Every offset this copy's probes rely on; ERR_OFFSET_UNKNOWN when one is unknown. */
+export function resolveGenOffsets(bin: GoBinary, g: Generation, pins: Readonly<Record<string, number>> | undefined): GenOffsets {
+  const ty = (name: string) => `${g.pkg}.${g.prefix}${name}`;
+  const r = (field: string): ResolvedOffset => resolveStructOffset(bin, field, { pins, tables: [HTTP2_TABLE] });
+  // The embedded *HeadersFrame is named after its type: HeadersFrame or http2HeadersFrame.
+  const embedded = (type: string, member: string): ResolvedOffset => {
+    try {
+      return r(`${ty(type)}.${g.prefix}${member}`);
+    } catch (e) {
+      if (g.prefix) throw e;
+      return r(`${ty(type)}.${member}`);
+    }
+  };
+  const o: GenOffsets = {
+    scConn: r(`${ty('serverConn')}.conn`),
+    scFramer: r(`${ty('serverConn')}.framer`),
+    mhfHeaders: embedded('MetaHeadersFrame', 'HeadersFrame'),
+    mhfFields: r(`${ty('MetaHeadersFrame')}.Fields`),
+    fhStream: r(`${ty('FrameHeader')}.StreamID`),
+    dfData: r(`${ty('DataFrame')}.data`),
+    wrhStream: r(`${ty('writeResHeaders')}.streamID`),
+    wrhCode: r(`${ty('writeResHeaders')}.httpResCode`),
+    wrhEnd: r(`${ty('writeResHeaders')}.endStream`),
+  };
+  // The probes read StreamID at FrameHeader's offset in HeadersFrame and DataFrame: both must embed it first.
+  for (const outer of ['HeadersFrame', 'DataFrame']) {
+    const s = bin.hasDwarf ? bin.dwarf?.struct(ty(outer)) : undefined;
+    const fh = s?.fields.find((f) => f.name === `${g.prefix}FrameHeader` || f.name === 'FrameHeader');
+    if (s && fh?.offset !== 0) {
+      throw new GotraceError('ERR_OFFSET_UNKNOWN', `${ty(outer)} does not start with its FrameHeader in this binary; this http2 version is not supported yet`, { file: bin.path });
+    }
+  }
+  return o;
+}
