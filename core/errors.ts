@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   ERR_RULE_NO_SELECTOR: { summary: 'no selector of a rule matches the binary\'s Go or module versions' },
   ERR_RULE_FAILED: { summary: 'a rule failed for a binary (wraps the cause, tagged with the rule id)' },
   ERR_PLUGIN_INVALID: { summary: 'a plugin is malformed or missing a hooker a rule names' },
+  ERR_OFFSET_TABLE_INVALID: { summary: 'an offset table file does not fit its schema or is inconsistent' },
   ERR_OFFSET_UNKNOWN: { summary: 'no source (DWARF, rule file, table, signature) gives an offset or location a probe needs' },
   ERR_ADDON_MISSING: { summary: 'the native libbpf addon is not built or does not load' },
   ERR_BPF_PRIVILEGE: { summary: 'the process lacks the privileges to load or attach BPF programs' },

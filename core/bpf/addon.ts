@@ -29,7 +29,8 @@ export interface NativeBpfObject {
   constInfo(): NativeConstInfo[];
   setConst(name: string, value: Buffer): void;
   setMaxEntries(map: string, maxEntries: number): void;
-  load(): void;
+  /** Marks programs for uprobe_multi links first (names; true: every SEC("uprobe"); false: none); returns those marked. */
+  load(uprobeMulti?: readonly string[] | boolean): string[];
   programNames(): string[];
   mapNames(): string[];
   mapInfo(map: string): NativeMapInfo;
@@ -38,6 +39,10 @@ export interface NativeBpfObject {
   mapDelete(map: string, key: Buffer): boolean;
   mapNextKey(map: string, key: Buffer | null): Buffer | null;
   attachUprobe(program: string, binaryPath: string, fileOffset: number, pid: number, cookie: bigint): NativeLinkInfo;
+  /** One uprobe_multi link (Linux 6.6) for every offset; pid -1 for every process. */
+  attachUprobeMulti(program: string, binaryPath: string, offsets: number[], cookies: bigint[] | undefined, pid: number): NativeLinkInfo;
+  /** Whether the program was loaded for uprobe_multi links (then it can be attached no other way). */
+  isUprobeMulti(program: string): boolean;
   attachTracepoint(program: string, category: string, name: string): NativeLinkInfo;
   destroyLink(handle: number): boolean;
   /** Destroys links on parallel threads, blocking; returns how many were live. */
@@ -75,6 +80,8 @@ export interface NativeAddon {
   RingBuffer: new (owner: NativeBpfObject, map: string, onBatch: NativeBatchCallback, maxBatch: number) => NativeRingBuffer;
   /** libbpf_probe_bpf_map_type: 1 supported, 0 not, negative -errno (-1: EPERM). */
   probeMapType(type: number): number;
+  /** 1 when the kernel has uprobe_multi links (Linux 6.6), 0 not, negative -errno; asked once. */
+  probeUprobeMulti(): number;
   numPossibleCpus(): number;
   libbpfVersion(): string;
   readonly constants: {

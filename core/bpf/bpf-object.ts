@@ -9,6 +9,7 @@ import { trackForCleanup, type Closeable } from './cleanup';
 import { assertBpfUsable } from './features';
 import { callNative } from './native-error';
 import { RingBufferConsumer, type RecordsHandler, type RingBufferOptions } from './ring-buffer';
+import { checkUprobeSites, describeSites, type UprobeSites } from './uprobe-sites';
 
 /** The per-CPU drop counter bpf/include/gotrace_common.h declares. */
 export const DROPS_MAP = 'gotrace_drops';
@@ -25,6 +26,15 @@ export interface UprobeTarget {
   readonly cookie?: bigint;
 }
 
+export interface LoadOptions {
+  /**
+   * Programs to load for uprobe_multi links (Linux 6.6): names, true (the
+   * default) for every SEC("uprobe") program, false for none. On a kernel
+   * without them nothing is marked and attaching makes one link per site.
+   */
+  readonly uprobeMulti?: readonly string[] | boolean;
+}
+
 export class BpfObject implements Closeable {
   readonly path: string;
   readonly #addon: NativeAddon;
@@ -35,6 +45,7 @@ export class BpfObject implements Closeable {
   readonly #rings = new Set<RingBufferConsumer>();
   readonly #maps = new Map<string, BpfMap>();
   #state: BpfObjectState = 'opened';
+  #multi = new Set<string>();
   #finalDrops = 0n;
 
   /** Opens (parses) the object file; nothing reaches the kernel before load(). */
@@ -95,11 +106,11 @@ export class BpfObject implements Closeable {
    * Creates the maps and loads every program through the verifier. On
    * failure the object is closed and the error carries the verifier log.
    */
-  load(): void {
+  load(options: LoadOptions = {}): void {
     this.#require('opened', 'load');
     assertBpfUsable();
     try {
-      callNative(() => this.#native.load());
+      this.#multi = new Set(callNative(() => this.#native.load(options.uprobeMulti ?? true)));
     } catch (e) {
       this.close(); // libbpf cannot retry a load; free what it created
       throw e;
@@ -132,19 +143,44 @@ export class BpfObject implements Closeable {
   }
 
   attachUprobe(program: string, target: UprobeTarget): BpfLink {
+    const { binaryPath, pid, fileOffset, cookie } = target;
+    return this.attachUprobes(program, { binaryPath, pid, sites: [{ fileOffset, cookie }] })[0]!;
+  }
+
+  /**
+   * Attaches `program` at every site of one binary: one uprobe_multi link
+   * when the program was loaded for them (detaching it then costs the kernel
+   * one grace period, not one per site), else one link per site. All sites
+   * are attached, or none.
+   */
+  attachUprobes(program: string, target: UprobeSites): BpfLink[] {
     this.#require('loaded', `attach '${program}'`);
     this.#requireProgram(program);
-    const pid = target.pid ?? -1;
-    if (!Number.isSafeInteger(target.fileOffset) || target.fileOffset < 0) {
-      throw new GotraceError('ERR_BPF_ATTACH', `uprobe '${program}': file offset ${target.fileOffset} is not a non-negative integer`);
+    const pid = checkUprobeSites(program, target);
+    const { binaryPath, sites } = target;
+    if (sites.length === 0) return [];
+    const offsets = sites.map((s) => s.fileOffset);
+    if (this.#multi.has(program)) {
+      const cookies = sites.some((s) => s.cookie !== undefined) ? sites.map((s) => s.cookie ?? 0n) : undefined;
+      const info = callNative(() => this.#native.attachUprobeMulti(program, binaryPath, offsets, cookies, pid));
+      return [this.#track(info.handle, { id: info.id, program, target: describeSites(binaryPath, offsets, pid) })];
     }
-    if (!Number.isInteger(pid) || pid < -1) {
-      throw new GotraceError('ERR_BPF_ATTACH', `uprobe '${program}': pid ${pid} is not a process id (or -1 for all)`);
+    const links: BpfLink[] = [];
+    try {
+      for (const s of sites) {
+        const info = callNative(() => this.#native.attachUprobe(program, binaryPath, s.fileOffset, pid, s.cookie ?? 0n));
+        links.push(this.#track(info.handle, { id: info.id, program, target: describeSites(binaryPath, [s.fileOffset], pid) }));
+      }
+    } catch (e) {
+      void this.detachLinks(links);
+      throw e;
     }
-    const where = `${target.binaryPath}:0x${target.fileOffset.toString(16)}${pid === -1 ? '' : ` pid ${pid}`}`;
-    const info = callNative(() =>
-      this.#native.attachUprobe(program, target.binaryPath, target.fileOffset, pid, target.cookie ?? 0n));
-    return this.#track(info.handle, { id: info.id, program, target: where });
+    return links;
+  }
+
+  /** Whether `program` was loaded for uprobe_multi links (see LoadOptions). */
+  usesUprobeMulti(program: string): boolean {
+    return this.#multi.has(program);
   }
 
   /** Attaches a SEC("tracepoint") program to `category:name` (see /sys/kernel/tracing/events). */

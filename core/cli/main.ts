@@ -6,6 +6,7 @@ import { GotraceError } from '../errors';
 import { registerInspect } from './inspect-command';
 import { registerRules } from './rules-command';
 import { registerTracing } from './trace-command';
+import { registerSupport } from './support-command';
 
 function fail(e: unknown, verbose: boolean): never {
   if (e instanceof CommanderError) process.exit(e.exitCode || 2);
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<void> {
   registerInspect(program);
   registerRules(program);
   registerTracing(program);
+  registerSupport(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

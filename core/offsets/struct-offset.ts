@@ -1,16 +1,45 @@
 // One struct field's offset, with where it came from. Order, first answer wins:
 // DWARF in the binary, a value pinned in a rule file, a version table shipped
-// with gotrace. No answer is an ERR_OFFSET_UNKNOWN: never a silent default.
+// with gotrace (over the Go version, or the version of the module the table
+// names, as the binary's build info records it). Argument locations from a Go
+// signature (the 4th source) live with the ABI code, not here. No answer is an
+// ERR_OFFSET_UNKNOWN: never a silent default.
 import semver from 'semver';
 import type { GoBinary } from '../binary/go-binary';
 import { GotraceError } from '../errors';
 import type { Provenance } from '../engine/plugin';
-import goRuntimeTable from './go-runtime.json';
+import { GO_STD_TABLE } from './tables';
 
-export interface TableEntry { readonly go?: string; readonly value: number; readonly source: string }
-export interface OffsetTable { readonly fields: Readonly<Record<string, readonly TableEntry[]>> }
+export interface TableEntry {
+  /** Range over the table's `versionOf` (core/offsets/tables/*.json use this). */
+  readonly versions?: string;
+  /** Range over the Go version; the older spelling, still read for tables written in code. */
+  readonly go?: string;
+  readonly value: number;
+  readonly source: string;
+  readonly alsoIn?: readonly string[];
+}
+export interface OffsetTable {
+  /** "go" (the default) or a module path such as golang.org/x/net. */
+  readonly versionOf?: string;
+  readonly name?: string;
+  readonly fields: Readonly<Record<string, readonly TableEntry[]>>;
+}
 
 export interface ResolvedOffset { readonly field: string; readonly value: number; readonly source: Provenance; readonly detail: string }
+
+/** The version a table's ranges are over, as this binary records it; `why` when it records none. */
+export function versionFor(bin: GoBinary, versionOf: string): { version: string; raw: string } | { why: string } {
+  if (versionOf === 'go') {
+    const go = bin.goVersion;
+    return go ? { version: go.semver, raw: go.raw } : { why: 'no Go version recorded' };
+  }
+  const m = bin.buildInfo.modules.find((x) => x.path === versionOf);
+  if (!m) return { why: `no ${versionOf} in the build info (a GOPATH build, or the module is not linked)` };
+  const v = m.replace?.version || m.version;
+  const clean = semver.valid(v.replace(/^v/, '').replace(/\+incompatible$/, ''));
+  return clean ? { version: clean, raw: `${versionOf}@${v}` } : { why: `${versionOf}@${v} is not a semver version` };
+}
 
 export function resolveStructOffset(bin: GoBinary, field: string, opts: { pins?: Readonly<Record<string, number>>; tables?: readonly OffsetTable[] } = {}): ResolvedOffset {
   const dot = field.lastIndexOf('.');
@@ -20,16 +49,27 @@ export function resolveStructOffset(bin: GoBinary, field: string, opts: { pins?:
   if (f) return { field, value: f.offset, source: 'dwarf', detail: `DWARF layout of ${typeName}` };
   const pin = opts.pins?.[field];
   if (pin !== undefined) return { field, value: pin, source: 'rule-file', detail: 'pinned in the rule file' };
-  const go = bin.goVersion;
+  const misses: string[] = [];
   for (const table of opts.tables ?? []) {
-    for (const e of table.fields[field] ?? []) {
-      if (go && e.go && semver.satisfies(go.semver, e.go, { includePrerelease: true })) {
-        return { field, value: e.value, source: 'table', detail: `${go.raw} in ${e.go}: ${e.source}` };
+    const entries = table.fields[field];
+    if (!entries) continue;
+    const v = versionFor(bin, table.versionOf ?? 'go');
+    if ('why' in v) {
+      misses.push(`table ${table.name ?? '(plugin)'}: ${v.why}`);
+      continue;
+    }
+    for (const e of entries) {
+      const range = e.versions ?? e.go;
+      if (range && semver.satisfies(v.version, range, { includePrerelease: true })) {
+        return { field, value: e.value, source: 'table', detail: `${v.raw} in ${range}: ${e.source}` };
       }
     }
+    misses.push(`table ${table.name ?? '(plugin)'} has no entry for ${v.raw}`);
   }
+  const tried = misses.length ? ` (${misses.join('; ')})` : '';
   throw new GotraceError('ERR_OFFSET_UNKNOWN',
-    `${field}: no DWARF, no rule-file pin and no table entry for ${go?.raw ?? 'an unknown Go version'}; pin it in the rule's selector offsets: { "${field}": N }`, { file: bin.path });
+    `${field}: no DWARF, no rule-file pin and no table entry for ${bin.goVersion?.raw ?? 'an unknown Go version'}${tried}; pin it in the rule's selector offsets: { "${field}": N }`, { file: bin.path });
 }
 
-export const GO_RUNTIME_TABLE: OffsetTable = goRuntimeTable;
+/** The Go std/runtime table (runtime.g.goid and the rest); kept under its first name for callers. */
+export const GO_RUNTIME_TABLE: OffsetTable = GO_STD_TABLE;

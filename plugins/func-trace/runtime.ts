@@ -5,6 +5,8 @@
 // uprobe costs the kernel an RCU grace period (~100 ms) and briefly blocks
 // fork() system-wide, attaching one costs less but still takes locks.
 import type { BpfObject } from '../../core/bpf/bpf-object';
+import type { BpfLink } from '../../core/bpf/bpf-link';
+import type { UprobeSite } from '../../core/bpf/uprobe-sites';
 import type { AttachedProcess, PluginRuntime, ProcessTarget, TraceEvent } from '../../core/engine/plugin';
 import type { RuleOutcome } from '../../core/engine/engine';
 import { monotonicToEpochMs } from '../../core/output/clock';
@@ -23,8 +25,11 @@ export function createFuncTraceRuntime(): PluginRuntime {
   function attachBinary(obj: BpfObject, target: ProcessTarget, configs: FuncTraceConfig[], outcomes: readonly RuleOutcome[]): { tb: TracedBinary; newLinks: number } {
     const known = binaries.get(target.binaryKey);
     if (known) return { tb: known, newLinks: 0 };
-    const links = [];
+    const links: BpfLink[] = [];
     const functions: TracedBinary['functions'] = [];
+    // Each program's sites in this binary go in one call: one uprobe_multi
+    // link, so the kernel waits out one grace period at detach, not one per site.
+    const sites = new Map<string, UprobeSite[]>();
     try {
       for (const o of outcomes) {
         for (const fn of (o.plan?.config as FuncTraceConfig | undefined)?.functions ?? []) {
@@ -32,10 +37,13 @@ export function createFuncTraceRuntime(): PluginRuntime {
           functions.push({ id, fn });
           byId.set(id, fn);
           for (const p of o.plan!.probes.filter((x) => x.symbol === fn.function)) {
-            links.push(obj.attachUprobe(p.program, { binaryPath: target.attachPath, fileOffset: p.fileOffset, pid: -1, cookie: BigInt(id) }));
+            let list = sites.get(p.program);
+            if (!list) sites.set(p.program, (list = []));
+            list.push({ fileOffset: p.fileOffset, cookie: BigInt(id) });
           }
         }
       }
+      for (const [program, list] of sites) links.push(...obj.attachUprobes(program, { binaryPath: target.attachPath, pid: -1, sites: list }));
     } catch (e) {
       void obj.detachLinks(links); // nothing half-attached stays behind
       for (const f of functions) byId.delete(f.id);
@@ -43,7 +51,8 @@ export function createFuncTraceRuntime(): PluginRuntime {
     }
     const tb = { functions, goidOffset: configs[0]!.goidOffset, regabi: target.binary.abi === 'register' };
     binaries.set(target.binaryKey, tb);
-    return { tb, newLinks: links.length };
+    // Uprobes, not kernel links: the session counts probes live.
+    return { tb, newLinks: [...sites.values()].reduce((n, l) => n + l.length, 0) };
   }
 
   return {

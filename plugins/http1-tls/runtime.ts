@@ -2,9 +2,10 @@
 // binary's probes are attached once for every pid (detaching uprobes costs
 // the kernel ~100 ms each); a process only gets its h1_procs entry. Records
 // become CapturedChunks for the HTTP/1 decoder, whose exchanges are the events.
-import { readFileSync } from 'node:fs';
 import type { BpfObject } from '../../core/bpf/bpf-object';
 import type { BpfLink } from '../../core/bpf/bpf-link';
+import type { UprobeSite } from '../../core/bpf/uprobe-sites';
+import { loadBias as coreLoadBias } from '../../core/discovery/load-bias';
 import type { AttachedProcess, PluginRuntime, ProcessTarget, RuntimeOptions, TraceEvent } from '../../core/engine/plugin';
 import type { RuleOutcome } from '../../core/engine/engine';
 import { GotraceError } from '../../core/errors';
@@ -17,15 +18,9 @@ import { decodeChunk, encodeProcConfig, pidKey, type RawChunk } from './layout';
  * Where a PIE is loaded in `pid`: the start of the mapping of file offset 0
  * minus the page of the first PT_LOAD's address (0 for Go PIEs).
  */
+/** The itab moves with a PIE's load address (see core/discovery/load-bias.ts). */
 export function loadBias(pid: number, target: ProcessTarget): bigint {
-  const ino = target.binaryKey.split(':')[1];
-  const first = target.binary.elf.segments.filter((s) => s.type === 1).sort((a, b) => a.offset - b.offset)[0];
-  for (const line of readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n')) {
-    const [range, , offset, , inode] = line.split(/\s+/);
-    if (!range || inode !== ino || parseInt(offset ?? '', 16) !== 0) continue;
-    return BigInt(`0x${range.split('-')[0]}`) - BigInt((first?.vaddr ?? 0) & ~0xfff);
-  }
-  throw new GotraceError('ERR_BPF_ATTACH', `pid ${pid}: its executable is not in /proc/${pid}/maps; cannot place the itab address of a PIE`);
+  return coreLoadBias(pid, target.binary.elf, target.binaryKey.split(':')[1]!);
 }
 
 /** A connKey per (pid, fd) that changes when another *tls.Conn takes the fd over. */
@@ -66,14 +61,21 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
     if (known) return { config: known.config, newLinks: 0 };
     const links: BpfLink[] = [];
     try {
-      for (const p of outcome.plan!.probes) links.push(obj.attachUprobe(p.program, { binaryPath: target.attachPath, fileOffset: p.fileOffset, pid: -1 }));
+      // One call per program: its sites share one uprobe_multi link (one grace period at detach).
+      const sites = new Map<string, UprobeSite[]>();
+      for (const p of outcome.plan!.probes) {
+        let list = sites.get(p.program);
+        if (!list) sites.set(p.program, (list = []));
+        list.push({ fileOffset: p.fileOffset });
+      }
+      for (const [program, list] of sites) links.push(...obj.attachUprobes(program, { binaryPath: target.attachPath, pid: -1, sites: list }));
     } catch (e) {
       void obj.detachLinks(links); // nothing half-attached stays behind
       throw e;
     }
     const config = outcome.plan!.config as Http1TlsConfig;
     binaries.set(target.binaryKey, { config, regabi: target.binary.abi === 'register' });
-    return { config, newLinks: links.length };
+    return { config, newLinks: outcome.plan!.probes.length }; // uprobes, not kernel links: the session counts probes
   }
 
   return {

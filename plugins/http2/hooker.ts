@@ -9,7 +9,8 @@ import { findEntrySite } from '../../core/binary/prologue';
 import type { GoLocation } from '../../core/bpf/go-location';
 import type { Hooker, HookerContext, ProbePlan, ProbeSpec, ResolvedValue } from '../../core/engine/plugin';
 import { GotraceError } from '../../core/errors';
-import { findTcpConnItab, resolveConnOffsets } from '../http1-tls/offsets';
+import { findItab } from '../../core/binary/itab';
+import { resolveConnOffsets } from '../../core/offsets/conn-offsets';
 import { argWords } from './locations';
 import { findGenerations, genFunction, hpackWriteField, resolveGenOffsets, type Generation } from './offsets';
 
@@ -81,11 +82,10 @@ function planGeneration(bin: GoBinary, g: Generation, gen: number, pins: Readonl
     offsets: { scConn: o('scConn'), scFramer: o('scFramer'), mhfHeaders: o('mhfHeaders'), mhfFields: o('mhfFields'), fhStream: o('fhStream'), dfData: o('dfData'), wrhStream: o('wrhStream'), wrhCode: o('wrhCode'), wrhEnd: o('wrhEnd') } } };
 }
 
-/** The go.itab.*crypto/tls.Conn,net.Conn address: tells TLS conns from cleartext (h2c) ones. */
+/** The *crypto/tls.Conn itab for net.Conn: tells TLS conns from cleartext (h2c) ones. */
 function findTlsConnItab(bin: GoBinary): number | null {
-  if (!bin.elf.section('.symtab')) return null;
-  const names = ['go.itab.*crypto/tls.Conn,net.Conn', 'go:itab.*crypto/tls.Conn,net.Conn'];
-  return bin.elf.symbols().find((s) => names.includes(s.name))?.value ?? null;
+  const r = findItab(bin, '*crypto/tls.Conn', 'net.Conn');
+  return 'address' in r ? r.address : null;
 }
 
 export const serverHooker: Hooker = {
@@ -96,7 +96,7 @@ export const serverHooker: Hooker = {
     const values: ResolvedValue[] = [];
     const conn = resolveConnOffsets(bin, ctx.selector.offsets);
     for (const o of Object.values(conn)) values.push({ name: o.field, value: o.value, source: o.source, detail: o.detail });
-    const tcp = findTcpConnItab(bin);
+    const tcp = findItab(bin, '*net.TCPConn', 'net.Conn');
     const tls = findTlsConnItab(bin);
     values.push('address' in tcp ? { name: tcp.symbol, value: `0x${tcp.address.toString(16)}`, source: 'symtab', detail: 'only *net.TCPConn conns give an fd' }
       : { name: '*net.TCPConn itab', value: null, source: 'symtab', detail: tcp.why });

@@ -6,7 +6,7 @@ import type { BpfLink } from '../../core/bpf/bpf-link';
 import type { AttachedProcess, PluginRuntime, ProcessTarget, RuntimeOptions, TraceEvent } from '../../core/engine/plugin';
 import type { RuleOutcome } from '../../core/engine/engine';
 import { monotonicToEpochMs } from '../../core/output/clock';
-import { loadBias } from '../http1-tls/runtime';
+import { loadBias as coreLoadBias } from '../../core/discovery/load-bias';
 import type { Http2Config } from './hooker';
 import { cfgKey, decodeEvent, encodeCfg } from './layout';
 import { StreamAssembler, type Http2Record } from './streams';
@@ -50,7 +50,7 @@ export function createHttp2Runtime(_options: RuntimeOptions): PluginRuntime {
       const config = outcome.plan!.config as Http2Config;
       const newLinks = attachBinary(obj, target, outcome, config);
       const { pid } = target;
-      const bias = config.pie && (config.tcpConnItab !== null || config.tlsConnItab !== null) ? loadBias(pid, target) : 0n;
+      const bias = config.pie && (config.tcpConnItab !== null || config.tlsConnItab !== null) ? coreLoadBias(pid, target.binary.elf, target.binaryKey.split(':')[1]!) : 0n;
       const at = (a: number | null) => (a === null ? 0n : BigInt(a) + bias);
       for (const g of config.gens) {
         obj.map('h2_procs').update(cfgKey(pid, g.gen), encodeCfg(config, g, at(config.tcpConnItab), at(config.tlsConnItab), target.binary.abi === 'register'));

@@ -10,6 +10,7 @@
         "src/bpf-object.cc",
         "src/bpf-object-links.cc",
         "src/bpf-object-maps.cc",
+        "src/bpf-object-uprobe-multi.cc",
         "src/errors.cc",
         "src/libbpf-log.cc",
         "src/mmap-file.cc",

@@ -82,3 +82,28 @@ int tp_sched_process_exit(void *ctx)
 		bpf_map_update_elem(&exits, &tgid, &one, BPF_NOEXIST);
 	return 0;
 }
+
+/* For uprobe_multi tests: hits per attach cookie, for processes in pid_config.
+ * Not named uprobe_*: e2e tests running at the same time count those as leftovers. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u64);
+	__type(value, __u64);
+} cookie_hits SEC(".maps");
+
+SEC("uprobe")
+int test_count_cookie(struct pt_regs *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 cookie = bpf_get_attach_cookie(ctx), one = 1, *n;
+
+	if (!bpf_map_lookup_elem(&pid_config, &tgid))
+		return 0;
+	n = bpf_map_lookup_elem(&cookie_hits, &cookie);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(&cookie_hits, &cookie, &one, BPF_NOEXIST);
+	return 0;
+}

@@ -175,6 +175,8 @@ export interface BpftestOptions {
   readonly parentTgid?: number;
   /** Size of the `events` ring buffer in bytes (default: the object's 1 MiB). */
   readonly ringBytes?: number;
+  /** LoadOptions.uprobeMulti (default: every SEC("uprobe") program, when the kernel has them). */
+  readonly uprobeMulti?: boolean;
 }
 
 /** Opens bpftest.bpf.o with main.Add's register-ABI locations set, and loads it. */
@@ -186,7 +188,7 @@ export function loadBpftest(options: BpftestOptions = {}): BpfObject {
     if (options.cookie !== undefined) obj.setConst('cookie', u64(options.cookie));
     if (options.parentTgid !== undefined) obj.setConst('parent_tgid', u32(options.parentTgid));
     if (options.ringBytes !== undefined) obj.resizeMap('events', options.ringBytes);
-    obj.load();
+    obj.load({ uprobeMulti: options.uprobeMulti });
   } catch (e) {
     obj.close();
     throw e;

@@ -28,6 +28,11 @@ Napi::Value ProbeMapType(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), res);
 }
 
+// probeUprobeMulti(): 1 when the kernel has uprobe_multi links (Linux 6.6), 0 not, <0 -errno.
+Napi::Value ProbeUprobeMultiJs(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), ProbeUprobeMulti());
+}
+
 Napi::Value NumPossibleCpus(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), libbpf_num_possible_cpus());
 }
@@ -72,6 +77,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("BpfObject", object_ctor);
   exports.Set("RingBuffer", ring_ctor);
   exports.Set("probeMapType", Napi::Function::New<ProbeMapType>(env, "probeMapType"));
+  exports.Set("probeUprobeMulti", Napi::Function::New<ProbeUprobeMultiJs>(env, "probeUprobeMulti"));
   exports.Set("numPossibleCpus", Napi::Function::New<NumPossibleCpus>(env, "numPossibleCpus"));
   exports.Set("libbpfVersion", Napi::Function::New<LibbpfVersion>(env, "libbpfVersion"));
   exports.Set("mapFile", Napi::Function::New<MapFile>(env, "mapFile"));

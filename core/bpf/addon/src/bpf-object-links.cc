@@ -3,20 +3,34 @@
 #include <algorithm>
 #include <thread>
 #include <vector>
+#include <unistd.h>
 #include "bpf-object.h"
 
 namespace gotrace {
 
+int OwnedLink::Fd() const { return link != nullptr ? bpf_link__fd(link) : fd; }
+
+void OwnedLink::Destroy() {
+  if (link != nullptr) bpf_link__destroy(link);
+  // The last reference to a link fd going away detaches it (for uprobe_multi:
+  // every offset, then one wait for the kernel).
+  if (fd >= 0) close(fd);
+  link = nullptr;
+  fd = -1;
+}
+
 // Destroying a uprobe link waits for the kernel to finish with the probe (an
 // RCU grace period in uprobe_unregister: about 100 ms each on Linux 6.x).
-// From parallel threads those waits overlap, so N links take about as long
-// as one instead of N times as long. Different links share no libbpf state.
-void DestroyLinksConcurrently(std::vector<bpf_link*>& links) {
+// The kernel serializes those waits (measured: parallel threads do not
+// help), which is why uprobes go in uprobe_multi links: one wait for all of a
+// program's sites. Threads stay for the remaining per-site links (older
+// kernels). Different links share no libbpf state.
+void DestroyLinksConcurrently(std::vector<OwnedLink>& links) {
   const size_t kMaxThreads = 64;
   for (size_t base = 0; base < links.size(); base += kMaxThreads) {
     std::vector<std::thread> threads;
     for (size_t i = base; i < std::min(links.size(), base + kMaxThreads); i++) {
-      threads.emplace_back([link = links[i]] { bpf_link__destroy(link); });
+      threads.emplace_back([link = links[i]]() mutable { link.Destroy(); });
     }
     for (auto& t : threads) t.join();
   }
@@ -24,14 +38,14 @@ void DestroyLinksConcurrently(std::vector<bpf_link*>& links) {
 }
 
 void BpfObject::DetachAll() {
-  std::vector<bpf_link*> all;
+  std::vector<OwnedLink> all;
   for (auto& entry : links_) all.push_back(entry.second);
   links_.clear();
   DestroyLinksConcurrently(all);
 }
 
-std::vector<bpf_link*> BpfObject::TakeLinks(const Napi::Array& handles) {
-  std::vector<bpf_link*> out;
+std::vector<OwnedLink> BpfObject::TakeLinks(const Napi::Array& handles) {
+  std::vector<OwnedLink> out;
   for (uint32_t i = 0; i < handles.Length(); i++) {
     Napi::Value v = handles.Get(i);
     if (!v.IsNumber()) continue;
@@ -45,7 +59,7 @@ std::vector<bpf_link*> BpfObject::TakeLinks(const Napi::Array& handles) {
 
 // destroyLinks(handles): destroys them in parallel, blocking; returns how many were live.
 Napi::Value BpfObject::DestroyLinks(const Napi::CallbackInfo& info) {
-  std::vector<bpf_link*> links = TakeLinks(info[0].As<Napi::Array>());
+  std::vector<OwnedLink> links = TakeLinks(info[0].As<Napi::Array>());
   size_t n = links.size();
   DestroyLinksConcurrently(links);
   return Napi::Number::New(info.Env(), static_cast<double>(n));
@@ -54,13 +68,13 @@ Napi::Value BpfObject::DestroyLinks(const Napi::CallbackInfo& info) {
 namespace {
 class DestroyLinksWorker : public Napi::AsyncWorker {
  public:
-  DestroyLinksWorker(Napi::Function cb, std::vector<bpf_link*> links)
+  DestroyLinksWorker(Napi::Function cb, std::vector<OwnedLink> links)
       : Napi::AsyncWorker(cb, "gotrace:destroyLinks"), links_(std::move(links)), count_(links_.size()) {}
   void Execute() override { DestroyLinksConcurrently(links_); }
   void OnOK() override { Callback().Call({Env().Null(), Napi::Number::New(Env(), static_cast<double>(count_))}); }
 
  private:
-  std::vector<bpf_link*> links_;
+  std::vector<OwnedLink> links_;
   size_t count_;
 };
 }  // namespace
@@ -68,7 +82,7 @@ class DestroyLinksWorker : public Napi::AsyncWorker {
 // destroyLinksAsync(handles, cb): detaches on a worker thread, off the event
 // loop; the handles are forgotten at once, so close() will not touch them.
 void BpfObject::DestroyLinksAsync(const Napi::CallbackInfo& info) {
-  std::vector<bpf_link*> links = TakeLinks(info[0].As<Napi::Array>());
+  std::vector<OwnedLink> links = TakeLinks(info[0].As<Napi::Array>());
   (new DestroyLinksWorker(info[1].As<Napi::Function>(), std::move(links)))->Queue();
 }
 
@@ -78,7 +92,7 @@ Napi::Value BpfObject::DestroyLink(const Napi::CallbackInfo& info) {
   uint32_t handle = info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0;
   auto it = links_.find(handle);
   if (it == links_.end()) return Napi::Boolean::New(env, false);
-  bpf_link__destroy(it->second);
+  it->second.Destroy();
   links_.erase(it);
   return Napi::Boolean::New(env, true);
 }

@@ -58,6 +58,8 @@ Napi::Function BpfObject::Define(Napi::Env env) {
                          InstanceMethod<&BpfObject::MapDelete>("mapDelete"),
                          InstanceMethod<&BpfObject::MapNextKey>("mapNextKey"),
                          InstanceMethod<&BpfObject::AttachUprobe>("attachUprobe"),
+                         InstanceMethod<&BpfObject::AttachUprobeMulti>("attachUprobeMulti"),
+                         InstanceMethod<&BpfObject::IsUprobeMulti>("isUprobeMulti"),
                          InstanceMethod<&BpfObject::AttachTracepoint>("attachTracepoint"),
                          InstanceMethod<&BpfObject::DestroyLink>("destroyLink"),
                          InstanceMethod<&BpfObject::DestroyLinks>("destroyLinks"),
@@ -187,15 +189,21 @@ void BpfObject::SetMaxEntries(const Napi::CallbackInfo& info) {
   if (err) ThrowBpfError(env, op::kMap, err, path_ + ": resizing map '" + name + "'", log.text());
 }
 
-// load(): creates maps, relocates, and runs the verifier on every program.
-void BpfObject::Load(const Napi::CallbackInfo& info) {
+// load(uprobeMulti): creates maps, relocates, and runs the verifier on every
+// program. uprobeMulti (see MarkUprobeMulti) names the programs to load for
+// uprobe_multi links; returns the names actually marked.
+Napi::Value BpfObject::Load(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireOpen(env);
   if (loaded_) ThrowBpfError(env, op::kState, EBUSY, path_ + ": already loaded");
+  std::vector<std::string> multi = MarkUprobeMulti(obj_, info[0]);
   LogCapture log;
   int err = bpf_object__load(obj_);
   if (err) ThrowBpfError(env, op::kLoad, err, path_, log.text());
   loaded_ = true;
+  Napi::Array out = Napi::Array::New(env, multi.size());
+  for (size_t i = 0; i < multi.size(); i++) out.Set(static_cast<uint32_t>(i), multi[i]);
+  return out;
 }
 
 Napi::Value BpfObject::ProgramNames(const Napi::CallbackInfo& info) {
@@ -208,14 +216,14 @@ Napi::Value BpfObject::ProgramNames(const Napi::CallbackInfo& info) {
   return out;
 }
 
-Napi::Value BpfObject::TrackLink(Napi::Env env, bpf_link* link) {
+Napi::Value BpfObject::TrackLink(Napi::Env env, OwnedLink link) {
   // The kernel's link id lets callers (and tests) find it in `bpftool link`.
   // A perf-event fd (kernels without BPF perf links) has no id: 0.
   struct bpf_link_info link_info;
   memset(&link_info, 0, sizeof(link_info));
   uint32_t len = sizeof(link_info);
   uint32_t id = 0;
-  if (bpf_obj_get_info_by_fd(bpf_link__fd(link), &link_info, &len) == 0) id = link_info.id;
+  if (bpf_obj_get_info_by_fd(link.Fd(), &link_info, &len) == 0) id = link_info.id;
   uint32_t handle = ++next_link_;
   links_[handle] = link;
   Napi::Object out = Napi::Object::New(env);
@@ -258,7 +266,7 @@ Napi::Value BpfObject::AttachUprobe(const Napi::CallbackInfo& info) {
                   "uprobe '" + prog_name + "' at " + binary + where + " (pid " + std::to_string(pid) + ")",
                   log.text());
   }
-  return TrackLink(env, link);
+  return TrackLink(env, OwnedLink{link, -1});
 }
 
 // attachTracepoint(program, category, name): {handle, id}.
@@ -274,7 +282,7 @@ Napi::Value BpfObject::AttachTracepoint(const Napi::CallbackInfo& info) {
     ThrowBpfError(env, op::kAttach, errno,
                   "tracepoint '" + prog_name + "' at " + category + ":" + name, log.text());
   }
-  return TrackLink(env, link);
+  return TrackLink(env, OwnedLink{link, -1});
 }
 
 void BpfObject::DetachAllJs(const Napi::CallbackInfo& info) { DetachAll(); }

@@ -18,6 +18,21 @@ namespace gotrace {
 
 class RingBuffer;
 
+// A link the object owns: a libbpf bpf_link, or a bare link fd from a raw
+// BPF_LINK_CREATE that libbpf 1.1 has no API for (uprobe_multi).
+struct OwnedLink {
+  bpf_link* link = nullptr;
+  int fd = -1;
+  int Fd() const;
+  // Detaches: may wait for the kernel (an RCU grace period for uprobes).
+  void Destroy();
+};
+
+// uprobe_multi support (bpf-object-uprobe-multi.cc): the kernel probe, and
+// marking programs before load.
+int ProbeUprobeMulti();
+std::vector<std::string> MarkUprobeMulti(bpf_object* obj, Napi::Value which);
+
 class BpfObject : public Napi::ObjectWrap<BpfObject> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -42,12 +57,12 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   bpf_program* FindProgram(Napi::Env env, const std::string& name);
   void RequireOpen(Napi::Env env);
   void RequireLoaded(Napi::Env env);
-  Napi::Value TrackLink(Napi::Env env, bpf_link* link);
+  Napi::Value TrackLink(Napi::Env env, OwnedLink link);
 
   Napi::Value ConstInfo(const Napi::CallbackInfo& info);
   void SetConst(const Napi::CallbackInfo& info);
   void SetMaxEntries(const Napi::CallbackInfo& info);
-  void Load(const Napi::CallbackInfo& info);
+  Napi::Value Load(const Napi::CallbackInfo& info);
   Napi::Value ProgramNames(const Napi::CallbackInfo& info);
   Napi::Value MapNames(const Napi::CallbackInfo& info);
   Napi::Value MapInfo(const Napi::CallbackInfo& info);
@@ -56,11 +71,13 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value MapDelete(const Napi::CallbackInfo& info);
   Napi::Value MapNextKey(const Napi::CallbackInfo& info);
   Napi::Value AttachUprobe(const Napi::CallbackInfo& info);
+  Napi::Value AttachUprobeMulti(const Napi::CallbackInfo& info);
+  Napi::Value IsUprobeMulti(const Napi::CallbackInfo& info);
   Napi::Value AttachTracepoint(const Napi::CallbackInfo& info);
   Napi::Value DestroyLink(const Napi::CallbackInfo& info);
   Napi::Value DestroyLinks(const Napi::CallbackInfo& info);
   void DestroyLinksAsync(const Napi::CallbackInfo& info);
-  std::vector<bpf_link*> TakeLinks(const Napi::Array& handles);
+  std::vector<OwnedLink> TakeLinks(const Napi::Array& handles);
   Napi::Value LinkCount(const Napi::CallbackInfo& info);
   void DetachAllJs(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
@@ -70,7 +87,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   bpf_object* obj_ = nullptr;
   bool loaded_ = false;
   uint32_t next_link_ = 0;
-  std::map<uint32_t, bpf_link*> links_;
+  std::map<uint32_t, OwnedLink> links_;
   std::set<RingBuffer*> rings_;
 };
 
