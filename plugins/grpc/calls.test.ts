@@ -1,0 +1,64 @@
+// Call assembly from hand-made events: headers then trailers, trailers-only,
+// redaction, client-side blocks ignored, bounded state.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CallAssembler, type GrpcRecord } from './calls';
+import type { RawEvent } from './layout';
+
+const base: RawEvent = { ts: 1000n, goid: 7, conn: 0xc000n, pid: 1, streamId: 1, kind: 'req-begin', side: 1, tls: false, fd: 5, index: 0, count: 0,
+  name: '', value: '', nameLen: 0, valueLen: 0, n: 0, endStream: false, wrapped: false, local: '127.0.0.1:1', remote: '127.0.0.1:2' };
+const ev = (e: Partial<RawEvent>): RawEvent => {
+  const r = { ...base, ...e };
+  return { ...r, nameLen: r.name.length, valueLen: r.value.length };
+};
+const field = (kind: RawEvent['kind'], name: string, value: string, extra: Partial<RawEvent> = {}) => ev({ kind, name, value, ...extra });
+
+test('headers, a message, then trailers: one record with status and counts; authorization redacted', () => {
+  const got: GrpcRecord[] = [];
+  const a = new CallAssembler((r) => got.push(r));
+  a.push(ev({ kind: 'req-begin' }));
+  a.push(field('req-field', ':path', '/pkg.Svc/M'));
+  a.push(field('req-field', 'authorization', 'Bearer secret'));
+  a.push(ev({ kind: 'data-in', n: 12 }));
+  a.push(field('out-field', ':status', '200'));
+  a.push(ev({ kind: 'out-end' }));
+  a.push(ev({ kind: 'msg-out', n: 7 }));
+  a.push(field('out-field', 'grpc-status', '3'));
+  a.push(field('out-field', 'grpc-message', 'bad%20arg'));
+  assert.equal(got.length, 0);
+  a.push(ev({ kind: 'out-end', endStream: true, ts: 5000n }));
+  assert.equal(got.length, 1);
+  const r = got[0]!;
+  assert.equal(r.method, '/pkg.Svc/M');
+  assert.equal(r.reqHeaders.authorization, '[redacted]');
+  assert.deepEqual(r.respHeaders, { ':status': '200' });
+  assert.equal(r.status, 3);
+  assert.equal(r.grpcMessage, 'bad arg');
+  assert.deepEqual([r.reqBytes, r.respMessages, r.respBytes, r.latencyNs], [12, 1, 7, 4000]);
+  assert.equal(a.size, 0);
+});
+
+test('trailers-only and client-side blocks: trailers land in respTrailers, the client block is ignored', () => {
+  const got: GrpcRecord[] = [];
+  const a = new CallAssembler((r) => got.push(r));
+  a.push(ev({ kind: 'req-begin' }));
+  a.push(field('out-field', 'grpc-status', '0', { side: 0 }));
+  a.push(ev({ kind: 'out-end', endStream: true, side: 0 }));
+  assert.equal(got.length, 0);
+  a.push(field('out-field', 'grpc-status', '5'));
+  a.push(ev({ kind: 'out-end', endStream: true }));
+  assert.equal(got[0]!.status, 5);
+  assert.deepEqual(got[0]!.respHeaders, {});
+});
+
+test('bounded: more open calls than the limit report the oldest with an error', () => {
+  const got: GrpcRecord[] = [];
+  const a = new CallAssembler((r) => got.push(r), { maxCalls: 2 });
+  for (const id of [1, 3, 5]) a.push(ev({ kind: 'req-begin', streamId: id }));
+  assert.equal(a.size, 2);
+  assert.equal(got.length, 1);
+  assert.equal(got[0]!.streamId, 1);
+  assert.match(got[0]!.error ?? '', /too many/);
+  a.flush(2000n);
+  assert.equal(got.length, 3);
+});

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* gRPC calls of grpc-go, server side, from the structs grpc already decoded:
+ * request header fields at (*http2Server).operateHeaders, every header block
+ * a side sends (response headers, trailers) at (*loopyWriter).writeHeader,
+ * request DATA bytes at (*http2Server).handleData, response messages at
+ * (*http2Server).Write. Events are per field; user space assembles calls
+ * keyed by (pid, net.Conn data word, stream id).
+ * https://github.com/grpc/grpc-go/blob/v1.33.3/internal/transport/http2_server.go
+ * https://github.com/grpc/grpc-go/blob/v1.33.3/internal/transport/controlbuf.go
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "gotrace_common.h"
+#include "go_abi.h"
+#include "go_goroutine.h"
+#include "go_conn.h"
+#include "grpc.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} gr_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct gr_cfg);
+} gr_procs SEC(".maps");
+
+static __always_inline struct gr_event *reserve(__u8 kind, __u32 pid, __s64 goid, __u64 conn, __u32 stream)
+{
+	struct gr_event *e = gotrace_ringbuf_reserve(&gr_events, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts = bpf_ktime_get_ns();
+	e->kind = kind;
+	e->pid = pid;
+	e->goid = goid;
+	e->conn = conn;
+	e->stream_id = stream;
+	e->fd = -1;
+	return e;
+}
+
+/* A Go string (ptr, len) into dst, at most max bytes; max is a power of two
+ * so the mask shows the verifier the bound.
+ */
+#define READ_GO_STR(dst, max, ptr, len)                                          \
+	do {                                                                     \
+		__u64 __n = (len);                                               \
+		if (__n > (max))                                                 \
+			__n = (max);                                             \
+		if (__n)                                                         \
+			bpf_probe_read_user((dst), ((__n - 1) & ((max) - 1)) + 1, (void *)(ptr)); \
+	} while (0)
+
+/* One event per hpack.HeaderField{Name, Value string; Sensitive bool} (40
+ * bytes, Name at 0, Value at 16; the hooker checks this against DWARF).
+ */
+static __always_inline void emit_fields(__u8 kind, __u32 pid, __s64 goid, __u64 conn, __u32 stream, __u8 side, __u64 fields, __u32 count)
+{
+	for (__u32 i = 0; i < GR_MAX_FIELDS; i++) {
+		__u64 w[4] = {};
+		struct gr_event *e;
+
+		if (i >= count)
+			break;
+		if (bpf_probe_read_user(w, sizeof(w), (void *)(fields + (__u64)i * 40)))
+			break;
+		e = reserve(kind, pid, goid, conn, stream);
+		if (!e)
+			return;
+		e->index = i;
+		e->count = count;
+		e->side = side;
+		e->name_len = w[1] > 0xffffffff ? 0xffffffff : (__u32)w[1];
+		e->value_len = w[3] > 0xffffffff ? 0xffffffff : (__u32)w[3];
+		READ_GO_STR(e->name, GR_NAME, w[0], w[1]);
+		READ_GO_STR(e->value, GR_VALUE, w[2], w[3]);
+		bpf_ringbuf_submit(e, 0);
+	}
+}
+
+/* The conn of an http2Server: through grpc's credentials wrapper
+ * (syscallConn embeds the net.Conn the handshake returned), TLS when that is
+ * a *tls.Conn (itab), then the *net.TCPConn inside.
+ */
+static __always_inline void conn_info(const struct gr_cfg *cfg, __u64 t, struct gr_event *e)
+{
+	struct go_conn_offsets o = cfg->conn;
+	__u64 iface[2] = {};
+	__u64 outer = t;
+	__u32 off = cfg->srv_conn;
+	struct sock *sk;
+
+	e->tls = 2;
+	if (bpf_probe_read_user(iface, sizeof(iface), (void *)(outer + off)))
+		return;
+	if (cfg->wrap_itab && iface[0] == cfg->wrap_itab) {
+		e->wrapped = 1;
+		outer = iface[1];
+		off = cfg->wrap_conn;
+		if (!outer || bpf_probe_read_user(iface, sizeof(iface), (void *)(outer + off)))
+			return;
+	}
+	if (cfg->tls_itab && iface[0] == cfg->tls_itab) {
+		e->tls = 1;
+		outer = iface[1]; /* *tls.Conn; o.iface_off is tls.Conn.conn */
+	} else {
+		if (cfg->tls_itab && !e->wrapped)
+			e->tls = 0; /* grpc wraps only conns its credentials made */
+		o.iface_off = off;
+	}
+	e->fd = go_conn_fd(outer, &o, &e->fd_why);
+	sk = go_fd_sock(e->fd);
+	if (sk)
+		go_sock_addrs(sk, &e->addrs);
+}
+
+/* The data word of the net.Conn at p + off: the connection's key. */
+static __always_inline __u64 conn_key(__u64 p, __u32 off)
+{
+	__u64 iface[2] = {};
+
+	if (!p || bpf_probe_read_user(iface, sizeof(iface), (void *)(p + off)))
+		return 0;
+	return iface[1];
+}
+
+/* func (t *http2Server) operateHeaders(frame *http2.MetaHeadersFrame, handle func(*Stream), traceCtx func(context.Context, string) context.Context) (fatal bool) */
+SEC("uprobe")
+int uprobe_transport_http2server_operateheaders(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
+	__u64 t = 0, f = 0, hf = 0, conn, fields[2] = {};
+	__u32 stream = 0, count;
+	struct gr_event *e;
+	__s64 goid;
+
+	if (!cfg || go_read_arg(ctx, &cfg->oh_t, &t) || go_read_arg(ctx, &cfg->oh_frame, &f) || !t || !f)
+		return 0;
+	if (bpf_probe_read_user(&hf, sizeof(hf), (void *)(f + cfg->mhf_headers)) || !hf ||
+	    bpf_probe_read_user(&stream, sizeof(stream), (void *)(hf + cfg->fh_stream)) ||
+	    bpf_probe_read_user(fields, sizeof(fields), (void *)(f + cfg->mhf_fields)))
+		return 0;
+	conn = conn_key(t, cfg->srv_conn);
+	goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
+	count = fields[1] > 0xffff ? 0xffff : (__u32)fields[1];
+	e = reserve(GR_REQ_BEGIN, pid, goid, conn, stream);
+	if (!e)
+		return 0;
+	e->count = count;
+	e->side = 1;
+	conn_info(cfg, t, e);
+	bpf_ringbuf_submit(e, 0);
+	emit_fields(GR_REQ_FIELD, pid, goid, conn, stream, 1, fields[0], count);
+	return 0;
+}
+
+/* func (l *loopyWriter) writeHeader(streamID uint32, endStream bool, hf []hpack.HeaderField, onWrite func()) error */
+SEC("uprobe")
+int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
+	__u64 l = 0, stream = 0, end = 0, hf = 0, hf_len = 0, side = 0, fr = 0, bw = 0, conn;
+	__u32 count;
+	struct gr_event *e;
+	__s64 goid;
+
+	if (!cfg || go_read_arg(ctx, &cfg->wh_l, &l) || go_read_arg(ctx, &cfg->wh_stream, &stream) ||
+	    go_read_arg(ctx, &cfg->wh_end, &end) || go_read_arg(ctx, &cfg->wh_hf, &hf) ||
+	    go_read_arg(ctx, &cfg->wh_hf_len, &hf_len) || !l)
+		return 0;
+	if (bpf_probe_read_user(&side, sizeof(side), (void *)(l + cfg->lw_side)) ||
+	    bpf_probe_read_user(&fr, sizeof(fr), (void *)(l + cfg->lw_framer)) || !fr ||
+	    bpf_probe_read_user(&bw, sizeof(bw), (void *)(fr + cfg->fr_writer)))
+		return 0;
+	conn = conn_key(bw, cfg->bw_conn);
+	goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
+	count = hf_len > 0xffff ? 0xffff : (__u32)hf_len;
+	emit_fields(GR_OUT_FIELD, pid, goid, conn, (__u32)stream, (__u8)side, hf, count);
+	e = reserve(GR_OUT_END, pid, goid, conn, (__u32)stream);
+	if (!e)
+		return 0;
+	e->count = count;
+	e->side = (__u8)side;
+	e->end_stream = (__u8)(end & 1);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* func (t *http2Server) handleData(f *http2.DataFrame) */
+SEC("uprobe")
+int uprobe_transport_http2server_handledata(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
+	__u64 t = 0, f = 0, data[2] = {};
+	__u32 stream = 0;
+	struct gr_event *e;
+
+	if (!cfg || go_read_arg(ctx, &cfg->hd_t, &t) || go_read_arg(ctx, &cfg->hd_f, &f) || !t || !f)
+		return 0;
+	if (bpf_probe_read_user(&stream, sizeof(stream), (void *)(f + cfg->fh_stream)) ||
+	    bpf_probe_read_user(data, sizeof(data), (void *)(f + cfg->df_data)))
+		return 0;
+	e = reserve(GR_DATA_IN, pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), conn_key(t, cfg->srv_conn), stream);
+	if (!e)
+		return 0;
+	e->n = data[1];
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* func (t *http2Server) Write(s *Stream, hdr []byte, data []byte, opts *Options) error: one message */
+SEC("uprobe")
+int uprobe_transport_http2server_write(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
+	__u64 t = 0, s = 0, hdr_len = 0, data_len = 0;
+	__u32 stream = 0;
+	struct gr_event *e;
+
+	if (!cfg || go_read_arg(ctx, &cfg->w_t, &t) || go_read_arg(ctx, &cfg->w_s, &s) ||
+	    go_read_arg(ctx, &cfg->w_hdr_len, &hdr_len) || go_read_arg(ctx, &cfg->w_data_len, &data_len) || !t || !s)
+		return 0;
+	if (bpf_probe_read_user(&stream, sizeof(stream), (void *)(s + cfg->st_id)))
+		return 0;
+	e = reserve(GR_MSG_OUT, pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), conn_key(t, cfg->srv_conn), stream);
+	if (!e)
+		return 0;
+	e->n = hdr_len + data_len;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

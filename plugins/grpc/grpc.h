@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Shared between grpc.bpf.c and user space (plugins/grpc/layout.ts mirrors
+ * these layouts byte for byte). Needs go_abi.h and go_conn.h first.
+ */
+#ifndef __GRPC_H
+#define __GRPC_H
+
+#define GR_MAX_FIELDS 32 /* header fields read per block; count says how many there were */
+#define GR_NAME 64       /* bytes of a field name kept; name_len says the real length */
+#define GR_VALUE 256
+
+enum gr_kind {
+	GR_REQ_BEGIN = 0, /* (*http2Server).operateHeaders: stream id, field count, the conn */
+	GR_REQ_FIELD = 1, /* one decoded request header field */
+	GR_OUT_FIELD = 2, /* (*loopyWriter).writeHeader: one field of the block a side sends */
+	GR_OUT_END = 3,   /* after that block's fields: end_stream, side, count */
+	GR_DATA_IN = 4,   /* (*http2Server).handleData: request DATA payload bytes */
+	GR_MSG_OUT = 5,   /* (*http2Server).Write: one response message, prefix + payload bytes */
+};
+
+/* Per pid: offsets of grpc-go's transport structs and where its functions
+ * keep their arguments. The connection's key is the data word of the
+ * net.Conn both sides hold: http2Server.conn and
+ * loopyWriter.framer.writer.conn are the same value (newHTTP2Server).
+ */
+struct gr_cfg {
+	struct go_conn_offsets conn; /* iface_off = tls.Conn.conn */
+	__u64 tls_itab;    /* go.itab.*crypto/tls.Conn,net.Conn at run time; 0: unknown */
+	__u64 wrap_itab;   /* go.itab.*.../internal/credentials.syscallConn,net.Conn; 0: unknown */
+	__u32 goid_offset;
+	__u32 srv_conn;    /* http2Server.conn (net.Conn) */
+	__u32 wrap_conn;   /* syscallConn.Conn (the embedded net.Conn) */
+	__u32 lw_side;     /* loopyWriter.side (int: 0 client, 1 server) */
+	__u32 lw_framer;   /* loopyWriter.framer (*framer) */
+	__u32 fr_writer;   /* framer.writer (*bufWriter) */
+	__u32 bw_conn;     /* bufWriter.conn (net.Conn) */
+	__u32 mhf_headers; /* http2.MetaHeadersFrame.HeadersFrame (*HeadersFrame) */
+	__u32 mhf_fields;  /* http2.MetaHeadersFrame.Fields ([]hpack.HeaderField) */
+	__u32 fh_stream;   /* http2.FrameHeader.StreamID, FrameHeader first in HeadersFrame and DataFrame */
+	__u32 df_data;     /* http2.DataFrame.data ([]byte) */
+	__u32 st_id;       /* transport.Stream.id (uint32) */
+	__u8 regabi;
+	__u8 _pad[7];
+	location_t oh_t; /* (*http2Server).operateHeaders(frame *MetaHeadersFrame, ...) */
+	location_t oh_frame;
+	location_t wh_l; /* (*loopyWriter).writeHeader(streamID, endStream, hf, onWrite) */
+	location_t wh_stream;
+	location_t wh_end;
+	location_t wh_hf;
+	location_t wh_hf_len;
+	location_t hd_t; /* (*http2Server).handleData(f *DataFrame) */
+	location_t hd_f;
+	location_t w_t; /* (*http2Server).Write(s *Stream, hdr, data []byte, opts) */
+	location_t w_s;
+	location_t w_hdr_len;
+	location_t w_data_len;
+};
+
+struct gr_event {
+	__u64 ts;
+	__s64 goid;
+	__u64 conn;     /* data word of the connection's net.Conn: its key */
+	__u32 pid;
+	__u32 stream_id;
+	__u8 kind;      /* enum gr_kind */
+	__u8 side;      /* OUT_*: loopyWriter.side */
+	__u8 tls;       /* REQ_BEGIN: 0 no, 1 yes, 2 unknown */
+	__u8 fd_why;    /* enum go_conn_fd_why */
+	__s32 fd;
+	__u32 index;    /* *_FIELD: index of the field */
+	__u32 count;    /* fields in the block */
+	__u32 name_len; /* real lengths: name/value hold at most GR_NAME/GR_VALUE */
+	__u32 value_len;
+	__u64 n;        /* DATA_IN, MSG_OUT: bytes */
+	__u8 end_stream;
+	__u8 wrapped;   /* REQ_BEGIN: the conn is grpc's credentials wrapper */
+	__u8 _pad[6];
+	struct go_conn_addrs addrs;
+	__u8 name[GR_NAME];
+	__u8 value[GR_VALUE];
+};
+
+#endif /* __GRPC_H */

@@ -1,0 +1,89 @@
+// Byte layouts shared with grpc.h and go_conn.h; hooker.test.ts checks the
+// sizes against the BPF object's BTF, so a change on one side fails it.
+import { encodeLocation, LOCATION_SIZE } from '../../core/bpf/go-location';
+import type { GrpcConfig } from './hooker';
+
+export const GR_NAME = 64;
+export const GR_VALUE = 256;
+export const CFG_SIZE = 96 + 13 * LOCATION_SIZE; // 200
+export const EVENT_SIZE = 112 + GR_NAME + GR_VALUE; // 432
+
+export const KINDS = ['req-begin', 'req-field', 'out-field', 'out-end', 'data-in', 'msg-out'] as const;
+export type EventKind = (typeof KINDS)[number];
+
+export function pidKey(pid: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(pid, 0);
+  return b;
+}
+
+/** struct gr_cfg for one process; itab addresses are runtime ones (load bias applied), 0 when unknown. */
+export function encodeCfg(c: GrpcConfig, itabs: { tcp: bigint; tls: bigint; wrap: bigint }, regabi: boolean): Buffer {
+  const b = Buffer.alloc(CFG_SIZE);
+  b.writeBigUInt64LE(itabs.tcp, 0);
+  b.writeUInt32LE(c.ifaceOff, 8);
+  b.writeUInt32LE(c.connFd, 12);
+  b.writeUInt32LE(c.netfdPfd, 16);
+  b.writeUInt32LE(c.pfdSysfd, 20);
+  b.writeBigUInt64LE(itabs.tls, 24);
+  b.writeBigUInt64LE(itabs.wrap, 32);
+  const o = c.offsets;
+  [c.goidOffset, o.srvConn, c.wrapConn, o.lwSide, o.lwFramer, o.frWriter, o.bwConn, o.mhfHeaders, o.mhfFields, o.fhStream, o.dfData, o.stId]
+    .forEach((v, i) => b.writeUInt32LE(v, 40 + 4 * i));
+  b.writeUInt8(regabi ? 1 : 0, 88);
+  c.locations.forEach((l, i) => encodeLocation(l).copy(b, 96 + i * LOCATION_SIZE));
+  return b;
+}
+
+export interface RawEvent {
+  readonly ts: bigint;
+  readonly goid: number | null;
+  readonly conn: bigint;
+  readonly pid: number;
+  readonly streamId: number;
+  readonly kind: EventKind;
+  readonly side: number;
+  readonly tls: boolean | null;
+  readonly fd: number;
+  readonly index: number;
+  readonly count: number;
+  readonly name: string;
+  readonly value: string;
+  readonly nameLen: number;
+  readonly valueLen: number;
+  readonly n: number;
+  readonly endStream: boolean;
+  readonly wrapped: boolean;
+  readonly local: string | null;
+  readonly remote: string | null;
+}
+
+function addr(family: number, b: Buffer, port: number): string | null {
+  const v4 = (o: number) => `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}:${port}`;
+  if (family === 2) return v4(0);
+  if (family !== 10) return null;
+  if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return v4(12); // IPv4-mapped
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
+  return `[${groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}]:${port}`;
+}
+
+/** struct gr_event → its fields; undefined when the record is short or of an unknown kind. */
+export function decodeEvent(b: Buffer): RawEvent | undefined {
+  if (b.length < EVENT_SIZE) return undefined;
+  const kind = KINDS[b.readUInt8(32)];
+  if (!kind) return undefined;
+  const nameLen = b.readUInt32LE(48), valueLen = b.readUInt32LE(52);
+  const goid = b.readBigInt64LE(8);
+  const tls = b.readUInt8(34);
+  return {
+    ts: b.readBigUInt64LE(0), goid: goid >= 0n ? Number(goid) : null, conn: b.readBigUInt64LE(16), pid: b.readUInt32LE(24),
+    streamId: b.readUInt32LE(28), kind, side: b.readUInt8(33), tls: tls === 2 ? null : tls === 1, fd: b.readInt32LE(36),
+    index: b.readUInt32LE(40), count: b.readUInt32LE(44), nameLen, valueLen,
+    name: b.toString('latin1', 112, 112 + Math.min(nameLen, GR_NAME)),
+    value: b.toString('utf8', 176, 176 + Math.min(valueLen, GR_VALUE)),
+    n: Number(b.readBigUInt64LE(56)), endStream: b.readUInt8(64) !== 0, wrapped: b.readUInt8(65) !== 0,
+    local: addr(b.readUInt8(72), b.subarray(80, 96), b.readUInt16LE(74)),
+    remote: addr(b.readUInt8(72), b.subarray(96, 112), b.readUInt16LE(76)),
+  };
+}

@@ -1,0 +1,58 @@
+// The grpc-go transport structs the probes read, and the golang.org/x/net/http2
+// frames grpc hands them. Offsets come from DWARF, else a rule-file pin. No
+// table: GOPATH builds (Debian's grpc 1.33) record no module versions to key
+// one on, and the public data (/work/shared/data/go-offsets, COVERAGE.md)
+// starts at grpc 1.40 for bufWriter.conn and http2Server.conn and has no
+// versioned values at all for loopyWriter.framer/side or framer.writer.
+import type { GoBinary } from '../../core/binary/go-binary';
+import { GotraceError } from '../../core/errors';
+import { resolveStructOffset, type ResolvedOffset } from '../../core/offsets/struct-offset';
+
+export const TRANSPORT = 'google.golang.org/grpc/internal/transport';
+const H2 = 'golang.org/x/net/http2';
+
+export const FIELDS = {
+  srvConn: `${TRANSPORT}.http2Server.conn`,
+  lwSide: `${TRANSPORT}.loopyWriter.side`,
+  lwFramer: `${TRANSPORT}.loopyWriter.framer`,
+  frWriter: `${TRANSPORT}.framer.writer`,
+  bwConn: `${TRANSPORT}.bufWriter.conn`,
+  stId: `${TRANSPORT}.Stream.id`,
+  mhfHeaders: `${H2}.MetaHeadersFrame.HeadersFrame`,
+  mhfFields: `${H2}.MetaHeadersFrame.Fields`,
+  fhStream: `${H2}.FrameHeader.StreamID`,
+  dfData: `${H2}.DataFrame.data`,
+} as const;
+
+export type GrpcOffsets = { readonly [K in keyof typeof FIELDS]: ResolvedOffset };
+
+/** The embedded net.Conn of grpc's credentials wrapper (internal/credentials/syscallconn.go), optional. */
+export const WRAP_TYPE = 'google.golang.org/grpc/internal/credentials.syscallConn';
+
+export function resolveGrpcOffsets(bin: GoBinary, pins: Readonly<Record<string, number>> | undefined): GrpcOffsets {
+  const out = {} as Record<keyof typeof FIELDS, ResolvedOffset>;
+  for (const [k, field] of Object.entries(FIELDS) as [keyof typeof FIELDS, string][]) out[k] = resolveStructOffset(bin, field, { pins });
+  // BPF reads StreamID at FrameHeader's offset in HeadersFrame and DataFrame, and 40-byte HeaderFields.
+  const s = (t: string) => (bin.hasDwarf ? bin.dwarf?.struct(t) : undefined);
+  for (const outer of ['HeadersFrame', 'DataFrame']) {
+    const st = s(`${H2}.${outer}`);
+    if (st && st.fields.find((f) => f.name === 'FrameHeader')?.offset !== 0) {
+      throw new GotraceError('ERR_OFFSET_UNKNOWN', `${H2}.${outer} does not start with its FrameHeader in this binary; this x/net version is not supported yet`, { file: bin.path });
+    }
+  }
+  const hf = s(`${H2}/hpack.HeaderField`);
+  const at = (n: string) => hf?.fields.find((f) => f.name === n)?.offset;
+  if (hf && (at('Name') !== 0 || at('Value') !== 16 || hf.size !== 40)) {
+    throw new GotraceError('ERR_OFFSET_UNKNOWN', 'hpack.HeaderField is not {Name, Value string; Sensitive bool} (40 bytes) in this binary; not supported yet', { file: bin.path });
+  }
+  return out;
+}
+
+/** syscallConn.Conn from DWARF or a pin; null (wrapped conns reported unknown) otherwise. */
+export function resolveWrapConn(bin: GoBinary, pins: Readonly<Record<string, number>> | undefined): ResolvedOffset | null {
+  try {
+    return resolveStructOffset(bin, `${WRAP_TYPE}.Conn`, { pins });
+  } catch {
+    return null;
+  }
+}
