@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Builds gotrace's BPF objects: <dir>/<name>.bpf.c -> build/bpf/<name>.bpf.o
 #
-#   bash bpf/build.sh                 # every *.bpf.c under bpf/, plugins/*/, core/bpf/testdata/
+#   bash bpf/build.sh                 # every *.bpf.c under bpf/, plugins/*/, core/bpf/testdata/, bench/floor/
 #   bash bpf/build.sh a.bpf.c b.bpf.c # just these
 #
 # Incremental: an object is rebuilt only when its source, a header it
@@ -45,7 +45,7 @@ if (($# > 0)); then
   done
 else
   dirs=()
-  for d in "$root/bpf" "$root"/plugins/*/ "$root/core/bpf/testdata"; do
+  for d in "$root/bpf" "$root"/plugins/*/ "$root/core/bpf/testdata" "$root/bench/floor"; do
     [[ -d "$d" ]] && dirs+=("$d")
   done
   if ((${#dirs[@]} > 0)); then
