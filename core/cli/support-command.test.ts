@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { formatSupport, supportMatrix } from './support-command';
+import { ROOT } from '../../test/support/binaries';
 
 const rules = join(__dirname, '..', '..', '..', 'rules');
 
@@ -19,4 +22,12 @@ test('the support matrix follows the rules and tables', () => {
   const text = formatSupport(m);
   assert.match(text, /^1\.19\s+.*yes \/ yes/m);
   assert.deepEqual(JSON.parse(JSON.stringify(m)), m);
+});
+
+test('the README shows the support matrix gotrace support prints now', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = /<!-- support:start -->\n```\n([\s\S]*?)\n```\n<!-- support:end -->/.exec(readme);
+  assert.ok(section, 'README has the support markers');
+  const out = execFileSync(process.execPath, [join(ROOT, 'dist', 'core', 'cli', 'main.js'), 'support'], { encoding: 'utf8' });
+  assert.equal(section[1], out.trimEnd(), 'README is stale: run node scripts/readme-support.js');
 });
