@@ -124,3 +124,34 @@ test('bundled net/http h2 server: each stream once, with headers, status and siz
   assert.deepEqual(ourLinks(), [], 'no gotrace links left in the kernel');
   assert.equal(uprobeEvents(), '', 'no uprobe_events entries');
 });
+
+// The other two generations of names and transports: the x/net server (golang.org/x/net/http2.(*serverConn)…)
+// over TLS, and cleartext h2c; plus the stripped build of the bundled server (offsets from the Go 1.19 table).
+for (const [label, mode, bin, scheme, curlFlags] of [
+  ['x/net http2.ConfigureServer over TLS', 'xnet', fixture('http2'), 'https', ['--http2', '-k']],
+  ['h2c (x/net h2c) with prior knowledge', 'h2c', fixture('http2'), 'http', ['--http2-prior-knowledge']],
+  ['bundled server, stripped build', 'bundled', fixture('http2', '-stripped'), 'https', ['--http2', '-k']],
+] as const) {
+  test(`${label}: each stream once with headers and status`, async (t) => {
+    if (!requireBpf(t)) return;
+    const { server, addr } = await startServer(requireBinary(bin), mode);
+    try {
+      const g = gotrace(['--pid', String(server.pid)]);
+      await g.attached;
+      for (let i = 0; i < 2; i++) {
+        assert.equal(curl([...curlFlags, '-H', 'X-Name: curly', `${scheme}://${addr}/hello`]), 'hello curly over HTTP/2.0');
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      const s = await g.stop();
+      assert.equal(s.code, 0, s.stderr);
+      assert.equal(s.records.length, 2, `nothing else, nothing twice: ${JSON.stringify(s.records)}`);
+      for (const r of s.records) {
+        checkHello(r, 'curly', label);
+        assert.equal(r.tls, scheme === 'https' ? true : r.tls, label);
+        assert.equal(r.pid, server.pid);
+      }
+    } finally {
+      server.kill();
+    }
+  });
+}
