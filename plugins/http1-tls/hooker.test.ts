@@ -42,14 +42,14 @@ test('with DWARF: every probe, offsets from DWARF, the itab from .symtab', () =>
   assert.deepEqual(c.read.n, { kind: 'register', register: 'RAX', size: 8 });
 });
 
-test('stripped: offsets from the table, locations from the signature, itab unknown and said so', () => {
+test('stripped: offsets from the table, locations from the signature, the itab from itablinks', () => {
   const p = plan('-stripped');
   const c = p.config as Http1TlsConfig;
-  assert.equal(c.tcpConnItab, null);
-  assert.match(c.itabWhy ?? '', /no \.symtab/);
+  assert.equal(c.itabWhy, undefined);
+  assert.ok(p.values.some((v) => v.name === 'itablinks' && v.value === `0x${c.tcpConnItab!.toString(16)}`));
   assert.equal(p.values.find((v) => v.name === 'internal/poll.FD.Sysfd')?.source, 'table');
   assert.equal(p.values.find((v) => v.name === 'crypto/tls.(*Conn).Write buffer length')?.source, 'signature/abi');
-  assert.deepEqual(c, { ...plan('').config as Http1TlsConfig, tcpConnItab: null, itabWhy: c.itabWhy }, 'the same facts as with DWARF');
+  assert.deepEqual(c, plan('').config as Http1TlsConfig, 'the same facts as with DWARF, the itab address included');
 });
 
 test('PIE: the itab is marked to move with the load address', () => {
@@ -63,5 +63,5 @@ test('struct h1_proc_cfg: the encoder matches the BPF object', (t) => {
   if (!existsSync(obj)) return t.skip('build/bpf/http1_tls.bpf.o is not built');
   const btf = execFileSync('bpftool', ['btf', 'dump', 'file', obj], { encoding: 'utf8' });
   assert.equal(Number(/STRUCT 'h1_proc_cfg' size=(\d+)/.exec(btf)![1]), PROC_CFG_SIZE);
-  assert.equal(encodeProcConfig(plan('').config as Http1TlsConfig, 0x1000n, true).length, PROC_CFG_SIZE);
+  assert.equal(encodeProcConfig({ tls: plan('').config as Http1TlsConfig, tcp: null }, 0x1000n, true).length, PROC_CFG_SIZE);
 });

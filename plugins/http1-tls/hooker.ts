@@ -16,6 +16,7 @@ export const FD_READ = 'internal/poll.(*FD).Read';
 export const TLS_DECRYPT = 'crypto/tls.(*halfConn).decrypt';
 
 export interface Http1TlsConfig {
+  readonly kind: 'tls';
   readonly goidOffset: number;
   readonly ifaceOff: number;
   readonly connFd: number;
@@ -33,19 +34,19 @@ export interface Http1TlsConfig {
   readonly decrypt: { record: GoLocation } | null;
 }
 
-function entryProbe(bin: GoBinary, fn: ResolvedFunction, program: string, why: string): ProbeSpec {
+export function entryProbe(bin: GoBinary, fn: ResolvedFunction, program: string, why: string): ProbeSpec {
   const e = findEntrySite(bin.elf, fn.entry, fn.end, fn.name);
   return { symbol: fn.name, kind: 'entry', address: e.address, fileOffset: e.fileOffset, program,
     why: `${why}${e.afterStackCheck ? ', after the stack-growth check so morestack re-entry is not counted twice' : ''}` };
 }
 
-function retProbes(bin: GoBinary, fn: ResolvedFunction, program: string, why: string): ProbeSpec[] {
+export function retProbes(bin: GoBinary, fn: ResolvedFunction, program: string, why: string): ProbeSpec[] {
   const rets = bin.returnSites(fn);
   if (!rets.length) throw new GotraceError('ERR_OFFSET_UNKNOWN', `${fn.name} has no RET instruction; the binary is unusual, report it`, { file: bin.path });
   return rets.map((r) => ({ symbol: fn.name, kind: 'return' as const, address: r.address, fileOffset: r.fileOffset, program, why: `${why} (Go cannot use uretprobes)` }));
 }
 
-function required(ctx: HookerContext, name: string): ResolvedFunction {
+export function required(ctx: HookerContext, name: string): ResolvedFunction {
   const fn = ctx.functions.get(name) ?? ctx.binary.findFunction(name);
   if (!fn) throw new GotraceError('ERR_SYMBOL_NOT_FOUND', `${name} is not in the binary; the rule's checker should have required it`, { file: ctx.binary.path });
   return fn;
@@ -89,6 +90,7 @@ export const tlsHooker: Hooker = {
     }
     for (const fn of [write, read, ...(fdRead ? [fdRead] : []), ...(decrypt ? [decrypt] : [])]) values.push({ name: `${fn.name} entry`, value: fn.entry, source: fn.source });
     const config: Http1TlsConfig = {
+      kind: 'tls',
       goidOffset: off.goid.value, ifaceOff: off.ifaceOff.value, connFd: off.connFd.value, netfdPfd: off.netfdPfd.value, pfdSysfd: off.pfdSysfd.value,
       tcpConnItab: 'address' in itab ? itab.address : null, ...('why' in itab ? { itabWhy: itab.why } : {}),
       pie: bin.elf.elfType === 3,

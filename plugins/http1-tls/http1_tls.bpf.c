@@ -3,6 +3,8 @@
  * encrypt (at entry) and what (*Conn).Read decrypted (at every RET), with the
  * connection's fd, addresses and TCP sequence numbers. internal/poll.(*FD).Read
  * is probed too, to learn the wire seq of the bytes a TLS Read decrypts.
+ * With the tcp flag, internal/poll.(*FD).Write and Read also capture plain
+ * HTTP on TCP sockets that do not carry TLS (same events, tls = 0).
  * Probes are attached once per binary for every pid; user space writes a
  * per-pid config (h1_procs) and nothing happens for pids without one.
  */
@@ -48,6 +50,59 @@ struct {
 	__type(value, struct h1_rx);
 } h1_rx SEC(".maps");
 
+/* Sockets already classified; LRU: closed conns age out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct h1_sock_key);
+	__type(value, __u8);
+} h1_socks SEC(".maps");
+
+static __always_inline void mark_tls(__u32 pid, int fd, struct sock *sk)
+{
+	struct h1_sock_key k = { .pid = pid, .fd = fd, .sk = (__u64)sk };
+	__u8 v = H1_SOCK_TLS;
+
+	bpf_map_update_elem(&h1_socks, &k, &v, BPF_ANY);
+}
+
+/* The TCP socket behind fd, or NULL (files, pipes, unix and UDP sockets). */
+static __always_inline struct sock *tcp_sock_of(int fd)
+{
+	struct sock *sk = go_fd_sock(fd);
+	__u16 family;
+
+	if (!sk)
+		return NULL;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != GO_CONN_AF_INET && family != GO_CONN_AF_INET6)
+		return NULL;
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return NULL;
+	return sk;
+}
+
+/* Whether a socket's bytes are plain: decided by the first bytes seen on it
+ * (unless a TLS program marked it first). A TLS record starts with a content
+ * type 20..23 and major version 3 (RFC 8446 5.1); an HTTP/1 message with a
+ * letter. Deciding once keeps a binary body that happens to start like a
+ * record from flipping a plain connection.
+ */
+static __always_inline int sock_is_plain(__u32 pid, int fd, struct sock *sk, __u64 buf, __u64 len)
+{
+	struct h1_sock_key k = { .pid = pid, .fd = fd, .sk = (__u64)sk };
+	__u8 *kind = bpf_map_lookup_elem(&h1_socks, &k);
+	__u8 hdr[2] = {}, v;
+
+	if (kind)
+		return *kind == H1_SOCK_PLAIN;
+	if (len < 2 || bpf_probe_read_user(hdr, sizeof(hdr), (void *)buf))
+		return 0;
+	v = hdr[0] >= 20 && hdr[0] <= 23 && hdr[1] == 3 ? H1_SOCK_TLS : H1_SOCK_PLAIN;
+	bpf_map_update_elem(&h1_socks, &k, &v, BPF_NOEXIST);
+	return v == H1_SOCK_PLAIN;
+}
+
 static __always_inline int call_key(struct pt_regs *ctx, const struct h1_proc_cfg *cfg, __u32 pid, __u32 fn, struct h1_call_key *key)
 {
 	__u64 g = go_current_g(ctx, cfg->regabi);
@@ -74,6 +129,7 @@ struct emit_args {
 	__u8 dir;
 	__u8 seq_ok;
 	__u8 fd_why;
+	__u8 tls;
 	struct go_conn_addrs addrs;
 };
 
@@ -107,6 +163,7 @@ static __always_inline void emit_chunks(const struct emit_args *a)
 		e->direction = a->dir;
 		e->seq_ok = a->seq_ok;
 		e->fd_why = a->fd_why;
+		e->tls = a->tls;
 		e->addrs = a->addrs;
 		/* n is 1..H1_CHUNK; said as a mask so the verifier sees the bound
 		 * (clang folds a plain clamp into something it cannot follow).
@@ -135,6 +192,7 @@ static __always_inline void conn_info(const struct h1_proc_cfg *cfg, struct emit
 	if (!sk)
 		return;
 	go_sock_addrs(sk, &a->addrs);
+	mark_tls(a->pid, a->fd, sk); /* its FD.Read/Write bytes are records, not HTTP */
 	if (a->dir == H1_WRITE) {
 		a->seq = go_tcp_write_seq(sk);
 		a->seq_ok = 1;
@@ -182,6 +240,7 @@ int uprobe_crypto_tls_conn_write(struct pt_regs *ctx)
 	a.pid = pid;
 	a.call_len = len > 0xffffffff ? 0xffffffff : (__u32)len;
 	a.dir = H1_WRITE;
+	a.tls = 1;
 	conn_info(cfg, &a);
 	emit_chunks(&a);
 	return 0;
@@ -229,9 +288,33 @@ int uprobe_crypto_tls_conn_read_ret(struct pt_regs *ctx)
 	a.pid = pid;
 	a.call_len = n > 0xffffffff ? 0xffffffff : (__u32)n;
 	a.dir = H1_READ;
+	a.tls = 1;
 	conn_info(cfg, &a);
 	emit_chunks(&a);
 	return 0;
+}
+
+/* Plain TCP bytes of an FD.Read (n read, seq where they began) or FD.Write
+ * (seq: write_seq now), when the fd is a TCP socket that carries no TLS.
+ */
+static __always_inline void emit_plain(__u32 pid, __u64 goid, int fd, __u64 buf, __u64 len, __u32 read_seq, __u8 dir)
+{
+	struct emit_args a = {};
+	struct sock *sk = tcp_sock_of(fd);
+
+	if (!sk || !sock_is_plain(pid, fd, sk, buf, len))
+		return;
+	a.goid = goid;
+	a.conn = (__u64)sk;
+	a.buf = buf;
+	a.pid = pid;
+	a.call_len = len > 0xffffffff ? 0xffffffff : (__u32)len;
+	a.fd = fd;
+	a.dir = dir;
+	a.seq = dir == H1_WRITE ? go_tcp_write_seq(sk) : read_seq;
+	a.seq_ok = 1;
+	go_sock_addrs(sk, &a.addrs);
+	emit_chunks(&a);
 }
 
 /* func (fd *FD) Read(p []byte) (int, error): copied_seq before the read(2). */
@@ -302,6 +385,27 @@ int uprobe_poll_fd_read_ret(struct pt_regs *ctx)
 		return 0;
 	rk.seq_after = go_tcp_copied_seq(sk);
 	bpf_map_update_elem(&go_read_seqs, &rk, &before, BPF_ANY);
+	if (cfg->tcp && p)
+		emit_plain(pid, key.goid, rk.fd, p, n, before, H1_READ);
+	return 0;
+}
+
+/* func (fd *FD) Write(p []byte) (int, error): plain bytes about to be sent. */
+SEC("uprobe")
+int uprobe_poll_fd_write(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
+	__u64 pfd = 0, buf = 0, len = 0;
+	__s64 sysfd = -1;
+
+	if (!cfg || !cfg->tcp)
+		return 0;
+	if (go_read_arg(ctx, &cfg->fd_write_fd, &pfd) || !pfd || go_read_arg(ctx, &cfg->fd_write_buf, &buf) ||
+	    go_read_arg(ctx, &cfg->fd_write_len, &len) || !len ||
+	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(pfd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff)
+		return 0;
+	emit_plain(pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), (int)sysfd, buf, len, 0, H1_WRITE);
 	return 0;
 }
 

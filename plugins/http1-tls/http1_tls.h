@@ -20,7 +20,7 @@ struct h1_proc_cfg {
 	__u8 regabi;
 	__u8 has_fd_read; /* internal/poll.(*FD).Read is probed: read seqs can be known */
 	__u8 has_decrypt; /* crypto/tls.(*halfConn).decrypt is probed: read seqs are per TLS record */
-	__u8 _pad;
+	__u8 tcp;         /* internal/poll.(*FD).Write and Read carry plain HTTP: capture sockets not carrying TLS */
 	location_t write_conn; /* crypto/tls.(*Conn).Write: c, b.ptr, b.len at entry */
 	location_t write_buf;
 	location_t write_len;
@@ -31,6 +31,9 @@ struct h1_proc_cfg {
 	location_t fd_read_n;
 	location_t fd_read_buf; /* ... and p.ptr at entry */
 	location_t decrypt_rec; /* crypto/tls.(*halfConn).decrypt: record.ptr at entry */
+	location_t fd_write_fd; /* internal/poll.(*FD).Write: fd, p.ptr, p.len at entry */
+	location_t fd_write_buf;
+	location_t fd_write_len;
 };
 
 /* A call between its entry and its RET, as func-trace pairs them. */
@@ -44,7 +47,7 @@ struct h1_call_key {
 struct h1_call {
 	__u64 conn; /* *tls.Conn (TLS Read), or *poll.FD (FD.Read) */
 	__u64 buf;  /* b.ptr (TLS Read), or the fd (FD.Read) */
-	__u64 p;    /* FD.Read: where the bytes go (inside tls.Conn.rawInput) */
+	__u64 p;    /* FD.Read: where the bytes go (inside tls.Conn.rawInput for TLS) */
 	__u32 seq_before;
 	__u8 seq_ok;
 	__u8 _pad[3];
@@ -72,10 +75,22 @@ struct h1_rx {
 	__u8 _pad[3];
 };
 
+/* What a socket carries, decided once per (pid, fd, struct sock). */
+enum h1_sock_kind {
+	H1_SOCK_PLAIN = 1,
+	H1_SOCK_TLS = 2,
+};
+
+struct h1_sock_key {
+	__u32 pid;
+	__s32 fd;
+	__u64 sk;
+};
+
 struct h1_event {
 	__u64 ts;
 	__s64 goid;
-	__u64 conn;     /* *tls.Conn: tells apart conns that reuse an fd */
+	__u64 conn;     /* *tls.Conn (TLS) or struct sock (plain TCP): tells apart conns that reuse an fd */
 	__u32 pid;
 	__s32 fd;       /* -1: unknown, fd_why says why */
 	__u32 call_len; /* bytes of the whole Read/Write call */
@@ -85,7 +100,8 @@ struct h1_event {
 	__u8 direction; /* enum h1_direction */
 	__u8 seq_ok;
 	__u8 fd_why;    /* enum go_conn_fd_why */
-	__u8 _pad[5];
+	__u8 tls;       /* 1: TLS plaintext; 0: plain TCP bytes from internal/poll.(*FD) */
+	__u8 _pad[4];
 	struct go_conn_addrs addrs;
 	__u8 data[H1_CHUNK];
 };

@@ -2,12 +2,13 @@
 // the connection's fd, addresses and TCP sequence numbers.
 import type { GotracePlugin } from '../../core/engine/plugin';
 import { tlsHooker } from './hooker';
+import { tcpHooker } from './tcp-hooker';
 import { createHttp1TlsRuntime } from './runtime';
 
 export const plugin: GotracePlugin = {
   name: 'http1-tls',
-  description: 'HTTP/1.x requests and responses inside Go TLS connections',
+  description: 'HTTP/1.x requests and responses inside Go TLS connections and on plain TCP',
   gotrace: '^0.1.0',
-  hookers: [tlsHooker],
+  hookers: [tlsHooker, tcpHooker],
   createRuntime: (options) => createHttp1TlsRuntime(options),
 };

@@ -2,10 +2,11 @@
 // sizes against the BPF object's BTF, so a change on one side fails it.
 import { encodeLocation, LOCATION_SIZE, type GoLocation } from '../../core/bpf/go-location';
 import type { Http1TlsConfig } from './hooker';
+import type { Http1TcpConfig } from './tcp-hooker';
 
 export const H1_CHUNK = 4096;
 export const H1_MAX_CHUNKS = 4;
-export const PROC_CFG_SIZE = 32 + 10 * LOCATION_SIZE; // 112
+export const PROC_CFG_SIZE = 32 + 13 * LOCATION_SIZE; // 136
 export const EVENT_HEADER_SIZE = 96;
 export const EVENT_SIZE = EVENT_HEADER_SIZE + H1_CHUNK; // 4192
 
@@ -15,20 +16,30 @@ export function pidKey(pid: number): Buffer {
   return b;
 }
 
+/** What one process's binary was planned with: the TLS rule, the TCP rule, or both. */
+export interface ProcPlans {
+  readonly tls: Http1TlsConfig | null;
+  readonly tcp: Http1TcpConfig | null;
+}
+
 /** struct h1_proc_cfg for one process; `itabAddress` is the runtime address (load bias applied). */
-export function encodeProcConfig(c: Http1TlsConfig, itabAddress: bigint, regabi: boolean): Buffer {
+export function encodeProcConfig(p: ProcPlans, itabAddress: bigint, regabi: boolean): Buffer {
   const b = Buffer.alloc(PROC_CFG_SIZE);
+  const c = p.tls;
+  // Both plans read the same Go fields, so either one's offsets do.
+  const fdRead = c?.fdRead ?? p.tcp?.fdRead;
   b.writeBigUInt64LE(itabAddress, 0);
-  b.writeUInt32LE(c.ifaceOff, 8);
-  b.writeUInt32LE(c.connFd, 12);
-  b.writeUInt32LE(c.netfdPfd, 16);
-  b.writeUInt32LE(c.pfdSysfd, 20);
-  b.writeUInt32LE(c.goidOffset, 24);
+  b.writeUInt32LE(c?.ifaceOff ?? 0, 8);
+  b.writeUInt32LE(c?.connFd ?? 0, 12);
+  b.writeUInt32LE(c?.netfdPfd ?? 0, 16);
+  b.writeUInt32LE(c?.pfdSysfd ?? p.tcp?.pfdSysfd ?? 0, 20);
+  b.writeUInt32LE(c?.goidOffset ?? p.tcp?.goidOffset ?? 0, 24);
   b.writeUInt8(regabi ? 1 : 0, 28);
-  b.writeUInt8(c.fdRead ? 1 : 0, 29);
-  b.writeUInt8(c.fdRead && c.decrypt ? 1 : 0, 30);
-  const locs: (GoLocation | undefined)[] = [c.write.conn, c.write.buf, c.write.len, c.read.conn, c.read.buf, c.read.n, c.fdRead?.fd, c.fdRead?.n,
-    c.fdRead?.buf, c.decrypt?.record];
+  b.writeUInt8(fdRead ? 1 : 0, 29);
+  b.writeUInt8(c?.fdRead && c.decrypt ? 1 : 0, 30);
+  b.writeUInt8(p.tcp ? 1 : 0, 31);
+  const locs: (GoLocation | undefined)[] = [c?.write.conn, c?.write.buf, c?.write.len, c?.read.conn, c?.read.buf, c?.read.n, fdRead?.fd, fdRead?.n,
+    fdRead?.buf, c?.decrypt?.record, p.tcp?.fdWrite.fd, p.tcp?.fdWrite.buf, p.tcp?.fdWrite.len];
   locs.forEach((l, i) => { if (l) encodeLocation(l).copy(b, 32 + i * LOCATION_SIZE); });
   return b;
 }
@@ -47,6 +58,7 @@ export interface RawChunk {
   readonly tcpSeq: number | null;
   readonly direction: 'write' | 'read';
   readonly fdWhy: number;
+  readonly tls: boolean;
   readonly local: string | null;
   readonly remote: string | null;
 }
@@ -72,6 +84,7 @@ export function decodeChunk(b: Buffer): RawChunk | undefined {
     tcpSeq: b.readUInt8(49) ? b.readUInt32LE(44) : null,
     direction: b.readUInt8(48) === 0 ? 'write' : 'read',
     fdWhy: b.readUInt8(50),
+    tls: b.readUInt8(51) === 1,
     local: addr(family, b.subarray(64, 80), b.readUInt16LE(58)),
     remote: addr(family, b.subarray(80, 96), b.readUInt16LE(60)),
     // Copied: the ring's memory is reused once the callback returns.

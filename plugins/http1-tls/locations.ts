@@ -15,6 +15,7 @@ export const SIGNATURES: Readonly<Record<string, string>> = {
   'crypto/tls.(*Conn).Write': '(b []byte) (n int, err error)',
   'crypto/tls.(*Conn).Read': '(b []byte) (n int, err error)',
   'internal/poll.(*FD).Read': '(p []byte) (n int, err error)',
+  'internal/poll.(*FD).Write': '(p []byte) (n int, err error)',
   // Since Go 1.12 (TLS 1.3), with `type recordType uint8`: https://github.com/golang/go/blob/go1.13/src/crypto/tls/conn.go
   'crypto/tls.(*halfConn).decrypt': '(record []byte) ([]byte, uint8, error)',
 };

@@ -11,8 +11,7 @@ import type { RuleOutcome } from '../../core/engine/engine';
 import { GotraceError } from '../../core/errors';
 import { monotonicToEpochMs } from '../../core/output/clock';
 import { DEFAULT_REDACT, Http1Decoder, type CapturedChunk, type Http1Record } from './decoder';
-import type { Http1TlsConfig } from './hooker';
-import { decodeChunk, encodeProcConfig, pidKey, type RawChunk } from './layout';
+import { decodeChunk, encodeProcConfig, pidKey, type ProcPlans, type RawChunk } from './layout';
 
 /**
  * Where a PIE is loaded in `pid`: the start of the mapping of file offset 0
@@ -23,13 +22,13 @@ export function loadBias(pid: number, target: ProcessTarget): bigint {
   return coreLoadBias(pid, target.binary.elf, target.binaryKey.split(':')[1]!);
 }
 
-/** A connKey per (pid, fd) that changes when another *tls.Conn takes the fd over. */
+/** A connKey per (pid, fd) that changes when another *tls.Conn (or, plain, struct sock) takes the fd over. */
 class ConnKeys {
   private readonly byFd = new Map<string, { conn: bigint; gen: number }>();
 
   key(c: RawChunk, onReplaced: (oldKey: string) => void): string {
     if (c.fd < 0) return `${c.pid}:conn-${c.conn.toString(16)}`;
-    const at = `${c.pid}:${c.fd}`;
+    const at = `${c.pid}:${c.fd}${c.tls ? '' : ':tcp'}`;
     const known = this.byFd.get(at);
     if (known && known.conn === c.conn) return `${at}:${known.gen}`;
     const gen = known ? known.gen + 1 : 0;
@@ -44,7 +43,7 @@ class ConnKeys {
 }
 
 export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
-  const binaries = new Map<string, { config: Http1TlsConfig; regabi: boolean }>();
+  const binaries = new Map<string, ProcPlans>();
   const exes = new Map<number, string>();
   const keys = new ConnKeys();
   let out: TraceEvent[] = [];
@@ -56,14 +55,21 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
     return got;
   };
 
-  function attachBinary(obj: BpfObject, target: ProcessTarget, outcome: RuleOutcome): { config: Http1TlsConfig; newLinks: number } {
+  function attachBinary(obj: BpfObject, target: ProcessTarget, outcomes: readonly RuleOutcome[]): { config: ProcPlans; newLinks: number } {
     const known = binaries.get(target.binaryKey);
-    if (known) return { config: known.config, newLinks: 0 };
+    if (known) return { config: known, newLinks: 0 };
     const links: BpfLink[] = [];
+    let newLinks = 0;
     try {
       // One call per program: its sites share one uprobe_multi link (one grace period at detach).
+      // The TLS and TCP plans share the FD.Read programs: each site is attached once.
       const sites = new Map<string, UprobeSite[]>();
-      for (const p of outcome.plan!.probes) {
+      const seen = new Set<string>();
+      for (const p of outcomes.flatMap((o) => o.plan!.probes)) {
+        const id = `${p.program}@${p.fileOffset}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        newLinks++;
         let list = sites.get(p.program);
         if (!list) sites.set(p.program, (list = []));
         list.push({ fileOffset: p.fileOffset });
@@ -73,9 +79,13 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
       void obj.detachLinks(links); // nothing half-attached stays behind
       throw e;
     }
-    const config = outcome.plan!.config as Http1TlsConfig;
-    binaries.set(target.binaryKey, { config, regabi: target.binary.abi === 'register' });
-    return { config, newLinks: outcome.plan!.probes.length }; // uprobes, not kernel links: the session counts probes
+    const configs = outcomes.map((o) => o.plan!.config as ProcPlans['tls'] | ProcPlans['tcp']);
+    const config: ProcPlans = {
+      tls: configs.find((c): c is NonNullable<ProcPlans['tls']> => c?.kind === 'tls') ?? null,
+      tcp: configs.find((c): c is NonNullable<ProcPlans['tcp']> => c?.kind === 'tcp') ?? null,
+    };
+    binaries.set(target.binaryKey, config);
+    return { config, newLinks }; // uprobes, not kernel links: the session counts probes
   }
 
   return {
@@ -83,13 +93,16 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
     ringBuffers: ['h1_events'],
 
     attach(obj: BpfObject, target: ProcessTarget, outcomes: readonly RuleOutcome[]): AttachedProcess {
-      // One rule per binary drives the probes: a second would attach them twice.
-      const outcome = outcomes.find((o) => o.plan?.config);
-      if (!outcome) return { newLinks: 0, detach: () => {} };
-      const { config, newLinks } = attachBinary(obj, target, outcome);
+      // At most one TLS and one TCP plan per binary: a second of a kind would attach its probes twice.
+      const planned = outcomes.filter((o) => o.plan?.config);
+      const kinds = planned.map((o) => (o.plan!.config as { kind: string }).kind);
+      const used = planned.filter((_, i) => kinds.indexOf(kinds[i]!) === i);
+      if (!used.length) return { newLinks: 0, detach: () => {} };
+      const { config, newLinks } = attachBinary(obj, target, used);
       const { pid } = target;
       let itab = 0n;
-      if (config.tcpConnItab !== null) itab = BigInt(config.tcpConnItab) + (config.pie ? loadBias(pid, target) : 0n);
+      const tls = config.tls;
+      if (tls && tls.tcpConnItab !== null) itab = BigInt(tls.tcpConnItab) + (tls.pie ? loadBias(pid, target) : 0n);
       obj.map('h1_procs').update(pidKey(pid), encodeProcConfig(config, itab, target.binary.abi === 'register'));
       exes.set(pid, target.exe);
       return {
@@ -107,7 +120,7 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
       const ts = monotonicToEpochMs(c.ts);
       const connKey = keys.key(c, (old) => decoder.closeConnection(old, ts));
       const chunk: CapturedChunk = {
-        connKey, pid: c.pid, fd: c.fd, goid: c.goid >= 0n ? Number(c.goid) : null, direction: c.direction, tls: true, ts,
+        connKey, pid: c.pid, fd: c.fd, goid: c.goid >= 0n ? Number(c.goid) : null, direction: c.direction, tls: c.tls, ts,
         tcpSeq: c.tcpSeq, callLen: c.callLen, offset: c.offset, data: c.data, local: c.local, remote: c.remote,
       };
       decoder.push(chunk);

@@ -3,12 +3,15 @@
 // client. Oracles: what curl and the Go client got back (the traced programs
 // must keep working), the server's handlers, and, for Go to Go, the TCP
 // sequence numbers both ends must agree on.
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireBpf, ourLinks, uprobeEvents } from '../support/bpf';
-import { ROOT, fixture, requireBinary } from '../support/binaries';
+import { ROOT, fixture, realBinary, requireBinary } from '../support/binaries';
 
 const CLI = join(ROOT, 'dist', 'core', 'cli', 'main.js');
 const RULES = join(ROOT, 'rules');
@@ -18,12 +21,21 @@ interface Http1 {
   reqHeaders: Record<string, string>; respHeaders: Record<string, string>; reqBodySize: number; respBodySize: number;
   fd: number; local: string | null; remote: string | null; reqTcpSeq: number | null; respTcpSeq: number | null;
   pid: number; goid: number | null; tls: boolean; error?: string;
+  reqBody?: string; respBody?: string; truncated?: { req?: boolean; resp?: boolean }; bodySizeAtLeast?: { req?: boolean; resp?: boolean };
 }
+
+/** Sessions still running; a failed test stops its own in afterEach so none outlives it. */
+const running = new Set<ChildProcess>();
+afterEach(async () => {
+  await Promise.all([...running].map((p) => new Promise((res) => { p.on('close', res); p.kill('SIGINT'); })));
+});
 
 /** gotrace run in the background; stop() sends SIGINT and returns its records and exit code. */
 function gotrace(args: string[]): { proc: ChildProcess; attached: Promise<void>; stop: () => Promise<{ code: number | null; records: Http1[]; other: string[]; stderr: string }> } {
   const proc = spawn(process.execPath, [CLI, 'run', '--rules', RULES, '--format', 'json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
+  running.add(proc);
+  proc.on('close', () => running.delete(proc));
   proc.stdout!.on('data', (d) => { out += d; });
   const attached = new Promise<void>((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`gotrace never attached: ${err}`)), 30_000);
@@ -42,8 +54,14 @@ function gotrace(args: string[]): { proc: ChildProcess; attached: Promise<void>;
   return { proc, attached, stop: async () => { proc.kill('SIGINT'); return result(); } };
 }
 
-async function startServer(path: string): Promise<{ server: ChildProcess; addr: string }> {
-  const server = spawn(path, ['-mode', 'server'], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Runs a traced command (gotrace holds it until the probes are live) to its end. */
+function traceCommand(cmd: string[]): Promise<Awaited<ReturnType<ReturnType<typeof gotrace>['stop']>>> {
+  const cli = gotrace(['--', ...cmd]);
+  return new Promise((res) => cli.proc.on('close', () => res(cli.stop())));
+}
+
+async function startServer(path: string, args: string[] = ['-mode', 'server']): Promise<{ server: ChildProcess; addr: string }> {
+  const server = spawn(path, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const addr = await new Promise<string>((res, rej) => {
     let buf = '';
     server.stdout!.on('data', (d) => {
@@ -68,7 +86,7 @@ function assertNothingAttached(): void {
 }
 
 /** The two curl exchanges, exactly once each, as the server saw them. */
-function checkCurlExchanges(server: Http1[], label: string, fdKnown: boolean): void {
+function checkCurlExchanges(server: Http1[], label: string, addr: string): void {
   const hello = server.filter((r) => r.path === '/hello' && r.reqHeaders['x-name'] === 'curly');
   const echo = server.filter((r) => r.path === '/echo');
   assert.equal(hello.length, 1, `${label}: GET /hello once`);
@@ -90,18 +108,11 @@ function checkCurlExchanges(server: Http1[], label: string, fdKnown: boolean): v
     assert.equal(r.role, 'server');
     assert.equal(r.tls, true);
     assert.equal(r.error, undefined);
-    if (fdKnown) {
-      assert.ok(r.fd > 2, `${label}: a real fd`);
-      assert.match(r.local ?? '', /^127\.0\.0\.1:\d+$/);
-      assert.match(r.remote ?? '', /^127\.0\.0\.1:\d+$/);
-      assert.notEqual(r.reqTcpSeq, null, `${label}: read seq known`);
-      assert.notEqual(r.respTcpSeq, null, `${label}: write seq known`);
-    } else {
-      // No .symtab: the *net.TCPConn itab is unknown, so no fd rather than a wrong one.
-      assert.equal(r.fd, -1, label);
-      assert.equal(r.local, null);
-      assert.equal(r.reqTcpSeq, null);
-    }
+    assert.ok(r.fd > 2, `${label}: a real fd`);
+    assert.equal(r.local, addr, `${label}: the server's end`);
+    assert.match(r.remote ?? '', /^127\.0\.0\.1:\d+$/);
+    assert.notEqual(r.reqTcpSeq, null, `${label}: read seq known`);
+    assert.notEqual(r.respTcpSeq, null, `${label}: write seq known`);
   }
 }
 
@@ -125,7 +136,7 @@ test('server and Go client exchanges over TLS are reported exactly once per side
     const s = await srv.stop();
     assert.equal(s.code, 0, s.stderr);
 
-    checkCurlExchanges(s.records, 'https', true);
+    checkCurlExchanges(s.records, 'https', addr);
     const srvGo = s.records.filter((r) => r.reqHeaders['x-name'] === 'gotrace');
     assert.equal(s.records.length, 22, 'nothing else, nothing twice');
     assert.equal(srvGo.length, 20);
@@ -164,10 +175,171 @@ for (const variant of ['-pie', '-stripped'] as const) {
       const s = await srv.stop();
       assert.equal(s.code, 0, s.stderr);
       assert.equal(s.records.length, 2, JSON.stringify(s.records));
-      checkCurlExchanges(s.records, `https${variant}`, variant === '-pie');
+      checkCurlExchanges(s.records, `https${variant}`, addr); // stripped too: the itab comes from itablinks
     } finally {
       server.kill();
     }
     assertNothingAttached();
   });
 }
+
+test('--max-body 64: a POST body is captured and cut at 64 bytes; /big: 1 MiB chunked, sized exactly, marked truncated', async (t) => {
+  if (!requireBpf(t)) return;
+  const { server, addr } = await startServer(requireBinary(fixture('https')));
+  try {
+    const srv = gotrace(['--max-body', '64', '--pid', String(server.pid)]);
+    await srv.attached;
+    const body = Array.from({ length: 10 }, (_, i) => `line-${i}-abc`).join(''); // 100 bytes
+    assert.equal(body.length, 100);
+    assert.deepEqual(curl(['-X', 'POST', '--data', body, `https://${addr}/echo`]), { body, code: '200' });
+    const big = spawnSync('curl', ['-sk', '--http1.1', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', `https://${addr}/big`], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(big.stdout, '200 1048576');
+    await new Promise((r) => setTimeout(r, 300));
+    const s = await srv.stop();
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(s.records.length, 2, JSON.stringify(s.records.map((r) => r.path)));
+    const e = s.records.find((r) => r.path === '/echo')!, b = s.records.find((r) => r.path === '/big')!;
+    assert.deepEqual([e.method, e.status, e.reqBodySize, e.respBodySize], ['POST', 200, 100, 100]);
+    assert.equal(e.reqBody, body.slice(0, 64));
+    assert.equal(e.respBody, body.slice(0, 64));
+    assert.equal(e.truncated, undefined, 'every byte was captured; --max-body only limits what is kept');
+    assert.deepEqual([b.method, b.status, b.respHeaders['transfer-encoding'], b.respBodySize], ['GET', 200, 'chunked', 1048576]);
+    assert.equal(b.bodySizeAtLeast, undefined, 'the chunk framing was followed to the end');
+    assert.equal(b.truncated?.resp, true, 'BPF keeps 16 KiB of each 64 KiB write');
+    assert.equal(b.respBody, '0123456789abcdef'.repeat(4), 'the first 64 bytes were captured');
+    assert.equal(b.error, undefined);
+  } finally {
+    server.kill();
+  }
+  assertNothingAttached();
+});
+
+test('200 requests from 50 concurrent Go clients: 200 records on each side, every request seq matched', async (t) => {
+  if (!requireBpf(t)) return;
+  const bin = requireBinary(fixture('https'));
+  const { server, addr } = await startServer(bin);
+  try {
+    const srv = gotrace(['--pid', String(server.pid)]);
+    await srv.attached;
+    const c = await traceCommand([bin, '-mode', 'client', '-url', `https://${addr}/hello`, '-n', '200', '-c', '50']);
+    assert.equal(c.code, 0, c.stderr);
+    assert.deepEqual(c.other, ['ok 200']);
+    await new Promise((r) => setTimeout(r, 500));
+    const s = await srv.stop();
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(s.records.length, 200, 'server records');
+    assert.equal(c.records.length, 200, 'client records');
+    for (const r of [...s.records, ...c.records]) {
+      assert.deepEqual([r.method, r.path, r.status, r.respBodySize, r.error], ['GET', '/hello', 200, 'hello gotrace'.length, undefined]);
+      assert.notEqual(r.reqTcpSeq, null);
+      assert.notEqual(r.respTcpSeq, null);
+    }
+    // One wire, two views: (server local, server remote, seqs) = (client remote, client local, seqs).
+    const srvKeys = s.records.map((r) => `${r.local}|${r.remote}|${r.reqTcpSeq}|${r.respTcpSeq}`).sort();
+    const cliKeys = c.records.map((r) => `${r.remote}|${r.local}|${r.reqTcpSeq}|${r.respTcpSeq}`).sort();
+    assert.equal(new Set(srvKeys).size, 200, 'no two exchanges share a request seq');
+    assert.deepEqual(srvKeys, cliKeys, 'request and response seqs match');
+    assert.ok(new Set(c.records.map((r) => r.local)).size > 1, 'several connections were used');
+  } finally {
+    server.kill();
+  }
+  assertNothingAttached();
+});
+
+/** A self-signed cert and key for localhost in a temp dir (removed by the caller). */
+function selfSigned(): { dir: string; cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'gotrace-cert-'));
+  const cert = join(dir, 'cert.pem'), key = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  return { dir, cert, key };
+}
+
+test('a non-Go HTTPS peer (python http.server behind ssl): the traced Go client reports each request once', async (t) => {
+  if (!requireBpf(t)) return;
+  const bin = requireBinary(fixture('https'));
+  const { dir, cert, key } = selfSigned();
+  const { server, addr } = await startServer('python3', [join(ROOT, 'test', 'fixtures', 'pyssl', 'server.py'), cert, key]);
+  try {
+    const c = await traceCommand([bin, '-mode', 'client', '-url', `https://${addr}/`, '-n', '5', '-c', '1']);
+    assert.equal(c.code, 0, c.stderr);
+    assert.deepEqual(c.other, ['ok 5']);
+    assert.equal(c.records.length, 5, JSON.stringify(c.records));
+    for (const r of c.records) {
+      assert.deepEqual([r.role, r.tls, r.method, r.path, r.status, r.error], ['client', true, 'GET', '/', 200, undefined]);
+      assert.equal(r.respHeaders['server']?.startsWith('BaseHTTP/'), true);
+      assert.equal(r.respBodySize, 'hello python'.length);
+      assert.equal(r.remote, addr);
+    }
+  } finally {
+    server.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assertNothingAttached();
+});
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((res) => s.listen(0, '127.0.0.1', res));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((res) => s.close(res));
+  return port;
+}
+
+async function listening(p: ChildProcess, port: number): Promise<void> {
+  for (let i = 0; i < 100 && p.exitCode === null; i++) {
+    const ok = await new Promise<boolean>((res) => {
+      const c = connect(port, '127.0.0.1');
+      c.on('connect', () => { c.destroy(); res(true); });
+      c.on('error', () => res(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+test('esbuild (Go 1.26, stripped) serving HTTPS: curl exchanges with method, path, status and the right connection', async (t) => {
+  if (!requireBpf(t)) return;
+  const bin = requireBinary(realBinary(26));
+  const { dir, cert, key } = selfSigned();
+  const www = join(dir, 'www');
+  execFileSync('mkdir', [www]);
+  const content = 'served over TLS by esbuild\n';
+  writeFileSync(join(www, 'page.txt'), content);
+  const port = await freePort();
+  const server = spawn(bin, [`--serve=127.0.0.1:${port}`, `--servedir=${www}`, `--certfile=${cert}`, `--keyfile=${key}`], { stdio: ['pipe', 'ignore', 'ignore'] }); // esbuild stops serving when stdin closes
+  try {
+    await listening(server, port);
+    const srv = gotrace(['--pid', String(server.pid)]);
+    await srv.attached;
+    // HTTP/1.1 explicitly: Go's server offers h2 over ALPN, which is the http2 plugin's.
+    const get = (path: string): { body: string; code: string; port: string } => {
+      const r = spawnSync('curl', ['-sk', '--http1.1', '-w', '\n%{http_code} %{local_port}', `https://127.0.0.1:${port}${path}`], { encoding: 'utf8', timeout: 30_000 });
+      const i = r.stdout.lastIndexOf('\n');
+      const [code, localPort] = r.stdout.slice(i + 1).split(' ');
+      return { body: r.stdout.slice(0, i), code: code!, port: localPort! };
+    };
+    const ok = get('/page.txt'), missing = get('/missing.txt');
+    assert.deepEqual([ok.body, ok.code, missing.code], [content, '200', '404']);
+    await new Promise((r) => setTimeout(r, 300));
+    const s = await srv.stop();
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(s.records.length, 2, JSON.stringify(s.records));
+    for (const [path, status, c] of [['/page.txt', 200, ok], ['/missing.txt', 404, missing]] as const) {
+      const r = s.records.find((x) => x.path === path);
+      assert.ok(r, path);
+      assert.deepEqual([r.role, r.tls, r.method, r.status, r.error], ['server', true, 'GET', status, undefined]);
+      assert.equal(r.respBodySize, c.body.length);
+      assert.match(r.reqHeaders['user-agent'] ?? '', /^curl\//);
+      // The *net.TCPConn itab comes from itablinks (no .symtab): the fd, and the socket behind it, are known.
+      assert.ok(r.fd > 2, 'a real fd');
+      assert.equal(r.local, `127.0.0.1:${port}`);
+      assert.equal(r.remote, `127.0.0.1:${c.port}`, 'the connection curl used');
+      assert.notEqual(r.reqTcpSeq, null);
+    }
+  } finally {
+    server.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assertNothingAttached();
+});

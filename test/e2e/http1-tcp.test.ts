@@ -1,0 +1,193 @@
+// http1-tls over plain TCP (rules/http1-tcp.yaml) end to end: esbuild built
+// with Go 1.16 (stack ABI, stripped) serving plain HTTP, traced by pid and
+// requested by curl; and the https fixture, whose TLS bytes also pass through
+// internal/poll.(*FD) and must not come out as plain records. Oracles: what
+// curl got back, the file served, and the connection curl reports.
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireBpf, ourLinks, uprobeEvents } from '../support/bpf';
+import { ROOT, fixture, realBinary, requireBinary } from '../support/binaries';
+
+const CLI = join(ROOT, 'dist', 'core', 'cli', 'main.js');
+const RULES = join(ROOT, 'rules');
+
+interface Http1 {
+  type: 'http1'; role: 'server' | 'client'; method: string; path: string; status: number | null;
+  reqHeaders: Record<string, string>; respHeaders: Record<string, string>; reqBodySize: number; respBodySize: number;
+  fd: number; local: string | null; remote: string | null; reqTcpSeq: number | null; respTcpSeq: number | null;
+  pid: number; tls: boolean; error?: string;
+}
+
+interface Stopped { code: number | null; records: Http1[]; other: string[]; stderr: string }
+
+/** Sessions still running; a failed test's are stopped so none outlives it. */
+const running = new Set<ChildProcess>();
+afterEach(async () => {
+  await Promise.all([...running].map((p) => new Promise((res) => { p.on('close', res); p.kill('SIGINT'); })));
+});
+
+/** gotrace run in the background; stop() sends SIGINT, done() waits for it to end by itself (a traced command exited). */
+function gotrace(args: string[]): { attached: Promise<void>; stop: () => Promise<Stopped>; done: () => Promise<Stopped> } {
+  const proc = spawn(process.execPath, [CLI, 'run', '--rules', RULES, '--format', 'json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  running.add(proc);
+  proc.on('close', () => running.delete(proc));
+  proc.stdout!.on('data', (d) => { out += d; });
+  const attached = new Promise<void>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`gotrace never attached: ${err}`)), 30_000);
+    proc.stderr!.on('data', (d) => {
+      err += d;
+      if (/"msg":"attached"/.test(err)) { clearTimeout(timer); res(); }
+    });
+  });
+  const exited = new Promise<number | null>((res) => proc.on('close', (c) => res(c)));
+  const done = async (): Promise<Stopped> => {
+    const code = await exited;
+    const lines = out.split('\n').filter((l) => l.trim());
+    return { code, records: lines.filter((l) => l.startsWith('{"type":"http1"')).map((l) => JSON.parse(l) as Http1), other: lines.filter((l) => !l.startsWith('{')), stderr: err };
+  };
+  return { attached, done, stop: async () => { proc.kill('SIGINT'); return done(); } };
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((res) => s.listen(0, '127.0.0.1', res));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((res) => s.close(res));
+  return port;
+}
+
+/** Starts a server and waits until it answers on 127.0.0.1:port. */
+async function startListening(cmd: string, args: string[], port: number): Promise<ChildProcess> {
+  const p = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'] }); // esbuild stops serving when stdin closes
+  let err = '';
+  p.stderr!.on('data', (d) => { err += d; });
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((res) => {
+      const c = connect(port, '127.0.0.1');
+      c.on('connect', () => { c.destroy(); res(true); });
+      c.on('error', () => res(false));
+    });
+    if (ok) return p;
+    if (p.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  p.kill();
+  throw new Error(`${cmd} never listened on ${port}: ${err}`);
+}
+
+/** curl's body, status and local port (the server's remote). */
+function curl(args: string[]): { body: string; code: string; localPort: string } {
+  const r = spawnSync('curl', ['-sk', '-w', '\n%{http_code} %{local_port}', ...args], { encoding: 'utf8', timeout: 30_000 });
+  const i = r.stdout.lastIndexOf('\n');
+  const [code, localPort] = r.stdout.slice(i + 1).split(' ');
+  return { body: r.stdout.slice(0, i), code: code!, localPort: localPort! };
+}
+
+/**
+ * How the BPF side classified pid's sockets (h1_socks: 1 plain, 2 TLS), read
+ * while the session is live. Only plain ones are captured by the TCP programs.
+ */
+function socketKinds(pid: number): number[] {
+  const maps = JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show'], { encoding: 'utf8' })) as { id: number; name?: string }[];
+  const kinds: number[] = [];
+  for (const m of maps.filter((x) => x.name === 'h1_socks')) {
+    const entries = JSON.parse(execFileSync('bpftool', ['-j', 'map', 'dump', 'id', String(m.id)], { encoding: 'utf8' })) as { formatted: { key: { pid: number }; value: number } }[];
+    for (const e of entries) if (e.formatted.key.pid === pid) kinds.push(e.formatted.value);
+  }
+  return kinds;
+}
+
+function assertNothingAttached(): void {
+  assert.deepEqual(ourLinks(), [], 'no gotrace links left in the kernel');
+  assert.equal(uprobeEvents(), '', 'no uprobe_events entries');
+}
+
+test('esbuild (Go 1.16, stack ABI, stripped) serving plain HTTP: a file and a 404, tls false', async (t) => {
+  if (!requireBpf(t)) return;
+  const bin = requireBinary(realBinary(16));
+  const dir = mkdtempSync(join(tmpdir(), 'gotrace-tcp-'));
+  const content = 'plain bytes over tcp, served by esbuild\n';
+  writeFileSync(join(dir, 'file.txt'), content);
+  const port = await freePort();
+  const server = await startListening(bin, [`--serve=127.0.0.1:${port}`, `--servedir=${dir}`], port);
+  try {
+    const g = gotrace(['--pid', String(server.pid)]);
+    await g.attached;
+    const ok = curl([`http://127.0.0.1:${port}/file.txt`]);
+    assert.deepEqual([ok.body, ok.code], [content, '200']);
+    const missing = curl([`http://127.0.0.1:${port}/missing.txt`]);
+    assert.equal(missing.code, '404');
+    assert.deepEqual(socketKinds(server.pid!), [1, 1], 'two plain connections');
+    await new Promise((r) => setTimeout(r, 300));
+    const s = await g.stop();
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(s.records.length, 2, JSON.stringify(s.records));
+    const [a, b] = [s.records.find((r) => r.path === '/file.txt'), s.records.find((r) => r.path === '/missing.txt')];
+    assert.ok(a && b, JSON.stringify(s.records));
+    assert.deepEqual([a.method, a.status, a.respHeaders['content-length'], a.respBodySize], ['GET', 200, String(content.length), content.length]);
+    assert.deepEqual([b.method, b.status, b.respHeaders['content-length'], b.respBodySize], ['GET', 404, String(missing.body.length), missing.body.length]);
+    for (const [r, c] of [[a, ok], [b, missing]] as const) {
+      assert.equal(r.tls, false);
+      assert.equal(r.role, 'server');
+      assert.equal(r.error, undefined);
+      assert.equal(r.pid, server.pid);
+      assert.match(r.reqHeaders['user-agent'] ?? '', /^curl\//);
+      assert.ok(r.fd > 2, 'a real fd');
+      assert.equal(r.local, `127.0.0.1:${port}`);
+      assert.equal(r.remote, `127.0.0.1:${c.localPort}`, 'the connection curl used');
+      assert.notEqual(r.reqTcpSeq, null);
+      assert.notEqual(r.respTcpSeq, null);
+    }
+  } finally {
+    server.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assertNothingAttached();
+});
+
+test('TLS connections are not reported as plain TCP: the https fixture with curl and a traced Go client', async (t) => {
+  if (!requireBpf(t)) return;
+  const bin = requireBinary(fixture('https'));
+  const server = spawn(bin, ['-mode', 'server'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const addr = await new Promise<string>((res, rej) => {
+      let buf = '';
+      server.stdout!.on('data', (d) => {
+        buf += d;
+        const m = /listening (\S+)/.exec(buf);
+        if (m) res(m[1]!);
+      });
+      server.on('exit', () => rej(new Error('server exited')));
+    });
+    const srv = gotrace(['--pid', String(server.pid)]);
+    await srv.attached;
+    assert.equal(curl(['-H', 'X-Name: curly', `https://${addr}/hello`]).code, '200');
+    const cli = gotrace(['--', bin, '-mode', 'client', '-url', `https://${addr}/hello`, '-n', '4', '-c', '2']);
+    const c = await cli.done();
+    assert.equal(c.code, 0, c.stderr);
+    assert.deepEqual(c.other, ['ok 4'], c.stderr);
+    // curl's and the client's (up to 2, keep-alive) connections: every one seen as TLS, none captured as plain.
+    const kinds = socketKinds(server.pid!);
+    assert.ok(kinds.length >= 2, `the server's sockets were classified: ${kinds}`);
+    assert.ok(kinds.every((k) => k === 2), `all TLS: ${kinds}`);
+    await new Promise((r) => setTimeout(r, 300));
+    const s = await srv.stop();
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(s.records.length, 5, JSON.stringify(s.records));
+    assert.equal(c.records.length, 4, JSON.stringify(c.records));
+    for (const r of [...s.records, ...c.records]) {
+      assert.equal(r.tls, true, `no plain record: ${JSON.stringify(r)}`);
+      assert.equal(r.error, undefined);
+      assert.deepEqual([r.method, r.path, r.status], ['GET', '/hello', 200]);
+    }
+  } finally {
+    server.kill();
+  }
+  assertNothingAttached();
+});
