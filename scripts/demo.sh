@@ -1,12 +1,38 @@
 #!/usr/bin/env bash
-# The README's first command: what gotrace reads from a Go binary, then a live
-# trace of one of its functions (real uprobes; needs root).
+# The README's first command: small Go services from test/fixtures exchange
+# HTTPS, HTTP/2 and gRPC while `gotrace run --rules rules/` traces them for a
+# few seconds (real uprobes; needs root). Records print pretty on a terminal
+# and as JSON lines when piped. Then `gotrace trace` on one function.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-demo=build/fixtures/divide
-echo "== gotrace inspect $demo --symbol main.Divide --rules rules/"
-node dist/core/cli/main.js inspect "$demo" --symbol main.Divide --rules rules/
-echo
-echo "== gotrace trace --func main.Divide -- $demo -calls 3 -goroutines 2"
-node dist/core/cli/main.js trace --func main.Divide -- "$demo" -calls 3 -goroutines 2
+fx=build/fixtures
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+# Starts a fixture server and prints the address it listens on.
+serve() {
+  local out; out=$(mktemp)
+  "$@" >"$out" 2>/dev/null &
+  pids+=($!)
+  for _ in $(seq 50); do grep -q listening "$out" && break; sleep 0.1; done
+  awk '/listening/ {print $2}' "$out"
+}
+https_addr=$(serve "$fx/https" -mode server)
+h2_addr=$(serve "$fx/http2" -mode bundled)
+grpc_addr=$(serve "$fx/grpc" -mode server)
+
+echo "== gotrace run --rules rules/ --exe '$root/$fx/*' --duration 6   (HTTPS, HTTP/2 and gRPC between the demo services)" >&2
+node dist/core/cli/main.js run --rules rules/ --exe "$root/$fx/*" --duration 6 &
+gotrace=$!
+sleep 2
+"$fx/https" -mode client -url "https://$https_addr/hello" -n 3 >/dev/null
+curl -sS --http2 -k -H 'X-Name: demo' "https://$h2_addr/hello" >/dev/null
+"$fx/grpc" -mode client -addr "$grpc_addr" -call check -n 2 >/dev/null
+"$fx/grpc" -mode client -addr "$grpc_addr" -call notfound -n 1 >/dev/null || true
+wait "$gotrace"
+
+echo >&2
+echo "== gotrace trace --func main.Divide -- $fx/divide -calls 3 -goroutines 2" >&2
+node dist/core/cli/main.js trace --func main.Divide -- "$fx/divide" -calls 3 -goroutines 2
