@@ -3,7 +3,8 @@
 // connection's net.Conn data word, stream id). State is bounded: at most
 // `maxCalls` open calls (the oldest is reported with an error when more
 // come), and calls older than `maxAgeNs` expire.
-import { DEFAULT_REDACT } from '../http2/streams';
+import { BoundedTable } from '../../core/plugin-kit/bounded-table';
+import { addField, DEFAULT_REDACT, shownValue } from '../http2/streams';
 import type { RawEvent } from './layout';
 
 const SERVER_SIDE = 1; // transport.serverSide (controlbuf.go: clientSide side = iota; serverSide)
@@ -54,10 +55,6 @@ export interface CallOptions {
   readonly maxAgeNs?: bigint;
 }
 
-function add(h: Record<string, string>, name: string, value: string): void {
-  h[name] = name in h ? `${h[name]}, ${value}` : value;
-}
-
 /** grpc-message is percent-encoded on the wire (grpc PROTOCOL-HTTP2.md, encodeGrpcMessage). */
 function decodeGrpcMessage(v: string | undefined): string | null {
   if (v === undefined) return null;
@@ -69,15 +66,14 @@ function decodeGrpcMessage(v: string | undefined): string | null {
 }
 
 export class CallAssembler {
-  private readonly open = new Map<string, Call>();
+  private readonly open: BoundedTable<Call>;
   private readonly redact: ReadonlySet<string>;
-  private readonly maxCalls: number;
-  private readonly maxAgeNs: bigint;
 
   constructor(private readonly onRecord: (r: GrpcRecord) => void, opts: CallOptions = {}) {
     this.redact = opts.redact ?? new Set(DEFAULT_REDACT);
-    this.maxCalls = opts.maxCalls ?? 10_000;
-    this.maxAgeNs = opts.maxAgeNs ?? 300_000_000_000n;
+    this.open = new BoundedTable<Call>((c) => c.begin.ts, (k, c, nowNs, why) => {
+      this.finish(k, c, nowNs, why === 'full' ? 'too many open calls: the oldest was dropped' : 'no trailers within the call expiry');
+    }, { max: opts.maxCalls, maxAgeNs: opts.maxAgeNs });
   }
 
   push(e: RawEvent): void {
@@ -85,18 +81,16 @@ export class CallAssembler {
     if (e.kind === 'req-begin') {
       const old = this.open.get(key);
       if (old) this.finish(key, old, e.ts, 'the stream id was reused before the call ended');
-      this.open.set(key, { begin: e, req: {}, resp: {}, block: {}, headersSent: false, respMessages: 0, reqBytes: 0, respBytes: 0 });
-      this.bound(e.ts);
+      this.open.set(key, { begin: e, req: {}, resp: {}, block: {}, headersSent: false, respMessages: 0, reqBytes: 0, respBytes: 0 }, e.ts);
       return;
     }
     const c = this.open.get(key);
     if (!c) return; // a call begun before tracing, or a client's stream
-    const value = (name: string) => (this.redact.has(name) ? '[redacted]' : e.value + (e.valueLen > e.value.length ? '…' : ''));
     switch (e.kind) {
-      case 'req-field': add(c.req, e.name, value(e.name)); break;
+      case 'req-field': addField(c.req, e.name, shownValue(this.redact, e)); break;
       case 'data-in': c.reqBytes += e.n; break;
       case 'msg-out': c.respMessages += 1; c.respBytes += e.n; break;
-      case 'out-field': if (e.side === SERVER_SIDE) add(c.block, e.name, value(e.name)); break;
+      case 'out-field': if (e.side === SERVER_SIDE) addField(c.block, e.name, shownValue(this.redact, e)); break;
       case 'out-end': {
         if (e.side !== SERVER_SIDE) break;
         const block = c.block;
@@ -110,19 +104,11 @@ export class CallAssembler {
 
   /** Every open call, reported unanswered (tracing stops). */
   flush(nowNs: bigint): void {
-    for (const [k, c] of [...this.open]) this.finish(k, c, nowNs, 'no trailers seen before tracing stopped');
+    for (const [k, c] of this.open.entries()) this.finish(k, c, nowNs, 'no trailers seen before tracing stopped');
   }
 
   get size(): number {
     return this.open.size;
-  }
-
-  private bound(nowNs: bigint): void {
-    for (const [k, c] of this.open) {
-      const tooMany = this.open.size > this.maxCalls, tooOld = nowNs - c.begin.ts > this.maxAgeNs;
-      if (!tooMany && !tooOld) break; // insertion order: the rest are younger
-      this.finish(k, c, nowNs, tooMany ? 'too many open calls: the oldest was dropped' : 'no trailers within the call expiry');
-    }
   }
 
   private finish(key: string, c: Call, endNs: bigint, error?: string, trailers: Record<string, string> = {}): void {

@@ -17,6 +17,7 @@
 #include "go_abi.h"
 #include "go_goroutine.h"
 #include "go_conn.h"
+#include "go_string.h"
 #include "grpc.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -50,18 +51,6 @@ static __always_inline struct gr_event *reserve(__u8 kind, __u32 pid, __s64 goid
 	return e;
 }
 
-/* A Go string (ptr, len) into dst, at most max bytes; max is a power of two
- * so the mask shows the verifier the bound.
- */
-#define READ_GO_STR(dst, max, ptr, len)                                          \
-	do {                                                                     \
-		__u64 __n = (len);                                               \
-		if (__n > (max))                                                 \
-			__n = (max);                                             \
-		if (__n)                                                         \
-			bpf_probe_read_user((dst), ((__n - 1) & ((max) - 1)) + 1, (void *)(ptr)); \
-	} while (0)
-
 /* One event per hpack.HeaderField{Name, Value string; Sensitive bool} (40
  * bytes, Name at 0, Value at 16; the hooker checks this against DWARF).
  */
@@ -81,10 +70,10 @@ static __always_inline void emit_fields(__u8 kind, __u32 pid, __s64 goid, __u64 
 		e->index = i;
 		e->count = count;
 		e->side = side;
-		e->name_len = w[1] > 0xffffffff ? 0xffffffff : (__u32)w[1];
-		e->value_len = w[3] > 0xffffffff ? 0xffffffff : (__u32)w[3];
-		READ_GO_STR(e->name, GR_NAME, w[0], w[1]);
-		READ_GO_STR(e->value, GR_VALUE, w[2], w[3]);
+		e->name_len = go_len_u32(w[1]);
+		e->value_len = go_len_u32(w[3]);
+		GO_READ_STR(e->name, GR_NAME, w[0], w[1]);
+		GO_READ_STR(e->value, GR_VALUE, w[2], w[3]);
 		bpf_ringbuf_submit(e, 0);
 	}
 }

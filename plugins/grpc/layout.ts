@@ -1,6 +1,7 @@
 // Byte layouts shared with grpc.h and go_conn.h; hooker.test.ts checks the
 // sizes against the BPF object's BTF, so a change on one side fails it.
 import { encodeLocation, LOCATION_SIZE } from '../../core/bpf/go-location';
+import { connAddrs } from '../../core/plugin-kit/socket-addr';
 import type { GrpcConfig } from './hooker';
 
 export const GR_NAME = 64;
@@ -11,11 +12,6 @@ export const EVENT_SIZE = 112 + GR_NAME + GR_VALUE; // 432
 export const KINDS = ['req-begin', 'req-field', 'out-field', 'out-end', 'data-in', 'msg-out'] as const;
 export type EventKind = (typeof KINDS)[number];
 
-export function pidKey(pid: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(pid, 0);
-  return b;
-}
 
 /** struct gr_cfg for one process; itab addresses are runtime ones (load bias applied), 0 when unknown. */
 export function encodeCfg(c: GrpcConfig, itabs: { tcp: bigint; tls: bigint; wrap: bigint }, regabi: boolean): Buffer {
@@ -58,15 +54,6 @@ export interface RawEvent {
   readonly remote: string | null;
 }
 
-function addr(family: number, b: Buffer, port: number): string | null {
-  const v4 = (o: number) => `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}:${port}`;
-  if (family === 2) return v4(0);
-  if (family !== 10) return null;
-  if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return v4(12); // IPv4-mapped
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
-  return `[${groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}]:${port}`;
-}
 
 /** struct gr_event → its fields; undefined when the record is short or of an unknown kind. */
 export function decodeEvent(b: Buffer): RawEvent | undefined {
@@ -83,7 +70,6 @@ export function decodeEvent(b: Buffer): RawEvent | undefined {
     name: b.toString('latin1', 112, 112 + Math.min(nameLen, GR_NAME)),
     value: b.toString('utf8', 176, 176 + Math.min(valueLen, GR_VALUE)),
     n: Number(b.readBigUInt64LE(56)), endStream: b.readUInt8(64) !== 0, wrapped: b.readUInt8(65) !== 0,
-    local: addr(b.readUInt8(72), b.subarray(80, 96), b.readUInt16LE(74)),
-    remote: addr(b.readUInt8(72), b.subarray(96, 112), b.readUInt16LE(76)),
+    ...connAddrs(b, 72),
   };
 }

@@ -2,40 +2,20 @@
 // are attached once for every pid; a process gets its gr_procs entry. Field
 // events become call records.
 import type { BpfObject } from '../../core/bpf/bpf-object';
-import type { BpfLink } from '../../core/bpf/bpf-link';
 import type { AttachedProcess, PluginRuntime, ProcessTarget, RuntimeOptions, TraceEvent } from '../../core/engine/plugin';
 import type { RuleOutcome } from '../../core/engine/engine';
-import { monotonicToEpochMs } from '../../core/output/clock';
-import { loadBias } from '../http1-tls/runtime';
-import { CallAssembler, type GrpcRecord } from './calls';
+import { BinaryProbes } from '../../core/plugin-kit/binary-probes';
+import { pidKey } from '../../core/plugin-kit/map-keys';
+import { RecordQueue } from '../../core/plugin-kit/record-queue';
+import { targetLoadBias } from '../../core/plugin-kit/target-load-bias';
+import { CallAssembler } from './calls';
 import type { GrpcConfig } from './hooker';
-import { decodeEvent, encodeCfg, pidKey } from './layout';
+import { decodeEvent, encodeCfg } from './layout';
 
 export function createGrpcRuntime(_options: RuntimeOptions): PluginRuntime {
-  const attached = new Set<string>();
-  const exes = new Map<number, string>();
-  let lastTs = 0n;
-  let out: TraceEvent[] = [];
-  const toEvent = ({ tsNs, ...r }: GrpcRecord): TraceEvent => ({ ...r, exe: exes.get(r.pid) ?? '', ts: monotonicToEpochMs(tsNs) });
-  const calls = new CallAssembler((r) => out.push(toEvent(r)));
-  const take = (): TraceEvent[] => {
-    const got = out;
-    out = [];
-    return got;
-  };
-
-  function attachBinary(obj: BpfObject, target: ProcessTarget, outcome: RuleOutcome): number {
-    if (attached.has(target.binaryKey)) return 0;
-    const links: BpfLink[] = [];
-    try {
-      for (const p of outcome.plan!.probes) links.push(obj.attachUprobe(p.program, { binaryPath: target.attachPath, fileOffset: p.fileOffset, pid: -1 }));
-    } catch (e) {
-      void obj.detachLinks(links); // nothing half-attached stays behind
-      throw e;
-    }
-    attached.add(target.binaryKey);
-    return links.length;
-  }
+  const probes = new BinaryProbes();
+  const queue = new RecordQueue();
+  const calls = new CallAssembler(queue.push);
 
   return {
     bpfObject: 'grpc',
@@ -46,13 +26,13 @@ export function createGrpcRuntime(_options: RuntimeOptions): PluginRuntime {
       const outcome = outcomes.find((o) => o.plan?.config);
       if (!outcome) return { newLinks: 0, detach: () => {} };
       const config = outcome.plan!.config as GrpcConfig;
-      const newLinks = attachBinary(obj, target, outcome);
+      const newLinks = probes.attachOnce(obj, target, outcome.plan!.probes);
       const { pid } = target;
       const anyItab = [config.tcpConnItab, config.tlsConnItab, config.wrapConnItab].some((a) => a !== null);
-      const bias = config.pie && anyItab ? loadBias(pid, target) : 0n;
+      const bias = config.pie && anyItab ? targetLoadBias(pid, target) : 0n;
       const at = (a: number | null) => (a === null ? 0n : BigInt(a) + bias);
       obj.map('gr_procs').update(pidKey(pid), encodeCfg(config, { tcp: at(config.tcpConnItab), tls: at(config.tlsConnItab), wrap: at(config.wrapConnItab) }, target.binary.abi === 'register'));
-      exes.set(pid, target.exe);
+      queue.setExe(pid, target.exe);
       return {
         newLinks,
         detach: () => {
@@ -64,14 +44,14 @@ export function createGrpcRuntime(_options: RuntimeOptions): PluginRuntime {
     decode(_ring: string, record: Buffer): TraceEvent[] {
       const e = decodeEvent(record);
       if (!e) return [];
-      if (e.ts > lastTs) lastTs = e.ts;
+      queue.saw(e.ts);
       calls.push(e);
-      return take();
+      return queue.take();
     },
 
     flush(): TraceEvent[] {
-      calls.flush(lastTs);
-      return take();
+      calls.flush(queue.lastTs);
+      return queue.take();
     },
   };
 }

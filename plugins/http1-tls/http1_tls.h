@@ -36,14 +36,6 @@ struct h1_proc_cfg {
 	location_t fd_write_len;
 };
 
-/* A call between its entry and its RET, as func-trace pairs them. */
-struct h1_call_key {
-	__u32 pid;
-	__u32 func; /* the attach cookie: which function */
-	__u64 goid;
-	__u64 depth; /* g.stack.hi - SP */
-};
-
 struct h1_call {
 	__u64 conn; /* *tls.Conn (TLS Read), or *poll.FD (FD.Read) */
 	__u64 buf;  /* b.ptr (TLS Read), or the fd (FD.Read) */

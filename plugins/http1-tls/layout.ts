@@ -1,6 +1,7 @@
 // Byte layouts shared with http1_tls.h and go_conn.h; a test checks the
 // sizes against the BPF object's BTF, so a change on one side fails it.
 import { encodeLocation, LOCATION_SIZE, type GoLocation } from '../../core/bpf/go-location';
+import { connAddrs } from '../../core/plugin-kit/socket-addr';
 import type { Http1TlsConfig } from './hooker';
 import type { Http1TcpConfig } from './tcp-hooker';
 
@@ -10,11 +11,6 @@ export const PROC_CFG_SIZE = 32 + 13 * LOCATION_SIZE; // 136
 export const EVENT_HEADER_SIZE = 96;
 export const EVENT_SIZE = EVENT_HEADER_SIZE + H1_CHUNK; // 4192
 
-export function pidKey(pid: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(pid, 0);
-  return b;
-}
 
 /** What one process's binary was planned with: the TLS rule, the TCP rule, or both. */
 export interface ProcPlans {
@@ -63,20 +59,10 @@ export interface RawChunk {
   readonly remote: string | null;
 }
 
-function addr(family: number, b: Buffer, port: number): string | null {
-  if (family === 2) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}:${port}`;
-  if (family !== 10) return null;
-  // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) reads as the IPv4 one.
-  if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}:${port}`;
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
-  return `[${groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}]:${port}`;
-}
 
 /** struct h1_event → its fields; undefined when the record is short. */
 export function decodeChunk(b: Buffer): RawChunk | undefined {
   if (b.length < EVENT_SIZE) return undefined;
-  const family = b.readUInt8(56);
   const dataLen = Math.min(b.readUInt32LE(40), H1_CHUNK);
   return {
     ts: b.readBigUInt64LE(0), goid: b.readBigInt64LE(8), conn: b.readBigUInt64LE(16),
@@ -85,8 +71,7 @@ export function decodeChunk(b: Buffer): RawChunk | undefined {
     direction: b.readUInt8(48) === 0 ? 'write' : 'read',
     fdWhy: b.readUInt8(50),
     tls: b.readUInt8(51) === 1,
-    local: addr(family, b.subarray(64, 80), b.readUInt16LE(58)),
-    remote: addr(family, b.subarray(80, 96), b.readUInt16LE(60)),
+    ...connAddrs(b, 56),
     // Copied: the ring's memory is reused once the callback returns.
     data: Buffer.from(b.subarray(EVENT_HEADER_SIZE, EVENT_HEADER_SIZE + dataLen)),
   };

@@ -6,9 +6,10 @@ import type { GoBinary, ResolvedFunction } from '../../core/binary/go-binary';
 import { assignLocations } from '../../core/binary/abi/assign';
 import { parseSignature } from '../../core/binary/abi/signature';
 import type { ValueLocation } from '../../core/binary/location';
-import { GO_INT_REGISTERS, type GoIntRegister, type GoLocation } from '../../core/bpf/go-location';
+import type { GoLocation } from '../../core/bpf/go-location';
 import type { ResolvedValue } from '../../core/engine/plugin';
 import { GotraceError } from '../../core/errors';
+import { goWord } from '../../core/plugin-kit/go-words';
 
 /** The signatures gotrace relies on; unchanged since Go 1.0. */
 export const SIGNATURES: Readonly<Record<string, string>> = {
@@ -20,20 +21,8 @@ export const SIGNATURES: Readonly<Record<string, string>> = {
   'crypto/tls.(*halfConn).decrypt': '(record []byte) ([]byte, uint8, error)',
 };
 
-/** Word `i` (8 bytes) of a value at `loc`, as BPF reads it. */
-function word(loc: ValueLocation, i: number): GoLocation | undefined {
-  const one = (l: { kind: 'register'; register: string } | { kind: 'stack'; offset: number }): GoLocation | undefined => {
-    if (l.kind === 'stack') return { kind: 'stack', offset: l.offset, size: 8 };
-    const r = GO_INT_REGISTERS.find((x) => x === l.register.toUpperCase()) as GoIntRegister | undefined;
-    return r && { kind: 'register', register: r, size: 8 };
-  };
-  if (loc.kind === 'pieces') {
-    const p = loc.pieces[i];
-    return p?.location && p.size === 8 ? one(p.location) : undefined;
-  }
-  if (loc.kind === 'stack') return { kind: 'stack', offset: loc.offset + 8 * i, size: 8 };
-  return i === 0 ? one(loc) : undefined;
-}
+/** Word `i` (8 bytes) of a value at `loc`, as BPF reads it; a DWARF piece must be a whole word. */
+const word = (loc: ValueLocation, i: number): GoLocation | undefined => goWord(loc, i, { pieceSize: 8 });
 
 export interface MethodWords {
   /** The receiver (*tls.Conn or *poll.FD). */

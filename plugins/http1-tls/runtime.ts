@@ -5,22 +5,14 @@
 import type { BpfObject } from '../../core/bpf/bpf-object';
 import type { BpfLink } from '../../core/bpf/bpf-link';
 import type { UprobeSite } from '../../core/bpf/uprobe-sites';
-import { loadBias as coreLoadBias } from '../../core/discovery/load-bias';
 import type { AttachedProcess, PluginRuntime, ProcessTarget, RuntimeOptions, TraceEvent } from '../../core/engine/plugin';
 import type { RuleOutcome } from '../../core/engine/engine';
 import { GotraceError } from '../../core/errors';
 import { monotonicToEpochMs } from '../../core/output/clock';
 import { DEFAULT_REDACT, Http1Decoder, type CapturedChunk, type Http1Record } from './decoder';
-import { decodeChunk, encodeProcConfig, pidKey, type ProcPlans, type RawChunk } from './layout';
-
-/**
- * Where a PIE is loaded in `pid`: the start of the mapping of file offset 0
- * minus the page of the first PT_LOAD's address (0 for Go PIEs).
- */
-/** The itab moves with a PIE's load address (see core/discovery/load-bias.ts). */
-export function loadBias(pid: number, target: ProcessTarget): bigint {
-  return coreLoadBias(pid, target.binary.elf, target.binaryKey.split(':')[1]!);
-}
+import { decodeChunk, encodeProcConfig, type ProcPlans, type RawChunk } from './layout';
+import { pidKey } from '../../core/plugin-kit/map-keys';
+import { targetLoadBias } from '../../core/plugin-kit/target-load-bias';
 
 /** A connKey per (pid, fd) that changes when another *tls.Conn (or, plain, struct sock) takes the fd over. */
 class ConnKeys {
@@ -102,7 +94,7 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
       const { pid } = target;
       let itab = 0n;
       const tls = config.tls;
-      if (tls && tls.tcpConnItab !== null) itab = BigInt(tls.tcpConnItab) + (tls.pie ? loadBias(pid, target) : 0n);
+      if (tls && tls.tcpConnItab !== null) itab = BigInt(tls.tcpConnItab) + (tls.pie ? targetLoadBias(pid, target) : 0n);
       obj.map('h1_procs').update(pidKey(pid), encodeProcConfig(config, itab, target.binary.abi === 'register'));
       exes.set(pid, target.exe);
       return {

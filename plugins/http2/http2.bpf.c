@@ -16,6 +16,7 @@
 #include "go_abi.h"
 #include "go_goroutine.h"
 #include "go_conn.h"
+#include "go_string.h"
 #include "http2.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -64,18 +65,6 @@ static __always_inline struct h2_event *reserve(__u8 kind, __u32 pid, __u32 gen,
 	e->fd = -1;
 	return e;
 }
-
-/* A Go string (ptr, len) into dst, at most max bytes; max is a power of two
- * so the mask shows the verifier the bound.
- */
-#define READ_GO_STR(dst, max, ptr, len)                                          \
-	do {                                                                     \
-		__u64 __n = (len);                                               \
-		if (__n > (max))                                                 \
-			__n = (max);                                             \
-		if (__n)                                                         \
-			bpf_probe_read_user((dst), ((__n - 1) & ((max) - 1)) + 1, (void *)(ptr)); \
-	} while (0)
 
 /* The conn of a serverConn: TLS when its net.Conn is a *tls.Conn (itab),
  * then the *net.TCPConn inside either.
@@ -145,10 +134,10 @@ int uprobe_http2_serverconn_processheaders(struct pt_regs *ctx)
 			return 0;
 		e->index = i;
 		e->count = count;
-		e->name_len = hf_words[1] > 0xffffffff ? 0xffffffff : (__u32)hf_words[1];
-		e->value_len = hf_words[3] > 0xffffffff ? 0xffffffff : (__u32)hf_words[3];
-		READ_GO_STR(e->name, H2_NAME, hf_words[0], hf_words[1]);
-		READ_GO_STR(e->value, H2_VALUE, hf_words[2], hf_words[3]);
+		e->name_len = go_len_u32(hf_words[1]);
+		e->value_len = go_len_u32(hf_words[3]);
+		GO_READ_STR(e->name, H2_NAME, hf_words[0], hf_words[1]);
+		GO_READ_STR(e->value, H2_VALUE, hf_words[2], hf_words[3]);
 		bpf_ringbuf_submit(e, 0);
 	}
 	return 0;
@@ -225,10 +214,10 @@ int uprobe_hpack_encoder_writefield(struct pt_regs *ctx)
 	e = reserve(H2_RESP_FIELD, pid, wr->gen, k.goid, wr->framer, wr->stream_id);
 	if (!e)
 		return 0;
-	e->name_len = nlen > 0xffffffff ? 0xffffffff : (__u32)nlen;
-	e->value_len = vlen > 0xffffffff ? 0xffffffff : (__u32)vlen;
-	READ_GO_STR(e->name, H2_NAME, name, nlen);
-	READ_GO_STR(e->value, H2_VALUE, value, vlen);
+	e->name_len = go_len_u32(nlen);
+	e->value_len = go_len_u32(vlen);
+	GO_READ_STR(e->name, H2_NAME, name, nlen);
+	GO_READ_STR(e->value, H2_VALUE, value, vlen);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

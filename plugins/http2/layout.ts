@@ -1,6 +1,7 @@
 // Byte layouts shared with http2.h and go_conn.h; layout.test.ts checks the
 // sizes against the BPF object's BTF, so a change on one side fails it.
 import { encodeLocation, LOCATION_SIZE } from '../../core/bpf/go-location';
+import { connAddrs } from '../../core/plugin-kit/socket-addr';
 import type { GenConfig, Http2Config } from './hooker';
 
 export const H2_NAME = 64;
@@ -57,15 +58,6 @@ export interface RawEvent {
   readonly remote: string | null;
 }
 
-function addr(family: number, b: Buffer, port: number): string | null {
-  const v4 = (o: number) => `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}:${port}`;
-  if (family === 2) return v4(0);
-  if (family !== 10) return null;
-  if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return v4(12); // IPv4-mapped
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
-  return `[${groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}]:${port}`;
-}
 
 /** struct h2_event → its fields; undefined when the record is short or of an unknown kind. */
 export function decodeEvent(b: Buffer): RawEvent | undefined {
@@ -82,7 +74,6 @@ export function decodeEvent(b: Buffer): RawEvent | undefined {
     name: b.toString('latin1', 112, 112 + Math.min(nameLen, H2_NAME)),
     value: b.toString('utf8', 176, 176 + Math.min(valueLen, H2_VALUE)),
     n: Number(b.readBigUInt64LE(56)), endStream: b.readUInt8(64) !== 0,
-    local: addr(b.readUInt8(72), b.subarray(80, 96), b.readUInt16LE(74)),
-    remote: addr(b.readUInt8(72), b.subarray(96, 112), b.readUInt16LE(76)),
+    ...connAddrs(b, 72),
   };
 }

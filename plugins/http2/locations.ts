@@ -3,12 +3,9 @@
 // the real ones (a pointer is one word, an interface two, a HeaderField
 // {Name, Value string; Sensitive bool} is assigned as its three fields).
 import type { GoBinary, ResolvedFunction } from '../../core/binary/go-binary';
-import { assignLocations } from '../../core/binary/abi/assign';
-import { parseSignature } from '../../core/binary/abi/signature';
-import type { ValueLocation } from '../../core/binary/location';
-import { GO_INT_REGISTERS, type GoIntRegister, type GoLocation } from '../../core/bpf/go-location';
+import type { GoLocation } from '../../core/bpf/go-location';
 import type { ResolvedValue } from '../../core/engine/plugin';
-import { GotraceError } from '../../core/errors';
+import { signatureWords, type WantedWord } from '../../core/plugin-kit/go-words';
 
 /** Signatures by method name; unchanged in every http2 copy since 2016 (x/net/http2/server.go, frame.go, hpack/encode.go). */
 export const SIGNATURES = {
@@ -19,31 +16,10 @@ export const SIGNATURES = {
   WriteField: '(name string, value string, sensitive bool) error',
 } as const;
 
-function word(loc: ValueLocation, i: number, size: number): GoLocation | undefined {
-  const one = (l: { kind: 'register'; register: string } | { kind: 'stack'; offset: number }): GoLocation | undefined => {
-    if (l.kind === 'stack') return { kind: 'stack', offset: l.offset, size };
-    const r = GO_INT_REGISTERS.find((x) => x === l.register.toUpperCase()) as GoIntRegister | undefined;
-    return r && { kind: 'register', register: r, size };
-  };
-  if (loc.kind === 'pieces') {
-    const p = loc.pieces[i];
-    return p?.location ? one(p.location) : undefined;
-  }
-  if (loc.kind === 'stack') return { kind: 'stack', offset: loc.offset + 8 * i, size };
-  return i === 0 ? one(loc) : undefined;
-}
-
 /**
  * Locations of (param index, word index) pairs; param 0 is the receiver.
  * `size` is the bytes of that word to read (1 for a bool, 4 for a uint32).
  */
-export function argWords(bin: GoBinary, fn: ResolvedFunction, sig: keyof typeof SIGNATURES, want: readonly { what: string; param: number; word?: number; size?: number }[], values: ResolvedValue[]): GoLocation[] {
-  const params = assignLocations(parseSignature(`${fn.name}${SIGNATURES[sig]}`), bin.abi).filter((a) => !a.isResult);
-  return want.map(({ what, param, word: w = 0, size = 8 }) => {
-    const a = params[param];
-    const loc = a?.location && word(a.location, w, size);
-    if (!loc) throw new GotraceError('ERR_OFFSET_UNKNOWN', `${fn.name}: no location for ${what}; this Go version passes it where BPF cannot read`, { file: bin.path });
-    values.push({ name: `${fn.name} ${what}`, value: loc, source: 'signature/abi', detail: `${bin.abi} ABI, ${sig}${SIGNATURES[sig]}` });
-    return loc;
-  });
+export function argWords(bin: GoBinary, fn: ResolvedFunction, sig: keyof typeof SIGNATURES, want: readonly WantedWord[], values: ResolvedValue[]): GoLocation[] {
+  return signatureWords(bin, fn, sig, SIGNATURES[sig], want, values);
 }

@@ -2,6 +2,7 @@
 // keyed by (pid, *Framer, stream id): the Framer is one per connection. State
 // is bounded: at most `maxStreams` open streams (the oldest is reported with
 // an error when more come), and streams older than `maxAgeNs` expire.
+import { BoundedTable } from '../../core/plugin-kit/bounded-table';
 import type { RawEvent } from './layout';
 
 export const DEFAULT_REDACT = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization'];
@@ -49,20 +50,25 @@ export interface StreamOptions {
   readonly maxAgeNs?: bigint;
 }
 
-function add(h: Record<string, string>, name: string, value: string): void {
+/** A header field into `h`; a repeated name's values are joined with ", ". */
+export function addField(h: Record<string, string>, name: string, value: string): void {
   h[name] = name in h ? `${h[name]}, ${value}` : value;
 }
 
+/** A field's value as reported: redacted by name, "…" when BPF cut it. */
+export function shownValue(redact: ReadonlySet<string>, e: { readonly name: string; readonly value: string; readonly valueLen: number }): string {
+  return redact.has(e.name) ? '[redacted]' : e.value + (e.valueLen > e.value.length ? '…' : '');
+}
+
 export class StreamAssembler {
-  private readonly open = new Map<string, Stream>();
+  private readonly open: BoundedTable<Stream>;
   private readonly redact: ReadonlySet<string>;
-  private readonly maxStreams: number;
-  private readonly maxAgeNs: bigint;
 
   constructor(private readonly onRecord: (r: Http2Record) => void, opts: StreamOptions = {}) {
     this.redact = opts.redact ?? new Set(DEFAULT_REDACT);
-    this.maxStreams = opts.maxStreams ?? 10_000;
-    this.maxAgeNs = opts.maxAgeNs ?? 300_000_000_000n;
+    this.open = new BoundedTable<Stream>((s) => s.begin.ts, (k, s, nowNs, why) => {
+      this.finish(k, s, nowNs, why === 'full' ? 'too many open streams: the oldest was dropped' : 'no response within the stream expiry');
+    }, { max: opts.maxStreams, maxAgeNs: opts.maxAgeNs });
   }
 
   push(e: RawEvent): void {
@@ -70,16 +76,14 @@ export class StreamAssembler {
     if (e.kind === 'req-begin') {
       const old = this.open.get(key);
       if (old) this.finish(key, old, e.ts, 'the connection was replaced before the stream was answered');
-      this.open.set(key, { begin: e, req: {}, resp: {}, status: null, reqBody: 0, respBody: 0, headersDone: false });
-      this.bound(e.ts);
+      this.open.set(key, { begin: e, req: {}, resp: {}, status: null, reqBody: 0, respBody: 0, headersDone: false }, e.ts);
       return;
     }
     const s = this.open.get(key);
     if (!s) return; // a stream begun before tracing, or a client's frames
-    const value = (name: string) => (this.redact.has(name) ? '[redacted]' : e.value + (e.valueLen > e.value.length ? '…' : ''));
     switch (e.kind) {
-      case 'req-field': add(s.req, e.name, value(e.name)); break;
-      case 'resp-field': if (!s.headersDone) add(s.resp, e.name, value(e.name)); break;
+      case 'req-field': addField(s.req, e.name, shownValue(this.redact, e)); break;
+      case 'resp-field': if (!s.headersDone) addField(s.resp, e.name, shownValue(this.redact, e)); break;
       case 'resp-end':
         // httpResCode 0 is a trailers-only HEADERS: it can end the stream but carries no status.
         if (e.n !== 0 && !s.headersDone) { s.status = e.n; s.headersDone = true; }
@@ -95,24 +99,16 @@ export class StreamAssembler {
 
   /** Every open stream, reported unanswered (tracing stops). */
   flush(nowNs: bigint): void {
-    for (const [k, s] of [...this.open]) this.finish(k, s, nowNs, 'no response seen before tracing stopped');
+    for (const [k, s] of this.open.entries()) this.finish(k, s, nowNs, 'no response seen before tracing stopped');
   }
 
   /** A process is gone: its open streams are reported. */
   forgetPid(pid: number, nowNs: bigint): void {
-    for (const [k, s] of [...this.open]) if (s.begin.pid === pid) this.finish(k, s, nowNs, 'the process stopped being traced before the stream was answered');
+    for (const [k, s] of this.open.entries()) if (s.begin.pid === pid) this.finish(k, s, nowNs, 'the process stopped being traced before the stream was answered');
   }
 
   get size(): number {
     return this.open.size;
-  }
-
-  private bound(nowNs: bigint): void {
-    for (const [k, s] of this.open) {
-      const tooMany = this.open.size > this.maxStreams, tooOld = nowNs - s.begin.ts > this.maxAgeNs;
-      if (!tooMany && !tooOld) break; // insertion order: the rest are younger
-      this.finish(k, s, nowNs, tooMany ? 'too many open streams: the oldest was dropped' : 'no response within the stream expiry');
-    }
   }
 
   private finish(key: string, s: Stream, endNs: bigint, error?: string): void {

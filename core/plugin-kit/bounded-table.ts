@@ -1,0 +1,64 @@
+// Open per-stream (per-call) state that user space assembles from events,
+// bounded: at most `max` entries (the oldest is evicted when more come) and
+// none older than `maxAgeNs`. Entries are kept in insertion order, so the
+// oldest is always first.
+
+export type EvictReason = 'full' | 'expired';
+
+export interface BoundedTableOptions {
+  /** Most open entries; 10 000 unless told. */
+  readonly max?: number;
+  /** Oldest an entry may get, in ns of the events' clock; 300 s unless told. */
+  readonly maxAgeNs?: bigint;
+}
+
+export class BoundedTable<V> {
+  private readonly open = new Map<string, V>();
+  private readonly max: number;
+  private readonly maxAgeNs: bigint;
+
+  /**
+   * `startNs` is when an entry began; `onEvict` hears of every entry that
+   * `bound` drops (it is already gone from the table).
+   */
+  constructor(
+    private readonly startNs: (v: V) => bigint,
+    private readonly onEvict: (key: string, v: V, nowNs: bigint, why: EvictReason) => void,
+    opts: BoundedTableOptions = {},
+  ) {
+    this.max = opts.max ?? 10_000;
+    this.maxAgeNs = opts.maxAgeNs ?? 300_000_000_000n;
+  }
+
+  get(key: string): V | undefined {
+    return this.open.get(key);
+  }
+
+  /** Adds (or replaces) an entry, then evicts what no longer fits at `nowNs`. */
+  set(key: string, v: V, nowNs: bigint): void {
+    this.open.set(key, v);
+    this.bound(nowNs);
+  }
+
+  delete(key: string): void {
+    this.open.delete(key);
+  }
+
+  /** A snapshot: callers may delete while walking it. */
+  entries(): [string, V][] {
+    return [...this.open];
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  private bound(nowNs: bigint): void {
+    for (const [k, v] of this.open) {
+      const tooMany = this.open.size > this.max, tooOld = nowNs - this.startNs(v) > this.maxAgeNs;
+      if (!tooMany && !tooOld) break; // insertion order: the rest are younger
+      this.open.delete(k);
+      this.onEvict(k, v, nowNs, tooMany ? 'full' : 'expired');
+    }
+  }
+}

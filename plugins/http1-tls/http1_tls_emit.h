@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* http1_tls.bpf.c's events: one call's bytes as H1_CHUNK records, with the
+ * conn's fd, addresses and TCP sequence numbers. Included once, by
+ * http1_tls.bpf.c, after its h1_rx map and http1_tls_socks.h.
+ */
+#ifndef __GOTRACE_HTTP1_TLS_EMIT_H
+#define __GOTRACE_HTTP1_TLS_EMIT_H
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 32 << 20); /* ~8k chunks of 4 KiB between reads */
+} h1_events SEC(".maps");
+
+struct emit_args {
+	__u64 goid;
+	__u64 conn;
+	__u64 buf;
+	__u32 pid;
+	__u32 call_len;
+	__s32 fd;
+	__u32 seq;
+	__u8 dir;
+	__u8 seq_ok;
+	__u8 fd_why;
+	__u8 tls;
+	struct go_conn_addrs addrs;
+};
+
+/* One record per H1_CHUNK bytes, at most H1_MAX_CHUNKS: the rest of a big
+ * call is known by its length only.
+ */
+static __always_inline void emit_chunks(const struct emit_args *a)
+{
+	__u64 ts = bpf_ktime_get_ns();
+
+	for (__u32 i = 0; i < H1_MAX_CHUNKS; i++) {
+		__u32 off = i * H1_CHUNK, n;
+		struct h1_event *e;
+
+		if (off >= a->call_len)
+			break;
+		n = a->call_len - off;
+		if (n > H1_CHUNK)
+			n = H1_CHUNK;
+		e = gotrace_ringbuf_reserve(&h1_events, sizeof(*e));
+		if (!e)
+			return;
+		e->ts = ts;
+		e->goid = a->goid;
+		e->conn = a->conn;
+		e->pid = a->pid;
+		e->fd = a->fd;
+		e->call_len = a->call_len;
+		e->offset = off;
+		e->tcp_seq = a->seq;
+		e->direction = a->dir;
+		e->seq_ok = a->seq_ok;
+		e->fd_why = a->fd_why;
+		e->tls = a->tls;
+		e->addrs = a->addrs;
+		/* n is 1..H1_CHUNK; said as a mask so the verifier sees the bound
+		 * (clang folds a plain clamp into something it cannot follow).
+		 */
+		n = ((n - 1) & (H1_CHUNK - 1)) + 1;
+		if (bpf_probe_read_user(e->data, n, (void *)(a->buf + off)))
+			n = 0;
+		e->data_len = n;
+		bpf_ringbuf_submit(e, 0);
+	}
+}
+
+/* The conn's fd and socket: addresses always, write_seq for a Write, and
+ * for a Read the seq where the kernel read that brought its bytes began.
+ */
+static __always_inline void conn_info(const struct h1_proc_cfg *cfg, struct emit_args *a)
+{
+	struct go_read_seq_key rk = {};
+	struct sock *sk;
+	__u32 *before;
+
+	a->fd = go_conn_fd(a->conn, &cfg->conn, &a->fd_why);
+	a->seq_ok = 0;
+	__builtin_memset(&a->addrs, 0, sizeof(a->addrs));
+	sk = go_fd_sock(a->fd);
+	if (!sk)
+		return;
+	go_sock_addrs(sk, &a->addrs);
+	mark_tls(a->pid, a->fd, sk); /* its FD.Read/Write bytes are records, not HTTP */
+	if (a->dir == H1_WRITE) {
+		a->seq = go_tcp_write_seq(sk);
+		a->seq_ok = 1;
+		return;
+	}
+	/* Best: the seq of the TLS record this goroutine decrypted last. */
+	{
+		struct h1_rx_key xk = { .pid = a->pid, .goid = a->goid };
+		struct h1_rx *rx = bpf_map_lookup_elem(&h1_rx, &xk);
+
+		if (rx && rx->record_ok && rx->fd == a->fd) {
+			a->seq = rx->record_seq;
+			a->seq_ok = 1;
+			return;
+		}
+	}
+	/* Else: where the read(2) that brought the bytes began. */
+	rk.pid = a->pid;
+	rk.fd = a->fd;
+	rk.seq_after = go_tcp_copied_seq(sk);
+	before = bpf_map_lookup_elem(&go_read_seqs, &rk);
+	if (before) {
+		a->seq = *before;
+		a->seq_ok = 1;
+	}
+}
+
+/* Plain TCP bytes of an FD.Read (n read, seq where they began) or FD.Write
+ * (seq: write_seq now), when the fd is a TCP socket that carries no TLS.
+ */
+static __always_inline void emit_plain(__u32 pid, __u64 goid, int fd, __u64 buf, __u64 len, __u32 read_seq, __u8 dir)
+{
+	struct emit_args a = {};
+	struct sock *sk = tcp_sock_of(fd);
+
+	if (!sk || !sock_is_plain(pid, fd, sk, buf, len))
+		return;
+	a.goid = goid;
+	a.conn = (__u64)sk;
+	a.buf = buf;
+	a.pid = pid;
+	a.call_len = go_len_u32(len);
+	a.fd = fd;
+	a.dir = dir;
+	a.seq = dir == H1_WRITE ? go_tcp_write_seq(sk) : read_seq;
+	a.seq_ok = 1;
+	go_sock_addrs(sk, &a.addrs);
+	emit_chunks(&a);
+}
+
+#endif /* __GOTRACE_HTTP1_TLS_EMIT_H */
