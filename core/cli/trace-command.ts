@@ -3,11 +3,12 @@ import type { Command } from 'commander';
 import { loadRuleDir } from '../engine/rule-loader';
 import { rulesFromFuncSpecs } from '../../plugins/func-trace/rules';
 import { UsageError } from '../errors';
+import { redactionSet } from '../plugin-kit/headers';
 import { parseDuration, parseFormat, parsePid, runTracing } from './tracing';
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
 
-interface TargetFlags { pid: number[]; exe: string[]; format?: string; duration?: number; maxBody: string; verbose?: boolean }
+interface TargetFlags { pid: number[]; exe: string[]; format?: string; duration?: number; maxBody: string; /** false with --no-redact (commander folds both flags into one key) */ redact: string[] | false; verbose?: boolean }
 
 function targetOptions(cmd: Command): Command {
   return cmd
@@ -16,6 +17,8 @@ function targetOptions(cmd: Command): Command {
     .option('--format <json|pretty>', 'output format (default: pretty on a TTY, json when piped)')
     .option('--duration <seconds>', 'stop after this long', parseDuration)
     .option('--max-body <bytes>', 'capture up to this many body bytes (plugins that read bodies)', '0')
+    .option('--redact <header>', 'also redact this header or metadata key (repeatable); authorization, proxy-authorization, cookie and set-cookie always are', collect, [])
+    .option('--no-redact', 'report every header value as captured, secrets included')
     .argument('[command...]', 'a command to start traced: -- CMD ARGS...');
 }
 
@@ -26,6 +29,7 @@ async function go(flags: TargetFlags, command: string[], rules: ReturnType<typeo
   process.exitCode = await runTracing({
     rules, pids: flags.pid, exeGlobs: flags.exe, command, format: parseFormat(flags.format),
     durationS: flags.duration, maxBody, verbose, strict,
+    redact: redactionSet(flags.redact || [], flags.redact === false),
   });
 }
 

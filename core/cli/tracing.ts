@@ -18,6 +18,7 @@ export interface TracingOptions {
   readonly format?: OutputFormat;
   readonly durationS?: number;
   readonly maxBody: number;
+  readonly redact: ReadonlySet<string>;
   readonly verbose: boolean;
   /** trace: a failing 'error' rule on the target ends the run at once. */
   readonly strict: boolean;
@@ -49,7 +50,7 @@ export async function runTracing(o: TracingOptions): Promise<number> {
   const log = makeLogger(o.verbose);
   const format = o.format ?? parseFormat(undefined);
   const sink: EventSink = format === 'json' ? jsonLinesSink() : prettySink();
-  const session = new Session(loadPlugins(), o.rules, (e) => sink.write(e), log, { maxBody: o.maxBody }, o.strict);
+  const session = new Session(loadPlugins(), o.rules, (e) => sink.write(e), log, { maxBody: o.maxBody, redact: o.redact }, o.strict);
   let discovery: Discovery | undefined;
   let launched: LaunchedCommand | undefined;
   const attachLatencies: number[] = [];

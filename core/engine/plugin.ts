@@ -105,6 +105,8 @@ export interface AttachedProcess {
 
 export interface RuntimeOptions {
   readonly maxBody: number;
+  /** Header names whose values are reported as "[redacted]" (lower case; empty with --no-redact). */
+  readonly redact: ReadonlySet<string>;
 }
 
 export interface GotracePlugin {

@@ -11,6 +11,7 @@ import { bpfObjectPath } from '../bpf/paths';
 import { GotraceError } from '../errors';
 import { RuleEngine, type RuleOutcome } from './engine';
 import type { LoadedRule } from './rule-loader';
+import { redactionSet } from '../plugin-kit/headers';
 import type { AttachedProcess, GotracePlugin, PluginRuntime, RuntimeOptions, TraceEvent } from './plugin';
 
 export interface SessionProcess { readonly pid: number; readonly exe: string; readonly readPath: string }
@@ -32,7 +33,7 @@ export class Session {
     private readonly rules: readonly LoadedRule[],
     private readonly sink: (e: TraceEvent) => void,
     private readonly log: Logger,
-    private readonly options: RuntimeOptions = { maxBody: 0 },
+    private readonly options: RuntimeOptions = { maxBody: 0, redact: redactionSet([], false) },
     /** Rule failures are the caller's to report (gotrace trace turns them into its error line). */
     private readonly quietFailures = false,
   ) {

@@ -4,7 +4,7 @@
 // `maxCalls` open calls (the oldest is reported with an error when more
 // come), and calls older than `maxAgeNs` expire.
 import { BoundedTable } from '../../core/plugin-kit/bounded-table';
-import { addField, DEFAULT_REDACT, shownValue } from '../http2/streams';
+import { addField, DEFAULT_REDACT, shownValue } from '../../core/plugin-kit/headers';
 import type { RawEvent } from './layout';
 
 const SERVER_SIDE = 1; // transport.serverSide (controlbuf.go: clientSide side = iota; serverSide)

@@ -12,10 +12,10 @@ import { CallAssembler } from './calls';
 import type { GrpcConfig } from './hooker';
 import { decodeEvent, encodeCfg } from './layout';
 
-export function createGrpcRuntime(_options: RuntimeOptions): PluginRuntime {
+export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
   const probes = new BinaryProbes();
   const queue = new RecordQueue();
-  const calls = new CallAssembler(queue.push);
+  const calls = new CallAssembler(queue.push, { redact: options.redact });
 
   return {
     bpfObject: 'grpc',

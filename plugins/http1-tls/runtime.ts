@@ -9,7 +9,7 @@ import type { AttachedProcess, PluginRuntime, ProcessTarget, RuntimeOptions, Tra
 import type { RuleOutcome } from '../../core/engine/engine';
 import { GotraceError } from '../../core/errors';
 import { monotonicToEpochMs } from '../../core/output/clock';
-import { DEFAULT_REDACT, Http1Decoder, type CapturedChunk, type Http1Record } from './decoder';
+import { Http1Decoder, type CapturedChunk, type Http1Record } from './decoder';
 import { decodeChunk, encodeProcConfig, type ProcPlans, type RawChunk } from './layout';
 import { pidKey } from '../../core/plugin-kit/map-keys';
 import { targetLoadBias } from '../../core/plugin-kit/target-load-bias';
@@ -40,7 +40,7 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
   const keys = new ConnKeys();
   let out: TraceEvent[] = [];
   const toEvent = (r: Http1Record): TraceEvent => ({ ...r, type: 'http1', pid: r.pid, exe: exes.get(r.pid) ?? '', goid: r.goid, ts: r.ts });
-  const decoder = new Http1Decoder({ maxBody: options.maxBody, redact: new Set(DEFAULT_REDACT), onRecord: (r) => out.push(toEvent(r)) });
+  const decoder = new Http1Decoder({ maxBody: options.maxBody, redact: options.redact, onRecord: (r) => out.push(toEvent(r)) });
   const take = (): TraceEvent[] => {
     const got = out;
     out = [];

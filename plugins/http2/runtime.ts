@@ -11,10 +11,10 @@ import type { Http2Config } from './hooker';
 import { cfgKey, decodeEvent, encodeCfg } from './layout';
 import { StreamAssembler } from './streams';
 
-export function createHttp2Runtime(_options: RuntimeOptions): PluginRuntime {
+export function createHttp2Runtime(options: RuntimeOptions): PluginRuntime {
   const probes = new BinaryProbes();
   const queue = new RecordQueue();
-  const streams = new StreamAssembler(queue.push);
+  const streams = new StreamAssembler(queue.push, { redact: options.redact });
 
   return {
     bpfObject: 'http2',

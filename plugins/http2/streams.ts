@@ -3,9 +3,10 @@
 // is bounded: at most `maxStreams` open streams (the oldest is reported with
 // an error when more come), and streams older than `maxAgeNs` expire.
 import { BoundedTable } from '../../core/plugin-kit/bounded-table';
+import { addField, DEFAULT_REDACT, shownValue } from '../../core/plugin-kit/headers';
+export { addField, DEFAULT_REDACT, shownValue };
 import type { RawEvent } from './layout';
 
-export const DEFAULT_REDACT = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization'];
 
 export interface Http2Record {
   readonly type: 'http2';
@@ -51,14 +52,6 @@ export interface StreamOptions {
 }
 
 /** A header field into `h`; a repeated name's values are joined with ", ". */
-export function addField(h: Record<string, string>, name: string, value: string): void {
-  h[name] = name in h ? `${h[name]}, ${value}` : value;
-}
-
-/** A field's value as reported: redacted by name, "…" when BPF cut it. */
-export function shownValue(redact: ReadonlySet<string>, e: { readonly name: string; readonly value: string; readonly valueLen: number }): string {
-  return redact.has(e.name) ? '[redacted]' : e.value + (e.valueLen > e.value.length ? '…' : '');
-}
 
 export class StreamAssembler {
   private readonly open: BoundedTable<Stream>;

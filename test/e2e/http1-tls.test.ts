@@ -343,3 +343,22 @@ test('esbuild (Go 1.26, stripped) serving HTTPS: curl exchanges with method, pat
   }
   assertNothingAttached();
 });
+
+test('--redact adds header names to the redacted ones, --no-redact reports every value', async (t) => {
+  if (!requireBpf(t)) return;
+  const { server, addr } = await startServer(requireBinary(fixture('https')));
+  try {
+    for (const [flags, want] of [[['--redact', 'X-Name'], { 'x-name': '[redacted]', authorization: '[redacted]' }], [['--no-redact'], { 'x-name': 'curly', authorization: 'Bearer secret' }]] as const) {
+      const srv = gotrace(['--pid', String(server.pid), ...flags]);
+      await srv.attached;
+      curl(['-H', 'X-Name: curly', '-H', 'Authorization: Bearer secret', `https://${addr}/hello`]);
+      await new Promise((r) => setTimeout(r, 300));
+      const s = await srv.stop();
+      assert.equal(s.records.length, 1, s.stderr);
+      assert.equal(s.records[0]!.reqHeaders['x-name'], want['x-name'], flags.join(' '));
+      assert.equal(s.records[0]!.reqHeaders.authorization, want.authorization, flags.join(' '));
+    }
+  } finally {
+    server.kill();
+  }
+});
