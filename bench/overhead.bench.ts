@@ -169,7 +169,10 @@ function probeSites(): FloorSite[] {
   const r = spawnSync(process.execPath, [CLI, 'inspect', HTTPS, '--rules', RULES, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`gotrace inspect failed: ${r.stderr}`);
   const report = JSON.parse(r.stdout) as { rules: { probes?: ProbeJson[] }[] };
-  const sites = report.rules.flatMap((rule) => rule.probes ?? []);
+  // Two rules can plan the same site (the TLS and TCP rules both read FD.Read); gotrace
+  // attaches it once, so the floor must too.
+  const seen = new Set<number>();
+  const sites = report.rules.flatMap((rule) => rule.probes ?? []).filter((p) => !seen.has(p.fileOffset) && seen.add(p.fileOffset));
   if (!sites.length) throw new Error(`gotrace inspect planned no probes for ${HTTPS}`);
   return sites;
 }
