@@ -10,6 +10,7 @@ fx=build/fixtures
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
+trap "exit 130" INT TERM  # so that EXIT runs and no demo server outlives the demo
 
 # Starts a fixture server and prints the address it listens on.
 serve() {
