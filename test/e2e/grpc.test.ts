@@ -3,15 +3,14 @@
 // fixture's own client: sequential Checks, NotFound Checks, then 50 Checks
 // over 10 goroutines on one connection. Oracles: the client's report of how
 // many calls succeeded, and the metadata it sends (x-fixture, authorization).
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { requireBpf, ourLinks, uprobeEvents } from '../support/bpf';
+import { startListening, startRun, stopRuns, type RunningGotrace, type RunResult } from '../support/gotrace-run';
 import { ROOT, fixture, requireBinary } from '../support/binaries';
 
-const CLI = join(ROOT, 'dist', 'core', 'cli', 'main.js');
-const RULES = join(ROOT, 'rules');
 const CHECK = '/grpc.health.v1.Health/Check';
 
 interface Grpc {
@@ -21,44 +20,11 @@ interface Grpc {
   pid: number; goid: number | null; error?: string;
 }
 
-function gotrace(args: string[]): { attached: Promise<void>; stop: () => Promise<{ code: number | null; records: Grpc[]; stderr: string }> } {
-  const proc = spawn(process.execPath, [CLI, 'run', '--rules', RULES, '--format', 'json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  proc.stdout!.on('data', (d) => { out += d; });
-  const attached = new Promise<void>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`gotrace never attached: ${err}`)), 30_000);
-    proc.stderr!.on('data', (d) => {
-      err += d;
-      if (/"msg":"attached"/.test(err)) { clearTimeout(timer); res(); }
-    });
-  });
-  const exited = new Promise<number | null>((res) => proc.on('close', (c) => res(c)));
-  return {
-    attached,
-    stop: async () => {
-      proc.kill('SIGINT');
-      const code = await exited;
-      const records = out.split('\n').filter((l) => l.startsWith('{"type":"grpc"')).map((l) => JSON.parse(l) as Grpc);
-      return { code, records, stderr: err };
-    },
-  };
-}
+const gotrace = (args: string[]): RunningGotrace<Grpc> => startRun<Grpc>('grpc', args);
+const startServer = (path: string, tls: boolean): ReturnType<typeof startListening> =>
+  startListening(path, ['-mode', 'server', ...(tls ? ['-tls'] : [])], { cwd: ROOT });
+afterEach(stopRuns);
 
-async function startServer(path: string, tls: boolean): Promise<{ server: ChildProcess; addr: string }> {
-  const server = spawn(path, ['-mode', 'server', ...(tls ? ['-tls'] : [])], { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });
-  const addr = await new Promise<string>((res, rej) => {
-    let buf = '';
-    server.stdout!.on('data', (d) => {
-      buf += d;
-      const m = /listening (\S+)/.exec(buf);
-      if (m) res(m[1]!);
-    });
-    server.on('exit', () => rej(new Error('server exited')));
-  });
-  return { server, addr };
-}
-
-/** Runs the fixture client; returns its `done map[false:F true:T]` counts. */
 function client(path: string, addr: string, tls: boolean, call: string, n: number, c: number): { ok: number; failed: number } {
   const r = spawnSync(path, ['-mode', 'client', '-addr', addr, ...(tls ? ['-tls'] : []), '-call', call, '-n', String(n), '-c', String(c)], { encoding: 'utf8', timeout: 60_000, cwd: ROOT });
   assert.equal(r.status, 0, r.stderr);

@@ -7,14 +7,12 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireBpf, ourLinks, uprobeEvents } from '../support/bpf';
+import { freePort, startRun, stopRuns, waitForPort, type RunningGotrace, type RunResult } from '../support/gotrace-run';
 import { ROOT, fixture, realBinary, requireBinary } from '../support/binaries';
 
-const CLI = join(ROOT, 'dist', 'core', 'cli', 'main.js');
-const RULES = join(ROOT, 'rules');
 
 interface Http1 {
   type: 'http1'; role: 'server' | 'client'; method: string; path: string; status: number | null;
@@ -23,62 +21,22 @@ interface Http1 {
   pid: number; tls: boolean; error?: string;
 }
 
-interface Stopped { code: number | null; records: Http1[]; other: string[]; stderr: string }
-
-/** Sessions still running; a failed test's are stopped so none outlives it. */
-const running = new Set<ChildProcess>();
-afterEach(async () => {
-  await Promise.all([...running].map((p) => new Promise((res) => { p.on('close', res); p.kill('SIGINT'); })));
-});
-
-/** gotrace run in the background; stop() sends SIGINT, done() waits for it to end by itself (a traced command exited). */
-function gotrace(args: string[]): { attached: Promise<void>; stop: () => Promise<Stopped>; done: () => Promise<Stopped> } {
-  const proc = spawn(process.execPath, [CLI, 'run', '--rules', RULES, '--format', 'json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  running.add(proc);
-  proc.on('close', () => running.delete(proc));
-  proc.stdout!.on('data', (d) => { out += d; });
-  const attached = new Promise<void>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`gotrace never attached: ${err}`)), 30_000);
-    proc.stderr!.on('data', (d) => {
-      err += d;
-      if (/"msg":"attached"/.test(err)) { clearTimeout(timer); res(); }
-    });
-  });
-  const exited = new Promise<number | null>((res) => proc.on('close', (c) => res(c)));
-  const done = async (): Promise<Stopped> => {
-    const code = await exited;
-    const lines = out.split('\n').filter((l) => l.trim());
-    return { code, records: lines.filter((l) => l.startsWith('{"type":"http1"')).map((l) => JSON.parse(l) as Http1), other: lines.filter((l) => !l.startsWith('{')), stderr: err };
-  };
-  return { attached, done, stop: async () => { proc.kill('SIGINT'); return done(); } };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((res) => s.listen(0, '127.0.0.1', res));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((res) => s.close(res));
-  return port;
-}
+type Stopped = RunResult<Http1>;
+afterEach(stopRuns);
+const gotrace = (args: string[]): RunningGotrace<Http1> => startRun<Http1>('http1', args);
 
 /** Starts a server and waits until it answers on 127.0.0.1:port. */
 async function startListening(cmd: string, args: string[], port: number): Promise<ChildProcess> {
   const p = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'] }); // esbuild stops serving when stdin closes
   let err = '';
   p.stderr!.on('data', (d) => { err += d; });
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((res) => {
-      const c = connect(port, '127.0.0.1');
-      c.on('connect', () => { c.destroy(); res(true); });
-      c.on('error', () => res(false));
-    });
-    if (ok) return p;
-    if (p.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await waitForPort(p, port, cmd);
+  } catch (e) {
+    p.kill();
+    throw new Error(`${(e as Error).message}: ${err}`);
   }
-  p.kill();
-  throw new Error(`${cmd} never listened on ${port}: ${err}`);
+  return p;
 }
 
 /** curl's body, status and local port (the server's remote). */

@@ -7,14 +7,12 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireBpf, ourLinks, uprobeEvents } from '../support/bpf';
+import { freePort, startListening, startRun, stopRuns, waitForPort, type RunningGotrace, type RunResult } from '../support/gotrace-run';
 import { ROOT, fixture, realBinary, requireBinary } from '../support/binaries';
 
-const CLI = join(ROOT, 'dist', 'core', 'cli', 'main.js');
-const RULES = join(ROOT, 'rules');
 
 interface Http1 {
   type: 'http1'; role: 'server' | 'client'; method: string; path: string; status: number | null;
@@ -24,35 +22,8 @@ interface Http1 {
   reqBody?: string; respBody?: string; truncated?: { req?: boolean; resp?: boolean }; bodySizeAtLeast?: { req?: boolean; resp?: boolean };
 }
 
-/** Sessions still running; a failed test stops its own in afterEach so none outlives it. */
-const running = new Set<ChildProcess>();
-afterEach(async () => {
-  await Promise.all([...running].map((p) => new Promise((res) => { p.on('close', res); p.kill('SIGINT'); })));
-});
-
-/** gotrace run in the background; stop() sends SIGINT and returns its records and exit code. */
-function gotrace(args: string[]): { proc: ChildProcess; attached: Promise<void>; stop: () => Promise<{ code: number | null; records: Http1[]; other: string[]; stderr: string }> } {
-  const proc = spawn(process.execPath, [CLI, 'run', '--rules', RULES, '--format', 'json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  running.add(proc);
-  proc.on('close', () => running.delete(proc));
-  proc.stdout!.on('data', (d) => { out += d; });
-  const attached = new Promise<void>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`gotrace never attached: ${err}`)), 30_000);
-    proc.stderr!.on('data', (d) => {
-      err += d;
-      if (/"msg":"attached"/.test(err)) { clearTimeout(timer); res(); }
-    });
-  });
-  // 'close', not 'exit': stdout is read to its end before the records are parsed.
-  const exited = new Promise<number | null>((res) => proc.on('close', (c) => res(c)));
-  const result = async (): Promise<{ code: number | null; records: Http1[]; other: string[]; stderr: string }> => {
-    const code = await exited;
-    const lines = out.split('\n').filter((l) => l.trim());
-    return { code, records: lines.filter((l) => l.startsWith('{"type":"http1"')).map((l) => JSON.parse(l) as Http1), other: lines.filter((l) => !l.startsWith('{')), stderr: err };
-  };
-  return { proc, attached, stop: async () => { proc.kill('SIGINT'); return result(); } };
-}
+afterEach(stopRuns);
+const gotrace = (args: string[]): RunningGotrace<Http1> => startRun<Http1>('http1', args);
 
 /** Runs a traced command (gotrace holds it until the probes are live) to its end. */
 function traceCommand(cmd: string[]): Promise<Awaited<ReturnType<ReturnType<typeof gotrace>['stop']>>> {
@@ -60,19 +31,7 @@ function traceCommand(cmd: string[]): Promise<Awaited<ReturnType<ReturnType<type
   return new Promise((res) => cli.proc.on('close', () => res(cli.stop())));
 }
 
-async function startServer(path: string, args: string[] = ['-mode', 'server']): Promise<{ server: ChildProcess; addr: string }> {
-  const server = spawn(path, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const addr = await new Promise<string>((res, rej) => {
-    let buf = '';
-    server.stdout!.on('data', (d) => {
-      buf += d;
-      const m = /listening (\S+)/.exec(buf);
-      if (m) res(m[1]!);
-    });
-    server.on('exit', () => rej(new Error('server exited')));
-  });
-  return { server, addr };
-}
+const startServer = (path: string, args: string[] = ['-mode', 'server']): ReturnType<typeof startListening> => startListening(path, args);
 
 function curl(args: string[]): { body: string; code: string } {
   const r = spawnSync('curl', ['-sk', '-w', '\n%{http_code}', ...args], { encoding: 'utf8', timeout: 30_000 });
@@ -277,27 +236,6 @@ test('a non-Go HTTPS peer (python http.server behind ssl): the traced Go client 
   assertNothingAttached();
 });
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((res) => s.listen(0, '127.0.0.1', res));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((res) => s.close(res));
-  return port;
-}
-
-async function listening(p: ChildProcess, port: number): Promise<void> {
-  for (let i = 0; i < 100 && p.exitCode === null; i++) {
-    const ok = await new Promise<boolean>((res) => {
-      const c = connect(port, '127.0.0.1');
-      c.on('connect', () => { c.destroy(); res(true); });
-      c.on('error', () => res(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
-
 test('esbuild (Go 1.26, stripped) serving HTTPS: curl exchanges with method, path, status and the right connection', async (t) => {
   if (!requireBpf(t)) return;
   const bin = requireBinary(realBinary(26));
@@ -309,7 +247,7 @@ test('esbuild (Go 1.26, stripped) serving HTTPS: curl exchanges with method, pat
   const port = await freePort();
   const server = spawn(bin, [`--serve=127.0.0.1:${port}`, `--servedir=${www}`, `--certfile=${cert}`, `--keyfile=${key}`], { stdio: ['pipe', 'ignore', 'ignore'] }); // esbuild stops serving when stdin closes
   try {
-    await listening(server, port);
+    await waitForPort(server, port, "esbuild");
     const srv = gotrace(['--pid', String(server.pid)]);
     await srv.attached;
     // HTTP/1.1 explicitly: Go's server offers h2 over ALPN, which is the http2 plugin's.

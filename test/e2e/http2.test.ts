@@ -2,15 +2,14 @@
 // its bundled http2, traced with the shipped rules and driven by curl: single
 // requests, then 20 concurrent streams on one connection. Oracles: what curl
 // got back and the fixture's handler (X-Fixture, "hello NAME over HTTP/2.0").
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { requireBpf, ourLinks, uprobeEvents } from '../support/bpf';
+import { startListening, startRun, stopRuns, type RunningGotrace, type RunResult } from '../support/gotrace-run';
 import { ROOT, fixture, requireBinary } from '../support/binaries';
 
-const CLI = join(ROOT, 'dist', 'core', 'cli', 'main.js');
-const RULES = join(ROOT, 'rules');
 
 interface Http2 {
   type: 'http2'; role: string; tls: boolean | null; method: string; path: string; authority: string; scheme: string; status: number | null; streamId: number;
@@ -18,42 +17,9 @@ interface Http2 {
   fd: number | null; local: string | null; remote: string | null; pid: number; goid: number | null; error?: string;
 }
 
-function gotrace(args: string[]): { attached: Promise<void>; stop: () => Promise<{ code: number | null; records: Http2[]; stderr: string }> } {
-  const proc = spawn(process.execPath, [CLI, 'run', '--rules', RULES, '--format', 'json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  proc.stdout!.on('data', (d) => { out += d; });
-  const attached = new Promise<void>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`gotrace never attached: ${err}`)), 30_000);
-    proc.stderr!.on('data', (d) => {
-      err += d;
-      if (/"msg":"attached"/.test(err)) { clearTimeout(timer); res(); }
-    });
-  });
-  const exited = new Promise<number | null>((res) => proc.on('close', (c) => res(c)));
-  return {
-    attached,
-    stop: async () => {
-      proc.kill('SIGINT');
-      const code = await exited;
-      const records = out.split('\n').filter((l) => l.startsWith('{"type":"http2"')).map((l) => JSON.parse(l) as Http2);
-      return { code, records, stderr: err };
-    },
-  };
-}
-
-async function startServer(path: string, mode: string): Promise<{ server: ChildProcess; addr: string }> {
-  const server = spawn(path, ['-mode', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const addr = await new Promise<string>((res, rej) => {
-    let buf = '';
-    server.stdout!.on('data', (d) => {
-      buf += d;
-      const m = /listening (\S+)/.exec(buf);
-      if (m) res(m[1]!);
-    });
-    server.on('exit', () => rej(new Error('server exited')));
-  });
-  return { server, addr };
-}
+const gotrace = (args: string[]): RunningGotrace<Http2> => startRun<Http2>('http2', args);
+const startServer = (path: string, mode: string): ReturnType<typeof startListening> => startListening(path, ['-mode', mode]);
+afterEach(stopRuns);
 
 function curl(args: string[]): string {
   const r = spawnSync('curl', ['-sS', ...args], { encoding: 'utf8', timeout: 30_000 });
