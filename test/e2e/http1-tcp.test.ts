@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireBpf, ourLinks, uprobeEvents } from '../support/bpf';
-import { freePort, startRun, stopRuns, waitForPort, type RunningGotrace, type RunResult } from '../support/gotrace-run';
+import { freePort, startListening as startFixtureServer, startRun, stopRuns, waitForPort, type RunningGotrace, type RunResult } from '../support/gotrace-run';
 import { ROOT, fixture, realBinary, requireBinary } from '../support/binaries';
 
 
@@ -115,17 +115,8 @@ test('esbuild (Go 1.16, stack ABI, stripped) serving plain HTTP: a file and a 40
 test('TLS connections are not reported as plain TCP: the https fixture with curl and a traced Go client', async (t) => {
   if (!requireBpf(t)) return;
   const bin = requireBinary(fixture('https'));
-  const server = spawn(bin, ['-mode', 'server'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { server, addr } = await startFixtureServer(bin, ['-mode', 'server']);
   try {
-    const addr = await new Promise<string>((res, rej) => {
-      let buf = '';
-      server.stdout!.on('data', (d) => {
-        buf += d;
-        const m = /listening (\S+)/.exec(buf);
-        if (m) res(m[1]!);
-      });
-      server.on('exit', () => rej(new Error('server exited')));
-    });
     const srv = gotrace(['--pid', String(server.pid)]);
     await srv.attached;
     assert.equal(curl(['-H', 'X-Name: curly', `https://${addr}/hello`]).code, '200');
