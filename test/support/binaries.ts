@@ -1,7 +1,8 @@
 // The binaries tests run against: Go 1.19 fixtures built by scripts/setup.sh,
 // and real third-party Go binaries from npm (esbuild, aliased devDependencies)
 // that span Go 1.13 to 1.26.
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..', '..', '..');
@@ -44,4 +45,23 @@ export function allRealBinaries(): TestBinary[] {
 export function requireBinary(b: TestBinary): string {
   if (!existsSync(b.path)) throw new Error(`${b.path} is missing: run 'npm run setup' first`);
   return b.path;
+}
+
+/**
+ * build/fixtures/<name> for a stdlib-only fixture, built with Go in GOPATH
+ * mode when missing or older than its source (scripts/build-fixtures.sh
+ * builds the same file). Written under a temporary name and renamed, so
+ * parallel test files never run half a binary.
+ */
+export function stdlibFixture(name: string): string {
+  const src = join(ROOT, 'test', 'fixtures', name);
+  const out = join(FIXTURE_DIR, name);
+  if (existsSync(out) && statSync(out).mtimeMs >= statSync(join(src, 'main.go')).mtimeMs) return out;
+  const tmp = `${out}.tmp.${process.pid}`;
+  const env: NodeJS.ProcessEnv = { ...process.env, GO111MODULE: 'off', CGO_ENABLED: '0', GOFLAGS: '' };
+  if (!env.GOCACHE && !env.HOME) env.GOCACHE = join(ROOT, 'build', 'go-cache');
+  mkdirSync(FIXTURE_DIR, { recursive: true });
+  execFileSync('go', ['build', '-o', tmp, '.'], { cwd: src, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  renameSync(tmp, out);
+  return out;
 }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { stdlibFixture } from '../../../test/support/binaries';
 import type { TestContext } from 'node:test';
 import { BpfObject } from '../bpf-object';
 import { checkBpfSupport } from '../features';
@@ -58,22 +59,9 @@ export function testObject(name: 'bpftest' | 'bad'): string {
   return bpfObjectPath(name);
 }
 
-/**
- * build/fixtures/bpftest, built with Go in GOPATH mode when missing or
- * older than its source (scripts/build-fixtures.sh builds the same file).
- * Written under a temporary name and renamed, so parallel test files never
- * see half a binary.
- */
+/** build/fixtures/bpftest, built when missing or stale (see stdlibFixture). */
 export function bpftestBinary(): string {
-  const src = join(ROOT, 'test', 'fixtures', 'bpftest');
-  const out = join(ROOT, 'build', 'fixtures', 'bpftest');
-  if (existsSync(out) && statSync(out).mtimeMs >= statSync(join(src, 'main.go')).mtimeMs) return out;
-  const tmp = `${out}.tmp.${process.pid}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, GO111MODULE: 'off', CGO_ENABLED: '0', GOFLAGS: '' };
-  if (!env.GOCACHE && !env.HOME) env.GOCACHE = join(ROOT, 'build', 'go-cache');
-  execFileSync('go', ['build', '-o', tmp, '.'], { cwd: src, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  renameSync(tmp, out);
-  return out;
+  return stdlibFixture('bpftest');
 }
 
 /**

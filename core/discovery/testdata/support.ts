@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { stdlibFixture } from '../../../test/support/binaries';
 import type { TestContext } from 'node:test';
 import { requireBpf as requireCoreBpf } from '../../bpf/testdata/harness';
 import { packageRoot } from '../../bpf/paths';
@@ -37,22 +38,9 @@ function buildExecWatch(): string | undefined {
   }
 }
 
-/**
- * build/fixtures/sleeper: scripts/build-fixtures.sh builds it too; here it is
- * built (GOPATH mode, stdlib only) only when missing or older than its
- * source, under a temporary name renamed into place so that parallel test
- * files never run half a binary.
- */
+/** build/fixtures/sleeper, built when missing or stale (see stdlibFixture). */
 export function sleeperBinary(): string {
-  const src = join(ROOT, 'test', 'fixtures', 'sleeper');
-  const out = join(ROOT, 'build', 'fixtures', 'sleeper');
-  if (existsSync(out) && statSync(out).mtimeMs >= statSync(join(src, 'main.go')).mtimeMs) return out;
-  const tmp = `${out}.tmp.${process.pid}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, GO111MODULE: 'off', CGO_ENABLED: '0', GOFLAGS: '' };
-  if (!env.GOCACHE && !env.HOME) env.GOCACHE = join(ROOT, 'build', 'go-cache');
-  execFileSync('go', ['build', '-o', tmp, '.'], { cwd: src, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  renameSync(tmp, out);
-  return out;
+  return stdlibFixture('sleeper');
 }
 
 export interface Sleeper {
