@@ -7,6 +7,7 @@ import { registerInspect } from './inspect-command';
 import { registerRules } from './rules-command';
 import { registerTracing } from './trace-command';
 import { registerSupport } from './support-command';
+import { loadPlugins } from './load-plugins';
 
 function fail(e: unknown, verbose: boolean): never {
   if (e instanceof CommanderError) process.exit(e.exitCode || 2);
@@ -25,9 +26,9 @@ export async function main(argv: string[]): Promise<void> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerInspect(program);
   registerRules(program);
-  registerTracing(program);
-  registerSupport(program);
   try {
+    registerTracing(program, loadPlugins());
+    registerSupport(program);
     await program.parseAsync(argv);
   } catch (e) {
     fail(e, verbose);

@@ -1,7 +1,8 @@
-// `gotrace run --rules DIR` and `gotrace trace --func NAME`: the tracing commands.
+// `gotrace run --rules DIR`, and the tracing commands plugins contribute
+// (func-trace's `gotrace trace --func NAME`): one set of target flags for all.
 import type { Command } from 'commander';
-import { loadRuleDir } from '../engine/rule-loader';
-import { rulesFromFuncSpecs } from '../../plugins/func-trace/rules';
+import type { GotracePlugin } from '../engine/plugin';
+import { loadRuleDir, type LoadedRule } from '../engine/rule-loader';
 import { UsageError } from '../errors';
 import { redactionSet } from '../plugin-kit/headers';
 import { parseDuration, parseFormat, parsePid, runTracing } from './tracing';
@@ -22,7 +23,7 @@ function targetOptions(cmd: Command): Command {
     .argument('[command...]', 'a command to start traced: -- CMD ARGS...');
 }
 
-async function go(flags: TargetFlags, command: string[], rules: ReturnType<typeof loadRuleDir>, strict: boolean, verbose: boolean): Promise<void> {
+async function go(flags: TargetFlags, command: string[], rules: readonly LoadedRule[], strict: boolean, verbose: boolean): Promise<void> {
   const maxBody = Number(flags.maxBody);
   if (!Number.isInteger(maxBody) || maxBody < 0) throw new UsageError('ERR_USAGE', `--max-body takes a byte count, not '${flags.maxBody}'`);
   if (command.length && (flags.pid.length || flags.exe.length)) throw new UsageError('ERR_USAGE', 'give either a command after -- or --pid/--exe, not both');
@@ -33,18 +34,26 @@ async function go(flags: TargetFlags, command: string[], rules: ReturnType<typeo
   });
 }
 
-export function registerTracing(program: Command): void {
+export function registerTracing(program: Command, plugins: readonly GotracePlugin[]): void {
   targetOptions(program.command('run')
     .description('trace Go programs with the rules in a folder: every Go process on the host, or the targets given')
     .option('--rules <dir>', 'folder of rule files', 'rules'))
     .action(async (command: string[], flags: TargetFlags & { rules: string }) => {
       await go(flags, command, loadRuleDir(flags.rules), false, !!program.opts().verbose);
     });
-  targetOptions(program.command('trace')
-    .description("trace Go functions' arguments, results and latency")
-    .option('--func <spec>', "function to trace: 'main.Divide' or, without DWARF, 'main.Divide(a int, b int) (int, int)' (repeatable)", collect, []))
-    .action(async (command: string[], flags: TargetFlags & { func: string[] }) => {
-      if (!flags.func.length) throw new UsageError('ERR_USAGE', "trace needs at least one --func, e.g. --func 'main.Divide'");
-      await go(flags, command, rulesFromFuncSpecs(flags.func), true, !!program.opts().verbose);
-    });
+  // A plugin's command traces only the rules it makes, and strictly: a
+  // function the user named that cannot be hooked is an error, not a warning.
+  for (const plugin of plugins) {
+    for (const pc of plugin.commands ?? []) {
+      const cmd = program.command(pc.name).description(pc.description);
+      for (const o of pc.options) cmd.option(o.flags, o.description, collect, []);
+      targetOptions(cmd).action(async (command: string[], flags: TargetFlags & Record<string, string[]>) => {
+        const own = Object.fromEntries(pc.options.map((o) => {
+          const key = cmd.options.find((c) => c.flags === o.flags)!.attributeName();
+          return [key, flags[key] ?? []];
+        }));
+        await go(flags, command, pc.rules(own), true, !!program.opts().verbose);
+      });
+    }
+  }
 }

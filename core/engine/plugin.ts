@@ -7,6 +7,7 @@ import type { RuleSpec, SelectorSpec } from './rule-schema';
 import { GotraceError } from '../errors';
 import type { BpfObject } from '../bpf/bpf-object';
 import type { RuleOutcome } from './engine';
+import type { LoadedRule } from './rule-loader';
 
 /** The tsyringe token every plugin is registered under. */
 export const PLUGIN_TOKEN = 'gotrace.plugin';
@@ -117,6 +118,22 @@ export interface GotracePlugin {
   readonly hookers: readonly Hooker[];
   /** Creates the plugin's kernel side for a session; absent for analysis-only plugins. */
   createRuntime?(options: RuntimeOptions): PluginRuntime;
+  /** Tracing commands this plugin adds to the CLI (func-trace's `trace --func`). */
+  readonly commands?: readonly PluginCommand[];
+}
+
+/**
+ * A tracing command a plugin contributes: the CLI gives it the same target
+ * flags as `gotrace run` (--pid, --exe, --format, -- CMD…) plus `options`,
+ * and traces the rules that `rules()` makes of them. Core names no plugin.
+ */
+export interface PluginCommand {
+  readonly name: string;
+  readonly description: string;
+  /** Repeatable string options: `flags` in commander's syntax ('--func <spec>'), collected into an array under the option's key. */
+  readonly options: readonly { readonly flags: string; readonly description: string }[];
+  /** The rules to trace; throws a UsageError when the options make none. */
+  rules(options: Readonly<Record<string, readonly string[]>>): LoadedRule[];
 }
 
 export function registerPlugin(container: DependencyContainer, plugin: GotracePlugin): void {
@@ -132,6 +149,9 @@ export function registerPlugin(container: DependencyContainer, plugin: GotracePl
     if (typeof h.plan !== 'function') bad(`hooker ${h.name} has no plan()`);
     if (names.has(h.name)) bad(`hooker ${h.name} is declared twice`);
     names.add(h.name);
+  }
+  for (const c of plugin.commands ?? []) {
+    if (!/^[a-z][a-z0-9-]*$/.test(c?.name ?? '') || typeof c.rules !== 'function') bad(`command ${c?.name} needs a kebab-case name and a rules() function`);
   }
   const existing = container.isRegistered(PLUGIN_TOKEN) ? container.resolveAll<GotracePlugin>(PLUGIN_TOKEN) : [];
   if (existing.some((p) => p.name === plugin.name)) bad('is registered twice');

@@ -4,6 +4,8 @@
 import type { GotracePlugin } from '../../core/engine/plugin';
 import { functionHooker } from './hooker';
 import { createFuncTraceRuntime } from './runtime';
+import { rulesFromFuncSpecs } from './rules';
+import { UsageError } from '../../core/errors';
 
 export const plugin: GotracePlugin = {
   name: 'func-trace',
@@ -11,4 +13,13 @@ export const plugin: GotracePlugin = {
   gotrace: '^0.1.0',
   hookers: [functionHooker],
   createRuntime: () => createFuncTraceRuntime(),
+  commands: [{
+    name: 'trace',
+    description: "trace Go functions' arguments, results and latency",
+    options: [{ flags: '--func <spec>', description: "function to trace: 'main.Divide' or, without DWARF, 'main.Divide(a int, b int) (int, int)' (repeatable)" }],
+    rules: ({ func = [] }) => {
+      if (!func.length) throw new UsageError('ERR_USAGE', "trace needs at least one --func, e.g. --func 'main.Divide'");
+      return rulesFromFuncSpecs(func);
+    },
+  }],
 };
