@@ -11,6 +11,7 @@
 #include "gotrace_common.h"
 #include "go_abi.h"
 #include "go_goroutine.h"
+#include "go_call.h"
 #include "func_trace.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -46,7 +47,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
-	__type(key, struct ft_call_key);
+	__type(key, struct go_call_key);
 	__type(value, struct ft_call);
 } ft_calls SEC(".maps");
 
@@ -83,19 +84,10 @@ static __always_inline void read_value(struct pt_regs *ctx, const struct ft_valu
 	bpf_probe_read_user(out->str, n, (void *)w0);
 }
 
-static __always_inline int call_key(struct pt_regs *ctx, const struct ft_proc_cfg *proc, __u32 pid, struct ft_call_key *key)
+/* The call's key: the attach cookie is the function id. */
+static __always_inline int call_key(struct pt_regs *ctx, const struct ft_proc_cfg *proc, __u32 pid, struct go_call_key *key)
 {
-	__u64 g = go_current_g(ctx, proc->regabi);
-	__u64 stack_hi = 0;
-
-	/* runtime.g starts with stack{lo, hi uintptr}: hi is at g+8 in every Go version. */
-	if (!g || bpf_probe_read_user(&stack_hi, sizeof(stack_hi), (void *)(g + 8)))
-		return -1;
-	key->pid = pid;
-	key->func_id = (__u32)bpf_get_attach_cookie(ctx);
-	key->goid = go_goid(g, proc->goid_offset);
-	key->depth = stack_hi - *(volatile __u64 *)&ctx->sp;
-	return 0;
+	return go_call_key(ctx, proc->regabi, proc->goid_offset, pid, (__u32)bpf_get_attach_cookie(ctx), key);
 }
 
 SEC("uprobe")
@@ -105,7 +97,7 @@ int uprobe_any_func(struct pt_regs *ctx)
 	struct ft_proc_cfg *proc = bpf_map_lookup_elem(&ft_procs, &pid);
 	struct ft_func_key fkey = { .pid = pid, .func_id = (__u32)bpf_get_attach_cookie(ctx) };
 	struct ft_func_cfg *fcfg;
-	struct ft_call_key key = {};
+	struct go_call_key key = {};
 	struct ft_call *call;
 
 	if (!proc || (fcfg = bpf_map_lookup_elem(&ft_funcs, &fkey)) == NULL)
@@ -133,7 +125,7 @@ int uprobe_any_func_ret(struct pt_regs *ctx)
 	struct ft_proc_cfg *proc = bpf_map_lookup_elem(&ft_procs, &pid);
 	struct ft_func_key fkey = { .pid = pid, .func_id = (__u32)bpf_get_attach_cookie(ctx) };
 	struct ft_func_cfg *fcfg;
-	struct ft_call_key key = {};
+	struct go_call_key key = {};
 	struct ft_call *call;
 	struct ft_event *e;
 
@@ -152,7 +144,7 @@ int uprobe_any_func_ret(struct pt_regs *ctx)
 	e->pid = pid;
 	e->tid = (__u32)pid_tgid;
 	e->goid = key.goid;
-	e->func_id = key.func_id;
+	e->func_id = key.func;
 	e->flags = 0;
 	e->ts_entry = call->ts_entry;
 	e->ts_return = bpf_ktime_get_ns();

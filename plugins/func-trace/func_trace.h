@@ -57,13 +57,6 @@ struct ft_value_data {
  * the goroutine's stack top, which survives the runtime copying the stack
  * to grow it (SP itself does not), and tells recursive calls apart.
  */
-struct ft_call_key {
-	__u32 pid;
-	__u32 func_id;
-	__u64 goid;
-	__u64 depth; /* g.stack.hi - SP at entry (== at RET) */
-};
-
 struct ft_call {
 	__u64 ts_entry;
 	struct ft_value_data params[FT_MAX_VALUES];
