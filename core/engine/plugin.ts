@@ -14,7 +14,7 @@ export const PLUGIN_TOKEN = 'gotrace.plugin';
 export const GOTRACE_VERSION = '0.1.0';
 
 /** Where a value a probe relies on came from, shown by `inspect --rules`. */
-export type Provenance = 'dwarf' | 'rule-file' | 'table' | 'signature/abi' | 'symtab' | 'pclntab' | 'derived';
+export type Provenance = 'dwarf' | 'rule-file' | 'table' | 'signature/abi' | 'symtab' | 'pclntab' | 'derived' | 'rodata';
 
 export interface ResolvedValue {
   readonly name: string;
@@ -83,6 +83,12 @@ export interface PluginRuntime {
   /** The BPF object, by name under build/bpf (`<name>.bpf.o`). */
   readonly bpfObject: string;
   readonly ringBuffers: readonly string[];
+  /**
+   * When set, the session also drains the ring buffers every this many ms. For
+   * BPF sides that submit with BPF_RB_NO_WAKEUP (waking user space per record
+   * costs more than the record at high rates) and wake only past a fill level.
+   */
+  readonly drainEveryMs?: number;
   /** Before load: consts and map sizes. */
   configure?(obj: BpfObject): void;
   /**

@@ -41,7 +41,10 @@ export function versionFor(bin: GoBinary, versionOf: string): { version: string;
   return clean ? { version: clean, raw: `${versionOf}@${v}` } : { why: `${versionOf}@${v} is not a semver version` };
 }
 
-export function resolveStructOffset(bin: GoBinary, field: string, opts: { pins?: Readonly<Record<string, number>>; tables?: readonly OffsetTable[] } = {}): ResolvedOffset {
+/** A version a plugin found itself where the build info records none (e.g. a library's own version string), with where it came from. */
+export interface KnownVersion { readonly version: string; readonly raw: string }
+
+export function resolveStructOffset(bin: GoBinary, field: string, opts: { pins?: Readonly<Record<string, number>>; tables?: readonly OffsetTable[]; versions?: Readonly<Record<string, KnownVersion>> } = {}): ResolvedOffset {
   const dot = field.lastIndexOf('.');
   const typeName = field.slice(0, dot), member = field.slice(dot + 1);
   const s = bin.hasDwarf ? bin.dwarf?.struct(typeName) : undefined;
@@ -53,7 +56,8 @@ export function resolveStructOffset(bin: GoBinary, field: string, opts: { pins?:
   for (const table of opts.tables ?? []) {
     const entries = table.fields[field];
     if (!entries) continue;
-    const v = versionFor(bin, table.versionOf ?? 'go');
+    const recorded = versionFor(bin, table.versionOf ?? 'go');
+    const v = 'why' in recorded ? opts.versions?.[table.versionOf ?? 'go'] ?? recorded : recorded;
     if ('why' in v) {
       misses.push(`table ${table.name ?? '(plugin)'}: ${v.why}`);
       continue;

@@ -10,9 +10,12 @@ import { GotraceError, type ErrorCode } from '../errors';
 export const TABLE_INVALID: ErrorCode = 'ERR_OFFSET_TABLE_INVALID';
 
 const range = z.string().min(1).refine((r) => semver.validRange(r, { includePrerelease: true }) !== null, { message: 'not a valid semver range (e.g. ">=1.17.0-0 <1.23.0-0")' });
-/** A file under /work/shared/data/go-offsets (listed in SOURCES.md), or `derived: <the layout rule>`. */
-export const SOURCE_PATTERN = /^(raw\/[A-Za-z0-9._/-]+\.json|derived: .{8,})$/;
-const source = z.string().regex(SOURCE_PATTERN, 'a source is a SOURCES.md file (raw/…json) or "derived: <the layout rule that fixes the value>"');
+/**
+ * A file under /work/shared/data/go-offsets (listed in SOURCES.md), `derived: <the layout rule>`, or
+ * `measured: <which binary's DWARF>` for a version no public data covers (tables-dwarf.test.ts rechecks it).
+ */
+export const SOURCE_PATTERN = /^(raw\/[A-Za-z0-9._/-]+\.json|derived: .{8,}|measured: .{8,})$/;
+const source = z.string().regex(SOURCE_PATTERN, 'a source is a SOURCES.md file (raw/…json), "derived: <the layout rule that fixes the value>" or "measured: <the binary whose DWARF gave it>"');
 const FIELD = /^[^\s]+\.[^.\s]+$/;
 const fieldName = z.string().min(1);
 

@@ -52,7 +52,9 @@ test('every table value that overlaps the DWARF fixtures equals DWARF', { skip: 
   assert.deepEqual(disagree, []);
   // Not vacuous: the Go 1.19 std, x/net 0.7 and grpc 1.33 entries really were checked.
   for (const f of ['runtime.g.goid', 'internal/poll.FD.Sysfd', 'golang.org/x/net/http2/hpack.HeaderField.Value',
-    'google.golang.org/grpc/internal/transport.http2Client.nextID', 'google.golang.org/grpc/internal/transport.Stream.method']) {
+    'google.golang.org/grpc/internal/transport.http2Client.nextID', 'google.golang.org/grpc/internal/transport.Stream.method',
+    // measured for grpc 1.33.3 (docs/offset-tables.md): rechecked here like the rest
+    'google.golang.org/grpc/internal/transport.loopyWriter.framer', 'golang.org/x/net/http2.RSTStreamFrame.ErrCode']) {
     assert.ok(compared.includes(f), `${f} was compared (compared: ${compared.join(', ')}; not in DWARF: ${notInDwarf.join(', ')})`);
   }
 });

@@ -57,9 +57,9 @@ GAPS={
   'golang.org/x/net/http2.bufferedWriter.w':'no public data file has it.',
  },
  'grpc':{
-  'google.golang.org/grpc/internal/transport.loopyWriter.framer':'only DeepFlow\'s unversioned default (40); the fields before framer changed across grpc releases, so no layout derivation.',
-  'google.golang.org/grpc/internal/transport.loopyWriter.side':'only DeepFlow\'s unversioned default (0).',
-  'google.golang.org/grpc/internal/transport.framer.writer':'only DeepFlow\'s unversioned default (0).',
+  'google.golang.org/grpc/internal/transport.loopyWriter.framer':'only DeepFlow\'s unversioned default (40); the fields before framer changed across grpc releases, so no layout derivation. Only grpc 1.33.3 is tabled (measured from our fixture\'s DWARF).',
+  'google.golang.org/grpc/internal/transport.loopyWriter.side':'only DeepFlow\'s unversioned default (0). Only grpc 1.33.3 is tabled (measured).',
+  'google.golang.org/grpc/internal/transport.framer.writer':'only DeepFlow\'s unversioned default (0). Only grpc 1.33.3 is tabled (measured).',
   'google.golang.org/grpc/internal/transport.headerFrame.streamID':'grpc 1.84.0 final is listed by no source; 1.85.0-dev has neither headerFrame nor clientHeaders.',
   'google.golang.org/genproto/googleapis/rpc/status.Status.Code':'not tabled: OBI keys it by genproto 0.0.0, OTELGO by the grpc version of its test app; the layout depends on the protobuf runtime actually linked, which neither key records.',
  }}
@@ -141,6 +141,33 @@ for t,ds in DERIVED.items():
     for e in es:
       if e['value']!=v: print('NOTE derived differs from data',f,e,v)
     es.append({'versions':lo(a)+' <='+b,'value':v,'source':why,'_derived':True})
+# Values measured from a fixture's DWARF where no public data covers that exact
+# version: grpc 1.33.3 (Debian's golang-google-grpc-dev 1.33.3, the version GOPATH
+# builds on Debian link, and which stripped ones name only in their user agent).
+# Keyed to that one version; tables-dwarf.test.ts compares each with DWARF.
+# The x/net frame fields are keyed here by grpc version because a GOPATH build
+# records no x/net version either: the fixture links x/net 0.7.0, and every
+# x/net version the x-net-http2 table lists (0.1.0-0.59.0) has the same values
+# for the two it tables (MetaHeadersFrame.Fields, FrameHeader.StreamID).
+MEASURED_SRC='measured: DWARF of build/fixtures/grpc (Go 1.19.8 GOPATH build, grpc-go 1.33.3, x/net 0.7.0)'
+MEASURED={'grpc':[
+  ('google.golang.org/grpc/internal/transport.http2Server.conn',32),
+  ('google.golang.org/grpc/internal/transport.http2Client.conn',72),
+  ('google.golang.org/grpc/internal/transport.loopyWriter.side',0),
+  ('google.golang.org/grpc/internal/transport.loopyWriter.framer',40),
+  ('google.golang.org/grpc/internal/transport.framer.writer',0),
+  ('google.golang.org/grpc/internal/transport.bufWriter.conn',40),
+  ('google.golang.org/grpc/internal/credentials.syscallConn.Conn',0),
+  ('golang.org/x/net/http2.MetaHeadersFrame.HeadersFrame',0),
+  ('golang.org/x/net/http2.MetaHeadersFrame.Fields',8),
+  ('golang.org/x/net/http2.FrameHeader.StreamID',8),
+  ('golang.org/x/net/http2.FrameHeader.Flags',2),
+  ('golang.org/x/net/http2.DataFrame.data',16),
+  ('golang.org/x/net/http2.RSTStreamFrame.ErrCode',12),
+ ]}
+for t,ms in MEASURED.items():
+  for f,v in ms:
+    tables[t].setdefault(f,[]).append({'versions':'>=1.33.3 <=1.33.3','value':v,'source':MEASURED_SRC,'_derived':True})
 for f,s in DROP: RES['go-std'].append({'field':f,'dropped':FILE[s],'from':DROP[(f,s)][0],'why':DROP[(f,s)][1]})
 
 UPPER={'google.golang.org/grpc/internal/transport.headerFrame.streamID':'<=1.84.0-dev','google.golang.org/grpc/internal/transport.headerFrame.hf':'<=1.84.0-dev'}
