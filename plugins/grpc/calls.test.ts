@@ -62,3 +62,49 @@ test('bounded: more open calls than the limit report the oldest with an error', 
   a.flush(2000n);
   assert.equal(got.length, 3);
 });
+
+test('client: a message seen before the request headers, response headers, data, trailers, then closeStream: one record', () => {
+  const got: GrpcRecord[] = [];
+  const a = new CallAssembler((r) => got.push(r));
+  const c = { side: 0, conn: 0xd000n, pid: 2 };
+  a.push(ev({ ...c, kind: 'msg-out', n: 22, goid: 19, ts: 900n }));
+  a.push(field('out-field', ':path', '/pkg.Svc/M', { ...c, goid: 5 }));
+  a.push(field('out-field', 'authorization', 'Bearer secret', c));
+  a.push(ev({ ...c, kind: 'out-end', tls: true, fd: 6, goid: 5 }));
+  a.push(field('in-field', ':status', '200', c));
+  a.push(ev({ ...c, kind: 'in-end' }));
+  a.push(ev({ ...c, kind: 'data-in', n: 7, count: 1 }));
+  a.push(field('in-field', 'grpc-status', '0', c));
+  a.push(ev({ ...c, kind: 'in-end' }));
+  assert.equal(got.length, 0, 'the call ends at closeStream');
+  a.push(ev({ ...c, kind: 'close', ts: 3000n }));
+  assert.equal(got.length, 1);
+  const r = got[0]!;
+  assert.deepEqual([r.role, r.method, r.status, r.tls, r.fd, r.goid, r.latencyNs], ['client', '/pkg.Svc/M', 0, true, 6, 19, 2100]);
+  assert.equal(r.reqHeaders.authorization, '[redacted]');
+  assert.deepEqual(r.respHeaders, { ':status': '200' });
+  assert.deepEqual([r.reqMessages, r.reqBytes, r.respMessages, r.respBytes], [1, 22, 1, 7]);
+  assert.equal(r.rstCode, undefined);
+  a.push(ev({ ...c, kind: 'close' }));
+  assert.equal(got.length, 1, 'a second closeStream of the same stream adds nothing');
+});
+
+test('a cancelled stream: the server receives RST_STREAM CANCEL, the client sends it: status 1 CANCELLED on both sides', () => {
+  const got: GrpcRecord[] = [];
+  const a = new CallAssembler((r) => got.push(r));
+  a.push(ev({ kind: 'req-begin' }));
+  a.push(field('req-field', ':path', '/pkg.Svc/Watch'));
+  a.push(ev({ kind: 'msg-out', n: 7 }));
+  a.push(ev({ kind: 'close', n: 8, endStream: true }));
+  const c = { side: 0, conn: 0xd000n, pid: 2 };
+  a.push(field('out-field', ':path', '/pkg.Svc/Watch', c));
+  a.push(ev({ ...c, kind: 'out-end' }));
+  a.push(ev({ ...c, kind: 'data-in', n: 7, count: 1 }));
+  a.push(ev({ ...c, kind: 'close', n: 8, endStream: true }));
+  assert.deepEqual(got.map((r) => [r.role, r.status, r.rstCode, r.respMessages, r.error]), [['server', 1, 8, 1, undefined], ['client', 1, 8, 1, undefined]]);
+  // A client stream whose request headers were never seen (begun before tracing) is not reported.
+  a.push(ev({ ...c, streamId: 9, kind: 'data-in', n: 7, count: 1 }));
+  a.push(ev({ ...c, streamId: 9, kind: 'close' }));
+  assert.equal(got.length, 2);
+  assert.equal(a.size, 0);
+});

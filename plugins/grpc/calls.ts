@@ -1,8 +1,13 @@
-// Assembles per-field events into one record per gRPC call, reported when the
-// server sends its trailers (END_STREAM). A call is keyed by (pid, the
-// connection's net.Conn data word, stream id). State is bounded: at most
-// `maxCalls` open calls (the oldest is reported with an error when more
-// come), and calls older than `maxAgeNs` expire.
+// Assembles per-field events into one record per gRPC call and side.
+// Server calls begin at the request headers (operateHeaders) and end when the
+// server sends trailers (END_STREAM) or the client resets the stream.
+// Client calls begin at the first event of their stream: the request headers
+// leave from grpc's loopy writer goroutine, so the caller's first message can
+// be seen before them. They end at (*http2Client).closeStream, which follows
+// the trailers or is the cancel that sends RST_STREAM. A call is keyed by
+// (role, pid, the connection's net.Conn data word, stream id). State is
+// bounded: at most `maxCalls` open calls (the oldest is reported with an
+// error when more come), and calls older than `maxAgeNs` expire.
 import { BoundedTable } from '../../core/plugin-kit/bounded-table';
 import { addField, DEFAULT_REDACT, shownValue } from '../../core/plugin-kit/headers';
 import type { RawEvent } from './layout';
@@ -11,7 +16,7 @@ const SERVER_SIDE = 1; // transport.serverSide (controlbuf.go: clientSide side =
 
 export interface GrpcRecord {
   readonly type: 'grpc';
-  readonly role: 'server';
+  readonly role: 'server' | 'client';
   readonly tls: boolean | null;
   readonly method: string | null;
   readonly authority: string | null;
@@ -21,7 +26,7 @@ export interface GrpcRecord {
   readonly reqHeaders: Record<string, string>;
   readonly respHeaders: Record<string, string>;
   readonly respTrailers: Record<string, string>;
-  readonly reqMessages: null;
+  readonly reqMessages: number;
   readonly respMessages: number;
   readonly reqBytes: number;
   readonly respBytes: number;
@@ -31,19 +36,29 @@ export interface GrpcRecord {
   readonly fd: number | null;
   readonly reqTcpSeq: null;
   readonly respTcpSeq: null;
+  /** The RST_STREAM error code when the stream ended by a reset (the server received it, or the client sent it). */
+  readonly rstCode?: number;
   readonly pid: number;
   readonly goid: number | null;
-  /** Monotonic ns of the request HEADERS; the runtime turns it into epoch ms. */
+  /** Monotonic ns of the call's first event; the runtime turns it into epoch ms. */
   readonly tsNs: bigint;
   readonly error?: string;
 }
 
 interface Call {
-  readonly begin: RawEvent;
-  readonly req: Record<string, string>;
+  readonly role: 'server' | 'client';
+  first: RawEvent;
+  /** The event carrying the conn (server: request headers; client: request headers sent). */
+  connEv: RawEvent | null;
+  req: Record<string, string>;
   resp: Record<string, string>;
+  trailers: Record<string, string> | null;
   block: Record<string, string>;
-  headersSent: boolean;
+  /** Client: the goroutine that sent the first message (the request headers leave from grpc's loopy writer). */
+  callerGoid: number | null;
+  reqSeen: boolean;
+  respSeen: boolean;
+  reqMessages: number;
   respMessages: number;
   reqBytes: number;
   respBytes: number;
@@ -65,62 +80,115 @@ function decodeGrpcMessage(v: string | undefined): string | null {
   }
 }
 
+/**
+ * The gRPC status a stream reset means, as grpc-go maps it (http2ErrConvTab,
+ * internal/transport/http_util.go): CANCEL is CANCELLED (1).
+ */
+export function rstStatus(code: number): number {
+  const tab: Record<number, number> = { 3: 8, 7: 14, 8: 1, 11: 8, 12: 7 }; // FLOW_CONTROL, REFUSED_STREAM, CANCEL, ENHANCE_YOUR_CALM, INADEQUATE_SECURITY
+  return tab[code] ?? 13; // every other code is INTERNAL
+}
+
+const newCall = (role: Call['role'], e: RawEvent): Call => ({ role, first: e, connEv: role === 'server' ? e : null, req: {}, resp: {}, trailers: null, block: {}, callerGoid: null,
+  reqSeen: role === 'server', respSeen: false, reqMessages: 0, respMessages: 0, reqBytes: 0, respBytes: 0 });
+
 export class CallAssembler {
   private readonly open: BoundedTable<Call>;
   private readonly redact: ReadonlySet<string>;
 
   constructor(private readonly onRecord: (r: GrpcRecord) => void, opts: CallOptions = {}) {
     this.redact = opts.redact ?? new Set(DEFAULT_REDACT);
-    this.open = new BoundedTable<Call>((c) => c.begin.ts, (k, c, nowNs, why) => {
-      this.finish(k, c, nowNs, why === 'full' ? 'too many open calls: the oldest was dropped' : 'no trailers within the call expiry');
+    this.open = new BoundedTable<Call>((c) => c.first.ts, (k, c, nowNs, why) => {
+      this.finish(k, c, nowNs, why === 'full' ? 'too many open calls: the oldest was dropped' : 'the call did not end within the call expiry');
     }, { max: opts.maxCalls, maxAgeNs: opts.maxAgeNs });
   }
 
   push(e: RawEvent): void {
-    const key = `${e.pid}:${e.conn.toString(16)}:${e.streamId}`;
+    const client = e.kind === 'in-field' || e.kind === 'in-end' || (e.kind !== 'req-begin' && e.kind !== 'req-field' && e.side !== SERVER_SIDE);
+    const key = `${client ? 'c' : 's'}:${e.pid}:${e.conn.toString(16)}:${e.streamId}`;
+    if (client) this.pushClient(key, e);
+    else this.pushServer(key, e);
+  }
+
+  private pushServer(key: string, e: RawEvent): void {
     if (e.kind === 'req-begin') {
       const old = this.open.get(key);
       if (old) this.finish(key, old, e.ts, 'the stream id was reused before the call ended');
-      this.open.set(key, { begin: e, req: {}, resp: {}, block: {}, headersSent: false, respMessages: 0, reqBytes: 0, respBytes: 0 }, e.ts);
+      this.open.set(key, newCall('server', e), e.ts);
       return;
     }
     const c = this.open.get(key);
-    if (!c) return; // a call begun before tracing, or a client's stream
+    if (!c) return; // a call begun before tracing
     switch (e.kind) {
       case 'req-field': addField(c.req, e.name, shownValue(this.redact, e)); break;
-      case 'data-in': c.reqBytes += e.n; break;
+      case 'data-in': c.reqBytes += e.n; c.reqMessages += e.count; break;
       case 'msg-out': c.respMessages += 1; c.respBytes += e.n; break;
-      case 'out-field': if (e.side === SERVER_SIDE) addField(c.block, e.name, shownValue(this.redact, e)); break;
+      case 'out-field': addField(c.block, e.name, shownValue(this.redact, e)); break;
       case 'out-end': {
-        if (e.side !== SERVER_SIDE) break;
         const block = c.block;
         c.block = {};
-        if (e.endStream) this.finish(key, c, e.ts, undefined, block); // trailers (or trailers-only)
-        else if (!c.headersSent) { c.resp = block; c.headersSent = true; }
+        if (e.endStream) { c.trailers = block; this.finish(key, c, e.ts); } // trailers (or trailers-only)
+        else if (!c.respSeen) { c.resp = block; c.respSeen = true; }
         break;
       }
+      case 'close': this.finish(key, c, e.ts, undefined, e.n); break; // the client reset the stream
+      default: break;
+    }
+  }
+
+  private pushClient(key: string, e: RawEvent): void {
+    let c = this.open.get(key);
+    if (!c) {
+      if (e.kind === 'close') return; // a stream that began before tracing, or closed twice
+      c = newCall('client', e);
+      this.open.set(key, c, e.ts);
+    }
+    switch (e.kind) {
+      case 'out-field': addField(c.block, e.name, shownValue(this.redact, e)); break;
+      case 'out-end':
+        if (!c.reqSeen) { c.req = c.block; c.reqSeen = true; c.connEv = e; }
+        c.block = {};
+        break;
+      case 'msg-out': c.reqMessages += 1; c.reqBytes += e.n; c.callerGoid ??= e.goid; break;
+      case 'data-in': c.respBytes += e.n; c.respMessages += e.count; break;
+      case 'in-field': addField(c.block, e.name, shownValue(this.redact, e)); break;
+      case 'in-end': {
+        const block = c.block;
+        c.block = {};
+        // Trailers are the block with grpc-status (a trailers-only response too); the first other block is the headers.
+        if (block['grpc-status'] !== undefined) c.trailers = block;
+        else if (!c.respSeen) { c.resp = block; c.respSeen = true; }
+        break;
+      }
+      case 'close':
+        if (!c.reqSeen) { this.open.delete(key); return; } // its request headers went out before tracing
+        this.finish(key, c, e.ts, c.trailers || e.endStream ? undefined : 'the stream closed without trailers or a reset', c.trailers ? undefined : e.endStream ? e.n : undefined);
+        break;
+      default: break;
     }
   }
 
   /** Every open call, reported unanswered (tracing stops). */
   flush(nowNs: bigint): void {
-    for (const [k, c] of this.open.entries()) this.finish(k, c, nowNs, 'no trailers seen before tracing stopped');
+    for (const [k, c] of this.open.entries()) this.finish(k, c, nowNs, 'the call had not ended when tracing stopped');
   }
 
   get size(): number {
     return this.open.size;
   }
 
-  private finish(key: string, c: Call, endNs: bigint, error?: string, trailers: Record<string, string> = {}): void {
+  private finish(key: string, c: Call, endNs: bigint, error?: string, rstCode?: number): void {
     this.open.delete(key);
-    const b = c.begin, status = trailers['grpc-status'];
+    const b = c.connEv, t = c.trailers ?? {}, status = t['grpc-status'];
+    const code = status !== undefined && /^\d+$/.test(status) ? Number(status) : rstCode !== undefined ? rstStatus(rstCode) : null;
     this.onRecord({
-      type: 'grpc', role: 'server', tls: b.wrapped && b.tls === null ? null : b.tls, method: c.req[':path'] ?? null, authority: c.req[':authority'] ?? null,
-      status: status !== undefined && /^\d+$/.test(status) ? Number(status) : null, grpcMessage: decodeGrpcMessage(trailers['grpc-message']),
-      streamId: b.streamId, reqHeaders: c.req, respHeaders: c.resp, respTrailers: trailers,
-      reqMessages: null, respMessages: c.respMessages, reqBytes: c.reqBytes, respBytes: c.respBytes,
-      latencyNs: error ? null : Number(endNs - b.ts), local: b.local, remote: b.remote, fd: b.fd >= 0 ? b.fd : null,
-      reqTcpSeq: null, respTcpSeq: null, pid: b.pid, goid: b.goid, tsNs: b.ts, ...(error ? { error } : {}),
+      type: 'grpc', role: c.role, tls: !b || (b.wrapped && b.tls === null) ? null : b.tls, method: c.req[':path'] ?? null, authority: c.req[':authority'] ?? null,
+      status: code, grpcMessage: decodeGrpcMessage(t['grpc-message']),
+      streamId: c.first.streamId, reqHeaders: c.req, respHeaders: c.resp, respTrailers: t,
+      reqMessages: c.reqMessages, respMessages: c.respMessages, reqBytes: c.reqBytes, respBytes: c.respBytes,
+      latencyNs: error ? null : Number(endNs - c.first.ts), local: b?.local ?? null, remote: b?.remote ?? null, fd: b && b.fd >= 0 ? b.fd : null,
+      reqTcpSeq: null, respTcpSeq: null, ...(rstCode !== undefined ? { rstCode } : {}), pid: c.first.pid, goid: c.role === 'server' ? c.first.goid : c.callerGoid,
+      tsNs: c.first.ts, ...(error ? { error } : {}),
     });
   }
 }

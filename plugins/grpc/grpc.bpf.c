@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* gRPC calls of grpc-go, server side, from the structs grpc already decoded:
- * request header fields at (*http2Server).operateHeaders, every header block
- * a side sends (response headers, trailers) at (*loopyWriter).writeHeader,
- * request DATA bytes at (*http2Server).handleData, response messages at
- * (*http2Server).Write. Events are per field; user space assembles calls
- * keyed by (pid, net.Conn data word, stream id).
+/* gRPC calls of grpc-go, both sides, from the structs grpc already decoded:
+ * request header fields a server receives at (*http2Server).operateHeaders,
+ * response headers and trailers a client receives at
+ * (*http2Client).operateHeaders, every header block a side sends at
+ * (*loopyWriter).writeHeader, DATA bytes and messages received at
+ * handleData, messages sent at Write, and streams that end without trailers
+ * at (*http2Server).handleRSTStream and (*http2Client).closeStream. Events
+ * are per field; user space assembles calls keyed by (pid, net.Conn data
+ * word, stream id).
  * https://github.com/grpc/grpc-go/blob/v1.33.3/internal/transport/http2_server.go
+ * https://github.com/grpc/grpc-go/blob/v1.33.3/internal/transport/http2_client.go
  * https://github.com/grpc/grpc-go/blob/v1.33.3/internal/transport/controlbuf.go
  */
 #include "vmlinux.h"
@@ -33,6 +37,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct gr_cfg);
 } gr_procs SEC(".maps");
+
+/* Message walk state per stream; LRU so streams whose end we miss age out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct gr_msg_key);
+	__type(value, struct gr_msg_state);
+} gr_msgs SEC(".maps");
 
 static __always_inline struct gr_event *reserve(__u8 kind, __u32 pid, __s64 goid, __u64 conn, __u32 stream)
 {
@@ -78,16 +90,15 @@ static __always_inline void emit_fields(__u8 kind, __u32 pid, __s64 goid, __u64 
 	}
 }
 
-/* The conn of an http2Server: through grpc's credentials wrapper
- * (syscallConn embeds the net.Conn the handshake returned), TLS when that is
- * a *tls.Conn (itab), then the *net.TCPConn inside.
+/* The net.Conn at t + off (http2Server.conn, bufWriter.conn): through grpc's
+ * credentials wrapper (syscallConn embeds the net.Conn the handshake
+ * returned), TLS when that is a *tls.Conn (itab), then the *net.TCPConn inside.
  */
-static __always_inline void conn_info(const struct gr_cfg *cfg, __u64 t, struct gr_event *e)
+static __always_inline void conn_info(const struct gr_cfg *cfg, __u64 t, __u32 off, struct gr_event *e)
 {
 	struct go_conn_offsets o = cfg->conn;
 	__u64 iface[2] = {};
 	__u64 outer = t;
-	__u32 off = cfg->srv_conn;
 	struct sock *sk;
 
 	e->tls = 2;
@@ -149,7 +160,7 @@ int uprobe_transport_http2server_operateheaders(struct pt_regs *ctx)
 		return 0;
 	e->count = count;
 	e->side = 1;
-	conn_info(cfg, t, e);
+	conn_info(cfg, t, cfg->srv_conn, e);
 	bpf_ringbuf_submit(e, 0);
 	emit_fields(GR_REQ_FIELD, pid, goid, conn, stream, 1, fields[0], count);
 	return 0;
@@ -184,6 +195,88 @@ int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 	e->count = count;
 	e->side = (__u8)side;
 	e->end_stream = (__u8)(end & 1);
+	if (side == 0) /* a client's request headers open its call: say which conn */
+		conn_info(cfg, bw, cfg->bw_conn, e);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* Walks the gRPC length prefixes in one DATA frame's payload, carrying a
+ * prefix or message cut by the frame's end over to the next frame; returns
+ * how many prefixes completed. Bounded: 16 messages per frame are counted.
+ */
+static __always_inline __u32 walk_messages(struct gr_msg_key *k, __u64 data, __u64 len, __u8 end_stream)
+{
+	struct gr_msg_state zero = {}, st, *old = bpf_map_lookup_elem(&gr_msgs, k);
+	__u64 pos = 0;
+	__u32 msgs = 0;
+
+	st = old ? *old : zero;
+	for (int i = 0; i < 16; i++) {
+		__u8 b[5] = {};
+
+		if (pos >= len)
+			break;
+		if (st.rem) {
+			__u64 take = len - pos < st.rem ? len - pos : st.rem;
+
+			pos += take;
+			st.rem -= (__u32)take;
+			continue;
+		}
+		if (bpf_probe_read_user(b, sizeof(b), (void *)(data + pos)))
+			break;
+		for (int j = 0; j < 5; j++) {
+			if (st.have >= 5 || pos >= len)
+				break;
+			if (st.have) /* byte 0 is the compressed flag */
+				st.plen = (st.plen << 8) | b[j];
+			st.have++;
+			pos++;
+		}
+		if (st.have >= 5) {
+			msgs++;
+			st.rem = st.plen;
+			st.plen = 0;
+			st.have = 0;
+		}
+	}
+	if (end_stream)
+		bpf_map_delete_elem(&gr_msgs, k);
+	else
+		bpf_map_update_elem(&gr_msgs, k, &st, BPF_ANY);
+	return msgs;
+}
+
+/* handleData(f *http2.DataFrame) of either side: payload bytes and messages. */
+static __always_inline int handle_data(struct pt_regs *ctx, __u8 side)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
+	__u64 t = 0, f = 0, data[2] = {};
+	struct gr_msg_key k = {};
+	__u8 flags = 0;
+	struct gr_event *e;
+	__u32 msgs;
+
+	if (!cfg)
+		return 0;
+	if (go_read_arg(ctx, side ? &cfg->hd_t : &cfg->chd_t, &t) || go_read_arg(ctx, side ? &cfg->hd_f : &cfg->chd_f, &f) || !t || !f)
+		return 0;
+	k.pid = pid;
+	if (bpf_probe_read_user(&k.stream, sizeof(k.stream), (void *)(f + cfg->fh_stream)) ||
+	    bpf_probe_read_user(&flags, sizeof(flags), (void *)(f + cfg->fh_flags)) ||
+	    bpf_probe_read_user(data, sizeof(data), (void *)(f + cfg->df_data)))
+		return 0;
+	k.conn = conn_key(t, side ? cfg->srv_conn : cfg->cli_conn);
+	msgs = walk_messages(&k, data[0], data[1], flags & 0x1 /* FlagDataEndStream */);
+	e = reserve(GR_DATA_IN, pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), k.conn, k.stream);
+	if (!e)
+		return 0;
+	e->side = side;
+	e->n = data[1];
+	e->count = msgs;
+	e->end_stream = flags & 0x1;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -192,28 +285,18 @@ int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 SEC("uprobe")
 int uprobe_transport_http2server_handledata(struct pt_regs *ctx)
 {
-	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
-	__u64 t = 0, f = 0, data[2] = {};
-	__u32 stream = 0;
-	struct gr_event *e;
-
-	if (!cfg || go_read_arg(ctx, &cfg->hd_t, &t) || go_read_arg(ctx, &cfg->hd_f, &f) || !t || !f)
-		return 0;
-	if (bpf_probe_read_user(&stream, sizeof(stream), (void *)(f + cfg->fh_stream)) ||
-	    bpf_probe_read_user(data, sizeof(data), (void *)(f + cfg->df_data)))
-		return 0;
-	e = reserve(GR_DATA_IN, pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), conn_key(t, cfg->srv_conn), stream);
-	if (!e)
-		return 0;
-	e->n = data[1];
-	bpf_ringbuf_submit(e, 0);
-	return 0;
+	return handle_data(ctx, 1);
 }
 
-/* func (t *http2Server) Write(s *Stream, hdr []byte, data []byte, opts *Options) error: one message */
+/* func (t *http2Client) handleData(f *http2.DataFrame) */
 SEC("uprobe")
-int uprobe_transport_http2server_write(struct pt_regs *ctx)
+int uprobe_transport_http2client_handledata(struct pt_regs *ctx)
+{
+	return handle_data(ctx, 0);
+}
+
+/* Write(s *Stream, hdr []byte, data []byte, opts *Options) error of either side: one message */
+static __always_inline int write_msg(struct pt_regs *ctx, __u8 side)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
@@ -221,15 +304,125 @@ int uprobe_transport_http2server_write(struct pt_regs *ctx)
 	__u32 stream = 0;
 	struct gr_event *e;
 
-	if (!cfg || go_read_arg(ctx, &cfg->w_t, &t) || go_read_arg(ctx, &cfg->w_s, &s) ||
-	    go_read_arg(ctx, &cfg->w_hdr_len, &hdr_len) || go_read_arg(ctx, &cfg->w_data_len, &data_len) || !t || !s)
+	if (!cfg)
 		return 0;
-	if (bpf_probe_read_user(&stream, sizeof(stream), (void *)(s + cfg->st_id)))
+	if (side) {
+		if (go_read_arg(ctx, &cfg->w_t, &t) || go_read_arg(ctx, &cfg->w_s, &s) ||
+		    go_read_arg(ctx, &cfg->w_hdr_len, &hdr_len) || go_read_arg(ctx, &cfg->w_data_len, &data_len))
+			return 0;
+	} else {
+		if (go_read_arg(ctx, &cfg->cw_t, &t) || go_read_arg(ctx, &cfg->cw_s, &s) ||
+		    go_read_arg(ctx, &cfg->cw_hdr_len, &hdr_len) || go_read_arg(ctx, &cfg->cw_data_len, &data_len))
+			return 0;
+	}
+	if (!t || !s || bpf_probe_read_user(&stream, sizeof(stream), (void *)(s + cfg->st_id)))
 		return 0;
-	e = reserve(GR_MSG_OUT, pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), conn_key(t, cfg->srv_conn), stream);
+	e = reserve(GR_MSG_OUT, pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset),
+		    conn_key(t, side ? cfg->srv_conn : cfg->cli_conn), stream);
 	if (!e)
 		return 0;
+	e->side = side;
 	e->n = hdr_len + data_len;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* func (t *http2Server) Write(s *Stream, hdr []byte, data []byte, opts *Options) error */
+SEC("uprobe")
+int uprobe_transport_http2server_write(struct pt_regs *ctx)
+{
+	return write_msg(ctx, 1);
+}
+
+/* func (t *http2Client) Write(s *Stream, hdr []byte, data []byte, opts *Options) error */
+SEC("uprobe")
+int uprobe_transport_http2client_write(struct pt_regs *ctx)
+{
+	return write_msg(ctx, 0);
+}
+
+/* func (t *http2Client) operateHeaders(frame *http2.MetaHeadersFrame): response headers, trailers */
+SEC("uprobe")
+int uprobe_transport_http2client_operateheaders(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
+	__u64 t = 0, f = 0, hf = 0, conn, fields[2] = {};
+	__u32 stream = 0, count;
+	struct gr_event *e;
+	__s64 goid;
+
+	if (!cfg || go_read_arg(ctx, &cfg->coh_t, &t) || go_read_arg(ctx, &cfg->coh_frame, &f) || !t || !f)
+		return 0;
+	if (bpf_probe_read_user(&hf, sizeof(hf), (void *)(f + cfg->mhf_headers)) || !hf ||
+	    bpf_probe_read_user(&stream, sizeof(stream), (void *)(hf + cfg->fh_stream)) ||
+	    bpf_probe_read_user(fields, sizeof(fields), (void *)(f + cfg->mhf_fields)))
+		return 0;
+	conn = conn_key(t, cfg->cli_conn);
+	goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
+	count = fields[1] > 0xffff ? 0xffff : (__u32)fields[1];
+	emit_fields(GR_IN_FIELD, pid, goid, conn, stream, 0, fields[0], count);
+	e = reserve(GR_IN_END, pid, goid, conn, stream);
+	if (!e)
+		return 0;
+	e->count = count;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* func (t *http2Client) closeStream(s *Stream, err error, rst bool, rstCode http2.ErrCode, st *status.Status, mdata map[string][]string, eosReceived bool) */
+SEC("uprobe")
+int uprobe_transport_http2client_closestream(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
+	__u64 t = 0, s = 0, rst = 0, code = 0;
+	struct gr_msg_key k = {};
+	struct gr_event *e;
+
+	if (!cfg || go_read_arg(ctx, &cfg->cs_t, &t) || go_read_arg(ctx, &cfg->cs_s, &s) ||
+	    go_read_arg(ctx, &cfg->cs_rst, &rst) || go_read_arg(ctx, &cfg->cs_code, &code) || !t || !s)
+		return 0;
+	k.pid = pid;
+	k.conn = conn_key(t, cfg->cli_conn);
+	if (bpf_probe_read_user(&k.stream, sizeof(k.stream), (void *)(s + cfg->st_id)))
+		return 0;
+	bpf_map_delete_elem(&gr_msgs, &k);
+	e = reserve(GR_CLOSE, pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), k.conn, k.stream);
+	if (!e)
+		return 0;
+	e->side = 0;
+	e->end_stream = (__u8)(rst & 1);
+	e->n = (__u32)code;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* func (t *http2Server) handleRSTStream(f *http2.RSTStreamFrame): the client reset a stream */
+SEC("uprobe")
+int uprobe_transport_http2server_handlerststream(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
+	__u64 t = 0, f = 0;
+	__u32 code = 0;
+	struct gr_msg_key k = {};
+	struct gr_event *e;
+
+	if (!cfg || go_read_arg(ctx, &cfg->rs_t, &t) || go_read_arg(ctx, &cfg->rs_f, &f) || !t || !f)
+		return 0;
+	k.pid = pid;
+	k.conn = conn_key(t, cfg->srv_conn);
+	if (bpf_probe_read_user(&k.stream, sizeof(k.stream), (void *)(f + cfg->fh_stream)) ||
+	    bpf_probe_read_user(&code, sizeof(code), (void *)(f + cfg->rst_code)))
+		return 0;
+	bpf_map_delete_elem(&gr_msgs, &k);
+	e = reserve(GR_CLOSE, pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), k.conn, k.stream);
+	if (!e)
+		return 0;
+	e->side = 1;
+	e->end_stream = 1;
+	e->n = code;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -14,8 +14,27 @@ enum gr_kind {
 	GR_REQ_FIELD = 1, /* one decoded request header field */
 	GR_OUT_FIELD = 2, /* (*loopyWriter).writeHeader: one field of the block a side sends */
 	GR_OUT_END = 3,   /* after that block's fields: end_stream, side, count */
-	GR_DATA_IN = 4,   /* (*http2Server).handleData: request DATA payload bytes */
-	GR_MSG_OUT = 5,   /* (*http2Server).Write: one response message, prefix + payload bytes */
+	GR_DATA_IN = 4,   /* (*http2{Server,Client}).handleData: DATA payload bytes, messages begun */
+	GR_MSG_OUT = 5,   /* (*http2{Server,Client}).Write: one message sent, prefix + payload bytes */
+	GR_IN_FIELD = 6,  /* (*http2Client).operateHeaders: one field of a response header block */
+	GR_IN_END = 7,    /* after that block's fields: count */
+	GR_CLOSE = 8,     /* the stream ended without trailers: server got RST_STREAM (n = its code),
+			   * or the client closed it (end_stream = it sent RST_STREAM, n = its code) */
+};
+
+/* DATA_IN also counts the gRPC messages whose 5-byte prefix (flag, 4-byte
+ * big-endian length) completes in the frame; the walk carries over frames.
+ */
+struct gr_msg_key {
+	__u32 pid;
+	__u32 stream;
+	__u64 conn;
+};
+
+struct gr_msg_state {
+	__u32 rem;  /* payload bytes of the current message still to come */
+	__u32 plen; /* the length prefix read so far */
+	__u32 have; /* prefix bytes read so far (0..4; 5 completes it) */
 };
 
 /* Per pid: offsets of grpc-go's transport structs and where its functions
@@ -39,8 +58,11 @@ struct gr_cfg {
 	__u32 fh_stream;   /* http2.FrameHeader.StreamID, FrameHeader first in HeadersFrame and DataFrame */
 	__u32 df_data;     /* http2.DataFrame.data ([]byte) */
 	__u32 st_id;       /* transport.Stream.id (uint32) */
+	__u32 cli_conn;    /* http2Client.conn (net.Conn) */
+	__u32 rst_code;    /* http2.RSTStreamFrame.ErrCode (uint32) */
+	__u32 fh_flags;    /* http2.FrameHeader.Flags (uint8) */
 	__u8 regabi;
-	__u8 _pad[7];
+	__u8 _pad[3];
 	location_t oh_t; /* (*http2Server).operateHeaders(frame *MetaHeadersFrame, ...) */
 	location_t oh_frame;
 	location_t wh_l; /* (*loopyWriter).writeHeader(streamID, endStream, hf, onWrite) */
@@ -54,6 +76,20 @@ struct gr_cfg {
 	location_t w_s;
 	location_t w_hdr_len;
 	location_t w_data_len;
+	location_t coh_t; /* (*http2Client).operateHeaders(frame *MetaHeadersFrame) */
+	location_t coh_frame;
+	location_t chd_t; /* (*http2Client).handleData(f *DataFrame) */
+	location_t chd_f;
+	location_t cw_t; /* (*http2Client).Write(s *Stream, hdr, data []byte, opts) */
+	location_t cw_s;
+	location_t cw_hdr_len;
+	location_t cw_data_len;
+	location_t cs_t; /* (*http2Client).closeStream(s, err, rst, rstCode, st, mdata, eosReceived) */
+	location_t cs_s;
+	location_t cs_rst;
+	location_t cs_code;
+	location_t rs_t; /* (*http2Server).handleRSTStream(f *RSTStreamFrame) */
+	location_t rs_f;
 };
 
 struct gr_event {
@@ -63,17 +99,17 @@ struct gr_event {
 	__u32 pid;
 	__u32 stream_id;
 	__u8 kind;      /* enum gr_kind */
-	__u8 side;      /* OUT_*: loopyWriter.side */
-	__u8 tls;       /* REQ_BEGIN: 0 no, 1 yes, 2 unknown */
+	__u8 side;      /* 0 client, 1 server (OUT_*: loopyWriter.side) */
+	__u8 tls;       /* REQ_BEGIN, client OUT_END: 0 no, 1 yes, 2 unknown */
 	__u8 fd_why;    /* enum go_conn_fd_why */
 	__s32 fd;
 	__u32 index;    /* *_FIELD: index of the field */
-	__u32 count;    /* fields in the block */
+	__u32 count;    /* fields in the block; DATA_IN: messages begun */
 	__u32 name_len; /* real lengths: name/value hold at most GR_NAME/GR_VALUE */
 	__u32 value_len;
-	__u64 n;        /* DATA_IN, MSG_OUT: bytes */
+	__u64 n;        /* DATA_IN, MSG_OUT: bytes; CLOSE: the RST_STREAM code */
 	__u8 end_stream;
-	__u8 wrapped;   /* REQ_BEGIN: the conn is grpc's credentials wrapper */
+	__u8 wrapped;   /* REQ_BEGIN, client OUT_END: the conn is grpc's credentials wrapper */
 	__u8 _pad[6];
 	struct go_conn_addrs addrs;
 	__u8 name[GR_NAME];

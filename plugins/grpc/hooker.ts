@@ -1,11 +1,14 @@
-// Plans the grpc-go server probes: request headers at
-// (*http2Server).operateHeaders, every header block a side sends at
-// (*loopyWriter).writeHeader (server: response headers, trailers), request
-// DATA bytes at (*http2Server).handleData, response messages at
-// (*http2Server).Write. Two hookers: `server` takes offsets from DWARF or pins;
-// `server-dwarf` is the fallback for binaries whose build info names no grpc
-// version (GOPATH builds) and refuses up front when there is no DWARF either.
+// Plans the grpc-go probes of both sides. Server: request headers at
+// (*http2Server).operateHeaders, DATA at handleData, messages at Write,
+// client resets at handleRSTStream. Client: response headers and trailers at
+// (*http2Client).operateHeaders, DATA at handleData, messages at Write, the
+// stream's end at closeStream. Both: every header block sent, at
+// (*loopyWriter).writeHeader (loopyWriter.side tells which side).
+// Two hookers: `server` for binaries whose build info records the grpc
+// version; `server-dwarf` for those that record none (GOPATH builds), which
+// needs DWARF, pins, or grpc-go's user-agent version and a table entry for it.
 import type { GoBinary, ResolvedFunction } from '../../core/binary/go-binary';
+import { findItab } from '../../core/binary/itab';
 import { findEntrySite } from '../../core/binary/prologue';
 import type { GoLocation } from '../../core/bpf/go-location';
 import type { Hooker, HookerContext, ProbePlan, ProbeSpec, ResolvedValue } from '../../core/engine/plugin';
@@ -13,6 +16,7 @@ import { GotraceError } from '../../core/errors';
 import { findTcpConnItab, resolveConnOffsets } from '../http1-tls/offsets';
 import { argWords } from './locations';
 import { resolveGrpcOffsets, resolveWrapConn, TRANSPORT, WRAP_TYPE, type FIELDS } from './offsets';
+import { grpcVersion, knownVersions } from './version';
 
 export interface GrpcConfig {
   readonly goidOffset: number;
@@ -26,7 +30,7 @@ export interface GrpcConfig {
   readonly wrapConn: number;
   readonly pie: boolean;
   readonly offsets: { readonly [K in keyof typeof FIELDS]: number };
-  /** oh_t, oh_frame, wh_l, wh_stream, wh_end, wh_hf, wh_hf_len, hd_t, hd_f, w_t, w_s, w_hdr_len, w_data_len */
+  /** In struct gr_cfg order: oh_t … w_data_len (server, writeHeader), coh_t … rs_f (client, resets). */
   readonly locations: readonly GoLocation[];
 }
 
@@ -42,47 +46,70 @@ function need(bin: GoBinary, name: string): ResolvedFunction {
   return fn;
 }
 
-function itab(bin: GoBinary, type: string): number | null {
-  if (!bin.elf.section('.symtab')) return null;
-  const names = [`go.itab.${type},net.Conn`, `go:itab.${type},net.Conn`];
-  return bin.elf.symbols().find((s) => names.includes(s.name))?.value ?? null;
+/** A net.Conn itab from .symtab or, stripped, the runtime's itab list; null when the program has none. */
+function itab(bin: GoBinary, type: string, values: ResolvedValue[], why: string, unknown: string): number | null {
+  const r = findItab(bin, type, 'net.Conn');
+  const found = 'address' in r;
+  values.push({ name: `${type} itab`, value: found ? `0x${r.address.toString(16)}` : null, source: bin.elf.hasSymtab ? 'symtab' : 'derived', // stripped: the runtime's itab list
+    detail: found ? `${r.symbol}: ${why}` : `${r.why}: ${unknown}` });
+  return found ? r.address : null;
 }
 
-function planServer(ctx: HookerContext): ProbePlan {
+function planCalls(ctx: HookerContext): ProbePlan {
   const bin = ctx.binary, pins = ctx.selector.offsets;
   const values: ResolvedValue[] = [];
+  const version = grpcVersion(bin);
+  values.push('why' in version ? { name: 'google.golang.org/grpc version', value: null, source: 'derived', detail: version.why }
+    : { name: 'google.golang.org/grpc version', value: version.version, source: version.source === 'rodata' ? 'rodata' : 'derived', detail: version.detail });
+  const versions = knownVersions(version);
   const conn = resolveConnOffsets(bin, pins);
-  const off = resolveGrpcOffsets(bin, pins);
+  const off = resolveGrpcOffsets(bin, pins, versions);
   for (const o of [...Object.values(conn), ...Object.values(off)]) values.push({ name: o.field, value: o.value, source: o.source, detail: o.detail });
-  const wrap = resolveWrapConn(bin, pins);
+  const wrap = resolveWrapConn(bin, pins, versions);
   const tcp = findTcpConnItab(bin);
-  const tls = itab(bin, '*crypto/tls.Conn');
-  const wrapItab = wrap ? itab(bin, `*${WRAP_TYPE}`) : null;
-  values.push('address' in tcp ? { name: tcp.symbol, value: `0x${tcp.address.toString(16)}`, source: 'symtab', detail: 'only *net.TCPConn conns give an fd' }
-    : { name: '*net.TCPConn itab', value: null, source: 'symtab', detail: tcp.why });
-  values.push({ name: '*crypto/tls.Conn itab', value: tls === null ? null : `0x${tls.toString(16)}`, source: 'symtab',
-    detail: tls === null ? 'unknown (no .symtab or no TLS): tls is reported null' : 'a conn with this itab is TLS' });
-  values.push(wrap && wrapItab !== null
-    ? { name: `${WRAP_TYPE}.Conn`, value: wrap.value, source: wrap.source, detail: `credentials wrapper (itab 0x${wrapItab.toString(16)}) unwrapped to the handshake's conn` }
+  const itabSource = bin.elf.hasSymtab ? 'symtab' : 'derived'; // stripped: the runtime's itab list (core/binary/itab-runtime.ts)
+  values.push('address' in tcp ? { name: tcp.symbol, value: `0x${tcp.address.toString(16)}`, source: itabSource, detail: 'only *net.TCPConn conns give an fd' }
+    : { name: '*net.TCPConn itab', value: null, source: itabSource, detail: tcp.why });
+  const tls = itab(bin, '*crypto/tls.Conn', values, 'a conn with this itab is TLS', 'tls is reported null');
+  const wrapItab = wrap ? itab(bin, `*${WRAP_TYPE}`, values, 'grpc\'s credentials wrapper, unwrapped to the handshake\'s conn', 'wrapped conns are reported with fd, tls and addresses null') : null;
+  values.push(wrap ? { name: `${WRAP_TYPE}.Conn`, value: wrap.value, source: wrap.source, detail: wrap.detail }
     : { name: `${WRAP_TYPE}.Conn`, value: null, source: 'derived', detail: 'unknown: conns behind grpc\'s credentials wrapper are reported with fd, tls and addresses null' });
 
   const oh = need(bin, '(*http2Server).operateHeaders');
   const wh = need(bin, '(*loopyWriter).writeHeader');
   const hd = need(bin, '(*http2Server).handleData');
   const w = need(bin, '(*http2Server).Write');
+  const coh = need(bin, '(*http2Client).operateHeaders');
+  const chd = need(bin, '(*http2Client).handleData');
+  const cw = need(bin, '(*http2Client).Write');
+  const cs = need(bin, '(*http2Client).closeStream');
+  const rs = need(bin, '(*http2Server).handleRSTStream');
+  const t = { what: 'receiver t', param: 0 };
+  const write = [t, { what: 's', param: 1 }, { what: 'len(hdr)', param: 2, word: 1 }, { what: 'len(data)', param: 3, word: 1 }];
   const locations = [
-    ...argWords(bin, oh, 'operateHeaders', [{ what: 'receiver t', param: 0 }, { what: 'frame', param: 1 }], values),
+    ...argWords(bin, oh, 'operateHeaders', [t, { what: 'frame', param: 1 }], values),
     ...argWords(bin, wh, 'writeHeader', [{ what: 'receiver l', param: 0 }, { what: 'streamID', param: 1, size: 4 }, { what: 'endStream', param: 2, size: 1 },
       { what: 'hf ptr', param: 3 }, { what: 'len(hf)', param: 3, word: 1 }], values),
-    ...argWords(bin, hd, 'handleData', [{ what: 'receiver t', param: 0 }, { what: 'f', param: 1 }], values),
-    ...argWords(bin, w, 'Write', [{ what: 'receiver t', param: 0 }, { what: 's', param: 1 }, { what: 'len(hdr)', param: 2, word: 1 }, { what: 'len(data)', param: 3, word: 1 }], values),
+    ...argWords(bin, hd, 'handleData', [t, { what: 'f', param: 1 }], values),
+    ...argWords(bin, w, 'Write', write, values),
+    ...argWords(bin, coh, 'clientOperateHeaders', [t, { what: 'frame', param: 1 }], values),
+    ...argWords(bin, chd, 'handleData', [t, { what: 'f', param: 1 }], values),
+    ...argWords(bin, cw, 'Write', write, values),
+    ...argWords(bin, cs, 'closeStream', [t, { what: 's', param: 1 }, { what: 'rst', param: 3, size: 1 }, { what: 'rstCode', param: 4, size: 4 }], values),
+    ...argWords(bin, rs, 'handleRSTStream', [t, { what: 'f', param: 1 }], values),
   ];
-  for (const fn of [oh, wh, hd, w]) values.push({ name: `${fn.name} entry`, value: fn.entry, source: fn.source });
+  const fns = [oh, wh, hd, w, coh, chd, cw, cs, rs];
+  for (const fn of fns) values.push({ name: `${fn.name} entry`, value: fn.entry, source: fn.source });
   const probes = [
-    entry(bin, oh, 'uprobe_transport_http2server_operateheaders', 'request header fields (:path is the method, metadata) and the stream id; the conn\'s fd and addresses'),
-    entry(bin, wh, 'uprobe_transport_loopywriter_writeheader', 'every header block a side sends: response headers, trailers with grpc-status'),
-    entry(bin, hd, 'uprobe_transport_http2server_handledata', 'request DATA payload bytes'),
-    entry(bin, w, 'uprobe_transport_http2server_write', 'one response message per call: prefix + payload bytes'),
+    entry(bin, oh, 'uprobe_transport_http2server_operateheaders', 'server: request header fields (:path is the method, metadata) and the stream id; the conn\'s fd and addresses'),
+    entry(bin, wh, 'uprobe_transport_loopywriter_writeheader', 'every header block a side sends: a client\'s request headers (and its conn), a server\'s response headers and trailers'),
+    entry(bin, hd, 'uprobe_transport_http2server_handledata', 'server: request DATA bytes and messages'),
+    entry(bin, w, 'uprobe_transport_http2server_write', 'server: one response message per call'),
+    entry(bin, coh, 'uprobe_transport_http2client_operateheaders', 'client: response headers, and trailers with grpc-status'),
+    entry(bin, chd, 'uprobe_transport_http2client_handledata', 'client: response DATA bytes and messages'),
+    entry(bin, cw, 'uprobe_transport_http2client_write', 'client: one request message per call'),
+    entry(bin, cs, 'uprobe_transport_http2client_closestream', 'client: the stream ends (a cancel sends RST_STREAM)'),
+    entry(bin, rs, 'uprobe_transport_http2server_handlerststream', 'server: the client reset the stream (a cancelled call)'),
   ];
   const o = Object.fromEntries(Object.entries(off).map(([k, v]) => [k, v.value])) as GrpcConfig['offsets'];
   const config: GrpcConfig = {
@@ -95,23 +122,24 @@ function planServer(ctx: HookerContext): ProbePlan {
 
 export const serverHooker: Hooker = {
   name: 'server',
-  description: 'grpc-go server calls: method, metadata, status, message and byte counts, the connection (offsets from DWARF or rule pins)',
-  plan: planServer,
+  description: 'grpc-go calls, server and client side: method, metadata, status, message and byte counts, the connection (offsets from DWARF, rule pins or the grpc table)',
+  plan: planCalls,
 };
 
 export const serverDwarfHooker: Hooker = {
   name: 'server-dwarf',
-  description: 'the server hooker for binaries that record no grpc version (GOPATH builds): needs DWARF or pins',
+  description: 'the same for binaries that record no grpc version (GOPATH builds): needs DWARF, pins, or grpc-go\'s user-agent version with a table entry',
   plan(ctx: HookerContext): ProbePlan {
     const recorded = ctx.binary.buildInfo.modules.find((m) => m.path === 'google.golang.org/grpc');
     if (recorded) {
       throw new GotraceError('ERR_OFFSET_UNKNOWN',
         `google.golang.org/grpc@${recorded.version} is recorded but no selector for its version matched; its function signatures were not checked, add a selector for it`, { file: ctx.binary.path });
     }
-    if (!ctx.binary.hasDwarf && !Object.keys(ctx.selector.offsets ?? {}).length) {
+    const version = grpcVersion(ctx.binary);
+    if (!ctx.binary.hasDwarf && !Object.keys(ctx.selector.offsets ?? {}).length && 'why' in version) {
       throw new GotraceError('ERR_OFFSET_UNKNOWN',
-        'the build info records no google.golang.org/grpc version and the binary has no DWARF, so grpc\'s struct offsets are unknown; rebuild without -ldflags=-w/-s, or pin them in a selector\'s offsets', { file: ctx.binary.path });
+        `${version.why}, and the binary has no DWARF, so grpc's struct offsets are unknown; rebuild without -ldflags=-w/-s, or pin them in a selector's offsets`, { file: ctx.binary.path });
     }
-    return planServer(ctx);
+    return planCalls(ctx);
   },
 };

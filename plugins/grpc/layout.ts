@@ -1,15 +1,17 @@
 // Byte layouts shared with grpc.h and go_conn.h; hooker.test.ts checks the
 // sizes against the BPF object's BTF, so a change on one side fails it.
 import { encodeLocation, LOCATION_SIZE } from '../../core/bpf/go-location';
+import { GotraceError } from '../../core/errors';
 import { connAddrs } from '../../core/plugin-kit/socket-addr';
 import type { GrpcConfig } from './hooker';
 
 export const GR_NAME = 64;
 export const GR_VALUE = 256;
-export const CFG_SIZE = 96 + 13 * LOCATION_SIZE; // 200
+export const CFG_LOCATIONS = 27;
+export const CFG_SIZE = 104 + CFG_LOCATIONS * LOCATION_SIZE; // 320
 export const EVENT_SIZE = 112 + GR_NAME + GR_VALUE; // 432
 
-export const KINDS = ['req-begin', 'req-field', 'out-field', 'out-end', 'data-in', 'msg-out'] as const;
+export const KINDS = ['req-begin', 'req-field', 'out-field', 'out-end', 'data-in', 'msg-out', 'in-field', 'in-end', 'close'] as const;
 export type EventKind = (typeof KINDS)[number];
 
 
@@ -24,10 +26,11 @@ export function encodeCfg(c: GrpcConfig, itabs: { tcp: bigint; tls: bigint; wrap
   b.writeBigUInt64LE(itabs.tls, 24);
   b.writeBigUInt64LE(itabs.wrap, 32);
   const o = c.offsets;
-  [c.goidOffset, o.srvConn, c.wrapConn, o.lwSide, o.lwFramer, o.frWriter, o.bwConn, o.mhfHeaders, o.mhfFields, o.fhStream, o.dfData, o.stId]
-    .forEach((v, i) => b.writeUInt32LE(v, 40 + 4 * i));
-  b.writeUInt8(regabi ? 1 : 0, 88);
-  c.locations.forEach((l, i) => encodeLocation(l).copy(b, 96 + i * LOCATION_SIZE));
+  [c.goidOffset, o.srvConn, c.wrapConn, o.lwSide, o.lwFramer, o.frWriter, o.bwConn, o.mhfHeaders, o.mhfFields, o.fhStream, o.dfData, o.stId,
+    o.cliConn, o.rstCode, o.fhFlags].forEach((v, i) => b.writeUInt32LE(v, 40 + 4 * i));
+  b.writeUInt8(regabi ? 1 : 0, 100);
+  if (c.locations.length !== CFG_LOCATIONS) throw new GotraceError('ERR_PLUGIN_INVALID', `grpc: struct gr_cfg holds ${CFG_LOCATIONS} locations, the plan has ${c.locations.length}; hooker.ts and grpc.h disagree`);
+  c.locations.forEach((l, i) => encodeLocation(l).copy(b, 104 + i * LOCATION_SIZE));
   return b;
 }
 

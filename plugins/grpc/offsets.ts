@@ -1,18 +1,21 @@
 // The grpc-go transport structs the probes read, and the golang.org/x/net/http2
-// frames grpc hands them. Offsets come from DWARF, else a rule-file pin. No
-// table: GOPATH builds (Debian's grpc 1.33) record no module versions to key
-// one on, and the public data (/work/shared/data/go-offsets, COVERAGE.md)
-// starts at grpc 1.40 for bufWriter.conn and http2Server.conn and has no
-// versioned values at all for loopyWriter.framer/side or framer.writer.
+// frames grpc hands them. Offsets come from DWARF, else a rule-file pin, else
+// the version tables: x/net's by the x/net version the build info records,
+// grpc's by the grpc version (build info, or for GOPATH builds grpc-go's own
+// user-agent string: version.ts). The public data starts at grpc 1.40 and has
+// nothing for loopyWriter.framer/side or framer.writer; grpc 1.33.3 (Debian's)
+// is tabled from our fixture's DWARF (docs/offset-tables.md, Measured values).
 import type { GoBinary } from '../../core/binary/go-binary';
 import { GotraceError } from '../../core/errors';
-import { resolveStructOffset, type ResolvedOffset } from '../../core/offsets/struct-offset';
+import { resolveStructOffset, type KnownVersion, type ResolvedOffset } from '../../core/offsets/struct-offset';
+import { GRPC_TABLE, X_NET_HTTP2_TABLE } from '../../core/offsets/tables';
 
 export const TRANSPORT = 'google.golang.org/grpc/internal/transport';
 const H2 = 'golang.org/x/net/http2';
 
 export const FIELDS = {
   srvConn: `${TRANSPORT}.http2Server.conn`,
+  cliConn: `${TRANSPORT}.http2Client.conn`,
   lwSide: `${TRANSPORT}.loopyWriter.side`,
   lwFramer: `${TRANSPORT}.loopyWriter.framer`,
   frWriter: `${TRANSPORT}.framer.writer`,
@@ -21,7 +24,9 @@ export const FIELDS = {
   mhfHeaders: `${H2}.MetaHeadersFrame.HeadersFrame`,
   mhfFields: `${H2}.MetaHeadersFrame.Fields`,
   fhStream: `${H2}.FrameHeader.StreamID`,
+  fhFlags: `${H2}.FrameHeader.Flags`,
   dfData: `${H2}.DataFrame.data`,
+  rstCode: `${H2}.RSTStreamFrame.ErrCode`,
 } as const;
 
 export type GrpcOffsets = { readonly [K in keyof typeof FIELDS]: ResolvedOffset };
@@ -29,9 +34,14 @@ export type GrpcOffsets = { readonly [K in keyof typeof FIELDS]: ResolvedOffset 
 /** The embedded net.Conn of grpc's credentials wrapper (internal/credentials/syscallconn.go), optional. */
 export const WRAP_TYPE = 'google.golang.org/grpc/internal/credentials.syscallConn';
 
-export function resolveGrpcOffsets(bin: GoBinary, pins: Readonly<Record<string, number>> | undefined): GrpcOffsets {
+type Pins = Readonly<Record<string, number>> | undefined;
+type Versions = Readonly<Record<string, KnownVersion>>;
+// x/net's own table first: where the build info records x/net, it knows the frames best.
+const TABLES = [X_NET_HTTP2_TABLE, GRPC_TABLE];
+
+export function resolveGrpcOffsets(bin: GoBinary, pins: Pins, versions: Versions = {}): GrpcOffsets {
   const out = {} as Record<keyof typeof FIELDS, ResolvedOffset>;
-  for (const [k, field] of Object.entries(FIELDS) as [keyof typeof FIELDS, string][]) out[k] = resolveStructOffset(bin, field, { pins });
+  for (const [k, field] of Object.entries(FIELDS) as [keyof typeof FIELDS, string][]) out[k] = resolveStructOffset(bin, field, { pins, tables: TABLES, versions });
   // BPF reads StreamID at FrameHeader's offset in HeadersFrame and DataFrame, and 40-byte HeaderFields.
   const s = (t: string) => (bin.hasDwarf ? bin.dwarf?.struct(t) : undefined);
   for (const outer of ['HeadersFrame', 'DataFrame']) {
@@ -48,10 +58,10 @@ export function resolveGrpcOffsets(bin: GoBinary, pins: Readonly<Record<string, 
   return out;
 }
 
-/** syscallConn.Conn from DWARF or a pin; null (wrapped conns reported unknown) otherwise. */
-export function resolveWrapConn(bin: GoBinary, pins: Readonly<Record<string, number>> | undefined): ResolvedOffset | null {
+/** syscallConn.Conn from DWARF, a pin or the table; null (wrapped conns reported unknown) otherwise. */
+export function resolveWrapConn(bin: GoBinary, pins: Pins, versions: Versions = {}): ResolvedOffset | null {
   try {
-    return resolveStructOffset(bin, `${WRAP_TYPE}.Conn`, { pins });
+    return resolveStructOffset(bin, `${WRAP_TYPE}.Conn`, { pins, tables: TABLES, versions });
   } catch {
     return null;
   }

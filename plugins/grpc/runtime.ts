@@ -1,4 +1,4 @@
-// The kernel side of grpc for one session. As http2 does, a binary's probes
+// The kernel side of grpc (both sides of a call) for one session. As http2 does, a binary's probes
 // are attached once for every pid; a process gets its gr_procs entry. Field
 // events become call records.
 import type { BpfObject } from '../../core/bpf/bpf-object';
