@@ -20,9 +20,9 @@
 // Both 1.20-magic layouts are tried; a slice is only accepted when len == cap
 // and, when the section headers remain, it is exactly .itablink / .typelink.
 import type { ElfFile, ElfSection } from './elf';
-import { PT_LOAD, SHT_NOBITS } from './elf';
+import { SHT_NOBITS } from './elf';
 import type { PclntabVersion } from './pclntab-header';
-import { symbolValue } from './pclntab-symbols';
+import { moduledataCandidates } from './pclntab-text-start';
 
 export interface ItabTables {
   /** Address of runtime.firstmoduledata. */
@@ -47,7 +47,6 @@ const LAYOUTS: Readonly<Record<PclntabVersion, readonly Layout[]>> = {
 };
 
 const PF_W = 2;
-const MAX_CANDIDATES = 256;
 /** No real program has more; a larger count is a corrupted length. */
 const MAX_ITABS = 1 << 20;
 
@@ -106,25 +105,3 @@ function dataSection(elf: ElfFile, name: string): ElfSection | undefined {
   return s && s.type !== SHT_NOBITS ? s : undefined;
 }
 
-/**
- * Where runtime.firstmoduledata may be: Go 1.26's .go.module section, its
- * symbol, or any 8-aligned writable word holding the pclntab's address (word 0
- * of moduledata is pcHeader, or before 1.16 the pclntable slice's pointer).
- */
-function* moduledataCandidates(elf: ElfFile, tableAddr: number): Generator<number> {
-  const sec = elf.section('.go.module');
-  if (sec && sec.type !== SHT_NOBITS && sec.size > 0) yield sec.addr;
-  const sym = symbolValue(elf, 'runtime.firstmoduledata');
-  if (sym !== undefined) yield sym;
-  const needle = Buffer.alloc(8);
-  needle.writeBigUInt64LE(BigInt(tableAddr));
-  let tried = 0;
-  for (const p of elf.segments) {
-    if (p.type !== PT_LOAD || !(p.flags & PF_W)) continue;
-    const end = Math.min(p.offset + p.filesz, elf.buf.length);
-    for (let at = elf.buf.indexOf(needle, p.offset); at >= 0 && at + 8 <= end; at = elf.buf.indexOf(needle, at + 1)) {
-      if (++tried > MAX_CANDIDATES) return;
-      if ((at - p.offset) % 8 === 0) yield p.vaddr + (at - p.offset);
-    }
-  }
-}

@@ -76,8 +76,13 @@ export function findTextStart(elf: ElfFile, layout: PclnLayout, tableAddr: numbe
     'runtime.firstmoduledata (.go.module, symbol or a pointer to the table in writable data) gives one');
 }
 
-/** Where runtime.firstmoduledata may be: its Go 1.26 section, its symbol, or any writable word pointing at the table. */
-function* moduledataCandidates(elf: ElfFile, tableAddr: number): Generator<number> {
+/**
+ * Where runtime.firstmoduledata may be: Go 1.26's .go.module section, its
+ * symbol, or any 8-aligned writable word holding the pclntab's address (word 0
+ * of moduledata is pcHeader, or before 1.16 the pclntable slice's pointer).
+ * Shared with the itab reader (itab-moduledata.ts), which needs the same struct.
+ */
+export function* moduledataCandidates(elf: ElfFile, tableAddr: number): Generator<number> {
   const sec = elf.section('.go.module');
   if (sec && sec.type !== SHT_NOBITS && sec.size > 0) yield sec.addr;
   const sym = symbolValue(elf, 'runtime.firstmoduledata');
