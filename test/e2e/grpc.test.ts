@@ -1,93 +1,160 @@
 // grpc end to end: the grpc fixture (Go 1.19, Debian grpc-go 1.33.3, GOPATH
-// build) as a health server, traced with the shipped rules, driven by the
-// fixture's own client: sequential Checks, NotFound Checks, then 50 Checks
-// over 10 goroutines on one connection. Oracles: the client's report of how
-// many calls succeeded, and the metadata it sends (x-fixture, authorization).
-import { afterEach, test } from 'node:test';
+// build, plain and stripped) as a health server AND as its own client, both
+// traced by one `gotrace run --exe` session with the shipped rules, insecure
+// and TLS: sequential Checks, NotFound Checks, a server-streaming Watch the
+// client cancels, then 200 concurrent Checks over one connection. Oracles:
+// the client's own report of how many calls succeeded, and what the fixture
+// sends (x-fixture and authorization metadata, HealthCheckResponse SERVING).
+// Every call must be reported exactly once per side, and the client's and the
+// server's records of one call must agree. The stripped build (no DWARF, no
+// module versions) must give the same records as the unstripped one.
+import { after, afterEach, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireBpf, ourLinks, uprobeEvents } from '../support/bpf';
-import { startListening, startRun, stopRuns, type RunningGotrace, type RunResult } from '../support/gotrace-run';
+import { startListening, startRun, stopRuns } from '../support/gotrace-run';
 import { ROOT, fixture, requireBinary } from '../support/binaries';
 
 const CHECK = '/grpc.health.v1.Health/Check';
+const WATCH = '/grpc.health.v1.Health/Watch';
 
 interface Grpc {
-  type: 'grpc'; role: string; tls: boolean | null; method: string | null; authority: string | null; status: number | null; grpcMessage: string | null;
+  type: 'grpc'; role: 'server' | 'client'; tls: boolean | null; method: string | null; authority: string | null; status: number | null; grpcMessage: string | null;
   streamId: number; reqHeaders: Record<string, string>; respHeaders: Record<string, string>; respTrailers: Record<string, string>;
-  respMessages: number; reqBytes: number; respBytes: number; latencyNs: number | null; fd: number | null; local: string | null; remote: string | null;
-  pid: number; goid: number | null; error?: string;
+  reqMessages: number; respMessages: number; reqBytes: number; respBytes: number; latencyNs: number | null; fd: number | null;
+  local: string | null; remote: string | null; rstCode?: number; reqTcpSeq: null; respTcpSeq: null; pid: number; exe: string; goid: number | null; ts: number; error?: string;
 }
 
-const gotrace = (args: string[]): RunningGotrace<Grpc> => startRun<Grpc>('grpc', args);
-const startServer = (path: string, tls: boolean): ReturnType<typeof startListening> =>
-  startListening(path, ['-mode', 'server', ...(tls ? ['-tls'] : [])], { cwd: ROOT });
+// A private copy per run: `--exe` then matches only the processes this test starts.
+const dir = mkdtempSync(join(tmpdir(), 'gotrace-grpc-e2e-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(stopRuns);
 
-function client(path: string, addr: string, tls: boolean, call: string, n: number, c: number): { ok: number; failed: number } {
-  const r = spawnSync(path, ['-mode', 'client', '-addr', addr, ...(tls ? ['-tls'] : []), '-call', call, '-n', String(n), '-c', String(c)], { encoding: 'utf8', timeout: 60_000, cwd: ROOT });
-  assert.equal(r.status, 0, r.stderr);
-  const m = /done map\[(.*)\]/.exec(r.stdout);
-  assert.ok(m, r.stdout);
-  const get = (k: string) => Number(new RegExp(`${k}:(\\d+)`).exec(m[1]!)?.[1] ?? 0);
-  return { ok: get('true'), failed: get('false') };
+/** The fixture client; it sleeps 300 ms before dialing so the session (attaching after exec) is attached first. */
+function client(path: string, addr: string, tls: boolean, call: string, n: number, c: number): Promise<{ ok: number; failed: number }> {
+  const p = spawn(path, ['-mode', 'client', '-addr', addr, ...(tls ? ['-tls'] : []), '-call', call, '-n', String(n), '-c', String(c), '-wait', '300ms'],
+    { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  let out = '', err = '';
+  p.stdout!.on('data', (d) => { out += d; });
+  p.stderr!.on('data', (d) => { err += d; });
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => { p.kill(); rej(new Error(`client ${call} timed out: ${err}`)); }, 60_000);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      const m = /done map\[(.*)\]/.exec(out);
+      if (code !== 0 || !m) return rej(new Error(`client ${call} exited ${code}: ${out} ${err}`));
+      const get = (k: string) => Number(new RegExp(`${k}:(\\d+)`).exec(m[1]!)?.[1] ?? 0);
+      res({ ok: get('true'), failed: get('false') });
+    });
+  });
 }
 
-async function traceRun(t: import('node:test').TestContext, tls: boolean): Promise<void> {
+/** What must be equal between the stripped and the unstripped build's records: all but pids, ports, fds, goids, times. */
+function shape(r: Grpc): string {
+  const { pid: _p, goid: _g, latencyNs: _l, local: _lo, remote: _re, fd: _f, authority: _a, ts: _t, exe: _e, ...rest } = r;
+  const { ':authority': _ra, 'grpc-timeout': timeout, ...req } = r.reqHeaders; // the deadline left when the call went out varies
+  return JSON.stringify({ ...rest, reqHeaders: req, timeout: timeout !== undefined, latency: r.latencyNs !== null && r.latencyNs > 0, fd: r.fd !== null && r.fd > 2 });
+}
+const shapes = new Map<boolean, string[]>();
+
+async function traceRun(t: TestContext, variant: '' | '-stripped', tls: boolean): Promise<void> {
   if (!requireBpf(t)) return;
-  const path = requireBinary(fixture('grpc', ''));
-  const { server, addr } = await startServer(path, tls);
+  const path = join(dir, `grpc${variant}${tls ? '-tls' : ''}`);
+  copyFileSync(requireBinary(fixture('grpc', variant)), path);
+  const { server, addr } = await startListening(path, ['-mode', 'server', ...(tls ? ['-tls'] : [])], { cwd: ROOT });
   try {
-    const g = gotrace(['--pid', String(server.pid)]);
+    const g = startRun<Grpc>('grpc', ['--exe', path]);
     await g.attached;
-    assert.deepEqual(client(path, addr, tls, 'check', 5, 1), { ok: 5, failed: 0 });
-    assert.deepEqual(client(path, addr, tls, 'notfound', 2, 1), { ok: 0, failed: 2 });
-    assert.deepEqual(client(path, addr, tls, 'check', 50, 10), { ok: 50, failed: 0 });
-    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(await client(path, addr, tls, 'check', 5, 1), { ok: 5, failed: 0 });
+    assert.deepEqual(await client(path, addr, tls, 'notfound', 2, 1), { ok: 0, failed: 2 });
+    assert.deepEqual(await client(path, addr, tls, 'watch', 1, 1), { ok: 1, failed: 0 }, 'Watch received its first message, then the client cancelled');
+    assert.deepEqual(await client(path, addr, tls, 'check', 200, 200), { ok: 200, failed: 0 });
+    await new Promise((r) => setTimeout(r, 500));
     const s = await g.stop();
     assert.equal(s.code, 0, s.stderr);
 
-    const calls = s.records.filter((r) => r.reqHeaders['x-fixture'] === 'grpc');
-    assert.equal(s.records.length, 57, `every call once, nothing else: ${JSON.stringify(s.records.filter((r) => r.error || r.status === null))}`);
-    assert.equal(calls.length, 57);
-    const ok = calls.filter((r) => r.status === 0), notFound = calls.filter((r) => r.status === 5);
-    assert.equal(ok.length, 55);
-    assert.equal(notFound.length, 2);
-    for (const r of calls) {
+    const bad = s.records.filter((r) => r.error || r.reqHeaders['x-fixture'] !== 'grpc');
+    assert.deepEqual(bad, [], 'every record is a whole call the fixture made');
+    const servers = s.records.filter((r) => r.role === 'server'), clients = s.records.filter((r) => r.role === 'client');
+    assert.equal(servers.length, 208, 'every call once on the server side');
+    assert.equal(clients.length, 208, 'every call once on the client side');
+    assert.equal(new Set(servers.map((r) => r.pid)).size, 1);
+    assert.equal(servers[0]!.pid, server.pid);
+    assert.equal(new Set(clients.map((r) => r.pid)).size, 4, 'four client processes');
+
+    // Pair the sides by the connection (the client's local address is the server's remote) and the stream id.
+    const byKey = new Map(servers.map((r) => [`${r.remote}|${r.streamId}`, r]));
+    assert.equal(byKey.size, 208, 'no two server records share a connection and stream id');
+    for (const c of clients) {
+      const sv = byKey.get(`${c.local}|${c.streamId}`);
+      const label = JSON.stringify({ client: c, server: sv });
+      assert.ok(sv, `the server saw the client's call: ${label}`);
+      byKey.delete(`${c.local}|${c.streamId}`);
+      for (const k of ['method', 'authority', 'status', 'grpcMessage', 'streamId', 'reqHeaders', 'respHeaders', 'respTrailers', 'tls', 'rstCode',
+        'reqMessages', 'respMessages', 'reqBytes', 'respBytes'] as const) {
+        assert.deepEqual(c[k], sv[k], `${k} agrees: ${label}`);
+      }
+      assert.equal(c.remote, addr, label);
+      assert.equal(sv.local, addr, label);
+    }
+    for (const r of s.records) {
       const label = JSON.stringify(r);
-      assert.equal(r.role, 'server', label);
-      assert.equal(r.method, CHECK, label);
-      assert.equal(r.error, undefined, label);
-      assert.equal(r.reqHeaders[':path'], CHECK, label);
+      assert.equal(r.tls, tls, label);
+      assert.ok(r.fd !== null && r.fd > 2, `a real fd: ${label}`);
+      assert.match(r.role === 'server' ? r.remote ?? '' : r.local ?? '', /^127\.0\.0\.1:\d+$/, label);
+      assert.equal(r.reqHeaders[':path'], r.method, label);
       assert.equal(r.reqHeaders['content-type'], 'application/grpc', label);
       assert.equal(r.reqHeaders.authorization, '[redacted]', label);
       assert.equal(r.authority, addr, label);
       assert.ok(r.streamId % 2 === 1, label);
       assert.ok(r.latencyNs !== null && r.latencyNs > 0, label);
-      assert.ok(r.reqBytes > 5, 'a length-prefixed request message');
-      assert.equal(r.pid, server.pid);
-      assert.equal(r.tls, tls, label);
-      assert.ok(r.fd !== null && r.fd > 2, `a real fd: ${label}`);
-      assert.equal(r.local, addr, label);
-      assert.match(r.remote ?? '', /^127\.0\.0\.1:\d+$/, label);
+      assert.ok(r.goid !== null && r.goid > 0, label);
+      assert.deepEqual([r.reqMessages, r.reqBytes], [1, 5 + 17], `one HealthCheckRequest{service: "gotrace.Fixture" or "no.such.Service"} (15 chars + 2) after the 5-byte prefix: ${label}`);
+      assert.deepEqual([r.reqTcpSeq, r.respTcpSeq], [null, null]);
     }
+    const ok = s.records.filter((r) => r.method === CHECK && r.status === 0);
+    const notFound = s.records.filter((r) => r.status === 5);
+    const watch = s.records.filter((r) => r.method === WATCH);
+    assert.deepEqual([ok.length, notFound.length, watch.length], [2 * 205, 2 * 2, 2]);
     for (const r of ok) {
       assert.equal(r.respHeaders[':status'], '200');
       assert.equal(r.respHeaders['content-type'], 'application/grpc');
       assert.equal(r.respTrailers['grpc-status'], '0');
-      assert.equal(r.respMessages, 1);
-      assert.equal(r.respBytes, 5 + 2, 'HealthCheckResponse{status: SERVING} is 2 bytes after the 5-byte prefix');
+      assert.deepEqual([r.respMessages, r.respBytes], [1, 5 + 2], 'HealthCheckResponse{status: SERVING} is 2 bytes after the 5-byte prefix');
     }
     for (const r of notFound) {
+      assert.equal(r.method, CHECK);
       assert.equal(r.respTrailers['grpc-status'], '5');
       assert.equal(r.grpcMessage, 'unknown service');
-      assert.equal(r.respMessages, 0);
+      assert.deepEqual([r.respMessages, r.respBytes], [0, 0]);
     }
-    // The concurrent calls share one connection: one remote, 50 distinct stream ids.
-    const conc = calls.slice(7);
-    assert.equal(new Set(conc.map((r) => r.remote)).size, 1);
-    assert.equal(new Set(conc.map((r) => r.streamId)).size, 50);
+    for (const r of watch) {
+      const label = JSON.stringify(r);
+      assert.equal(r.status, 1, `the cancelled stream ends CANCELLED: ${label}`);
+      assert.equal(r.rstCode, 8, 'RST_STREAM CANCEL');
+      assert.deepEqual(r.respTrailers, {}, 'no trailers: the stream was reset');
+      assert.equal(r.respHeaders[':status'], '200');
+      assert.deepEqual([r.respMessages, r.respBytes], [1, 7], 'the one SERVING update Watch sent before the cancel');
+      assert.ok(r.reqHeaders['grpc-timeout'], 'the client set a deadline');
+    }
+    // Each client run is one connection; the 200 concurrent calls share theirs (200 distinct stream ids: byKey above).
+    for (const role of ['server', 'client']) {
+      const rs = s.records.filter((r) => r.role === role);
+      const conns = new Map<string, number>();
+      for (const r of rs) conns.set(role === 'server' ? r.remote! : r.local!, (conns.get(role === 'server' ? r.remote! : r.local!) ?? 0) + 1);
+      assert.deepEqual([...conns.values()].sort((a, b) => a - b), [1, 2, 5, 200], `${role}: calls per connection`);
+    }
+    const got = s.records.map(shape).sort();
+    if (variant === '') shapes.set(tls, got);
+    else {
+      if (!shapes.has(tls)) await traceRun(t, '', tls); // run alone (--test-name-pattern): trace the unstripped build first
+      const want = shapes.get(tls);
+      assert.ok(want, 'the unstripped run of the same mode gave records');
+      assert.deepEqual(got, want, 'the stripped build traces exactly like the unstripped one');
+    }
   } finally {
     server.kill();
   }
@@ -95,5 +162,7 @@ async function traceRun(t: import('node:test').TestContext, tls: boolean): Promi
   assert.equal(uprobeEvents(), '', 'no uprobe_events entries');
 }
 
-test('grpc-go server, cleartext: every call once, method, status, metadata, redaction, 10 concurrent', (t) => traceRun(t, false));
-test('grpc-go server, TLS: the same through grpc\'s credentials wrapper', (t) => traceRun(t, true));
+test('grpc-go server and client, cleartext: every call once per side, both sides agree; NOT_FOUND, cancelled Watch, 200 concurrent', (t) => traceRun(t, '', false));
+test('grpc-go server and client, TLS through grpc\'s credentials wrapper: the same', (t) => traceRun(t, '', true));
+test('stripped grpc fixture (no DWARF, no module versions), cleartext: grpc 1.33.3 from its user agent, records identical to the unstripped build', (t) => traceRun(t, '-stripped', false));
+test('stripped grpc fixture, TLS: records identical to the unstripped build', (t) => traceRun(t, '-stripped', true));
