@@ -1,12 +1,13 @@
 // A binary gotrace has no table for: the stripped grpc fixture (Debian's grpc
-// 1.33 in a GOPATH build records no module version, and the public offset
-// data has no grpc 1.33 values). Without DWARF its rule fails with
+// 1.33 in a GOPATH build records no module version) with its one remaining
+// version mark, grpc-go's "grpc-go/1.33.3" user agent, overwritten, so no
+// grpc version can be known. Without DWARF its rule fails with
 // ERR_OFFSET_UNKNOWN; a rule file pinning the offsets then traces it. The
 // pinned values come from llvm-dwarfdump on the unstripped twin (same source).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireBpf } from '../support/bpf';
@@ -33,17 +34,23 @@ function inspectRule(binary: string, rulesDir: string): { status: string; error?
 }
 
 test('an unknown version without DWARF gets the failure mode; pinning its offsets in a rule file traces it', async (t) => {
-  const stripped = requireBinary(fixture('grpc', '-stripped'));
-  const before = inspectRule(stripped, join(ROOT, 'rules'));
-  assert.equal(before.status, 'failed');
-  assert.equal(before.error?.code, 'ERR_OFFSET_UNKNOWN');
-
   const dir = mkdtempSync(join(tmpdir(), 'gotrace-pins-'));
   try {
+    const bytes = Buffer.from(readFileSync(requireBinary(fixture('grpc', '-stripped'))));
+    const ua = Buffer.from('grpc-go/1.33.3'), blank = Buffer.from('grpc-go/x.xx.x');
+    for (let i = bytes.indexOf(ua); i >= 0; i = bytes.indexOf(ua, i + 1)) blank.copy(bytes, i);
+    const stripped = join(dir, 'grpc-unversioned');
+    writeFileSync(stripped, bytes);
+    chmodSync(stripped, 0o755);
+    const before = inspectRule(stripped, join(ROOT, 'rules'));
+    assert.equal(before.status, 'failed');
+    assert.equal(before.error?.code, 'ERR_OFFSET_UNKNOWN');
+
     const pins = Object.fromEntries(Object.values(FIELDS).map((f) => [f, dwarfdumpOffset(fixture('grpc').path, f)]));
     const rule = readFileSync(join(ROOT, 'rules', 'grpc.yaml'), 'utf8')
       .replace('    hooker: server-dwarf', `    hooker: server-dwarf\n    offsets: ${JSON.stringify(pins)}`);
     writeFileSync(join(dir, 'grpc.yaml'), rule);
+    assert.notEqual(rule.indexOf('offsets:'), -1, 'the pins went into the rule');
     const after = inspectRule(stripped, dir);
     assert.equal(after.status, 'planned', after.error?.message);
     for (const f of Object.values(FIELDS)) assert.equal(after.values.find((v) => v.name === f)?.source, 'rule-file', f);
