@@ -75,7 +75,7 @@ export async function runTracing(o: TracingOptions): Promise<number> {
   const onSignal = (sig: NodeJS.Signals): void => { log.info(`${sig}: detaching`); finish(launched ? 128 + (sig === 'SIGINT' ? 2 : 15) : 0); };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const statusTimer = format === 'pretty' ? setInterval(() => sink.status(session.stats(), rate()), 1000) : undefined;
+  const statusTimer = format === 'pretty' ? setInterval(() => sink.status(session.stats(), rate(), session.inProgress()), 1000) : undefined;
   let lastEvents = 0, lastAt = Date.now();
   const rate = (): number => {
     const s = session.stats(), now = Date.now();

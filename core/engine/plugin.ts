@@ -101,6 +101,8 @@ export interface PluginRuntime {
   decode(ringBuffer: string, record: Buffer): TraceEvent[];
   /** Events still pending when tracing stops (unanswered requests …). */
   flush?(): TraceEvent[];
+  /** Short descriptions of what is still open (a streaming call), oldest first, for the pretty status line. */
+  inProgress?(): readonly string[];
 }
 
 export interface AttachedProcess {

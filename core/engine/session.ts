@@ -19,7 +19,13 @@ export interface SessionProcess { readonly pid: number; readonly exe: string; re
 /** probes: uprobes live, shared by the processes of one binary and kept until close. */
 export interface SessionStats { processes: number; probes: number; events: number; drops: number; ruleFailures: number }
 
-interface LoadedPlugin { readonly runtime: PluginRuntime; readonly obj: BpfObject; readonly rings: RingBufferConsumer[] }
+interface LoadedPlugin {
+  readonly runtime: PluginRuntime;
+  readonly obj: BpfObject;
+  readonly rings: RingBufferConsumer[];
+  /** Drains the rings every runtime.drainEveryMs (for BPF sides that submit without waking). */
+  readonly drainTimer?: NodeJS.Timeout;
+}
 
 export class Session {
   private readonly engine: RuleEngine;
@@ -87,7 +93,9 @@ export class Session {
       const rings = runtime.ringBuffers.map((rb) => obj.openRingBuffer(rb, (records) => {
         for (const r of records) for (const e of runtime.decode(rb, r)) this.emit(e);
       }));
-      const lp = { runtime, obj, rings };
+      // unref: the timer alone must not keep the process alive.
+      const drainTimer = runtime.drainEveryMs ? setInterval(() => { for (const r of rings) r.drain(); }, runtime.drainEveryMs).unref() : undefined;
+      const lp = { runtime, obj, rings, ...(drainTimer ? { drainTimer } : {}) };
       this.loaded.set(name, lp);
       return lp;
     } catch (e) {
@@ -147,10 +155,16 @@ export class Session {
     return { processes: this.attached.size, probes: this.counters.probes, events: this.counters.events, drops, ruleFailures: this.counters.ruleFailures };
   }
 
+  /** What plugins report still open (streams in progress), for the pretty status line. */
+  inProgress(): string[] {
+    return [...this.loaded.values()].flatMap((lp) => lp.runtime.inProgress?.() ?? []);
+  }
+
   /** Detaches every process, emits what plugins still hold, and closes every BPF object. */
   close(): void {
     for (const pid of [...this.attached.keys()]) this.removeProcess(pid);
     for (const lp of this.loaded.values()) {
+      if (lp.drainTimer) clearInterval(lp.drainTimer);
       for (const r of lp.rings) r.drain();
       for (const e of lp.runtime.flush?.() ?? []) this.emit(e);
       for (const r of lp.rings) r.close();
