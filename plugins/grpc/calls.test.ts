@@ -108,3 +108,18 @@ test('a cancelled stream: the server receives RST_STREAM CANCEL, the client send
   assert.equal(got.length, 2);
   assert.equal(a.size, 0);
 });
+
+test('in progress: calls open longer than a second, oldest first, until they end', () => {
+  const a = new CallAssembler(() => {});
+  const c = { side: 0, conn: 0xd000n, pid: 2 };
+  a.push(ev({ kind: 'req-begin', ts: 1_000_000_000n }));
+  a.push(field('req-field', ':path', '/pkg.Svc/Watch', { ts: 1_000_000_000n }));
+  a.push(ev({ kind: 'msg-out', n: 7 }));
+  a.push(field('out-field', ':path', '/pkg.Svc/Watch', { ...c, ts: 2_000_000_000n }));
+  a.push(ev({ ...c, kind: 'out-end', ts: 2_000_000_000n }));
+  assert.deepEqual(a.inProgress(2_500_000_000n), ['grpc server /pkg.Svc/Watch pid 1 stream 1, 1 responses, 1.5s']);
+  assert.deepEqual(a.inProgress(3_000_000_000n), ['grpc server /pkg.Svc/Watch pid 1 stream 1, 1 responses, 2.0s', 'grpc client /pkg.Svc/Watch pid 2 stream 1, 0 responses, 1.0s']);
+  a.push(ev({ kind: 'close', n: 8, endStream: true }));
+  a.push(ev({ ...c, kind: 'close', n: 8, endStream: true }));
+  assert.deepEqual(a.inProgress(3_000_000_000n), []);
+});

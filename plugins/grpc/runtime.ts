@@ -49,6 +49,9 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
       return queue.take();
     },
 
+    // bpf_ktime_get_ns and hrtime are both CLOCK_MONOTONIC
+    inProgress: () => calls.inProgress(process.hrtime.bigint()),
+
     flush(): TraceEvent[] {
       calls.flush(queue.lastTs);
       return queue.take();

@@ -15,7 +15,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireBpf, ourLinks, uprobeEvents } from '../support/bpf';
-import { startListening, startRun, stopRuns } from '../support/gotrace-run';
+import { CLI, startListening, startRun, stopRuns } from '../support/gotrace-run';
 import { ROOT, fixture, requireBinary } from '../support/binaries';
 
 const CHECK = '/grpc.health.v1.Health/Check';
@@ -34,8 +34,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(stopRuns);
 
 /** The fixture client; it sleeps 300 ms before dialing so the session (attaching after exec) is attached first. */
-function client(path: string, addr: string, tls: boolean, call: string, n: number, c: number): Promise<{ ok: number; failed: number }> {
-  const p = spawn(path, ['-mode', 'client', '-addr', addr, ...(tls ? ['-tls'] : []), '-call', call, '-n', String(n), '-c', String(c), '-wait', '300ms'],
+function client(path: string, addr: string, tls: boolean, call: string, n: number, c: number, extra: string[] = []): Promise<{ ok: number; failed: number }> {
+  const p = spawn(path, ['-mode', 'client', '-addr', addr, ...(tls ? ['-tls'] : []), '-call', call, '-n', String(n), '-c', String(c), '-wait', '300ms', ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
   let out = '', err = '';
   p.stdout!.on('data', (d) => { out += d; });
@@ -166,3 +166,44 @@ test('grpc-go server and client, cleartext: every call once per side, both sides
 test('grpc-go server and client, TLS through grpc\'s credentials wrapper: the same', (t) => traceRun(t, '', true));
 test('stripped grpc fixture (no DWARF, no module versions), cleartext: grpc 1.33.3 from its user agent, records identical to the unstripped build', (t) => traceRun(t, '-stripped', false));
 test('stripped grpc fixture, TLS: records identical to the unstripped build', (t) => traceRun(t, '-stripped', true));
+
+test('--format pretty: a Watch held open shows in progress on the status line (both sides), then one line per side when cancelled', async (t) => {
+  if (!requireBpf(t)) return;
+  const path = join(dir, 'grpc-pretty');
+  copyFileSync(requireBinary(fixture('grpc', '')), path);
+  const { server, addr } = await startListening(path, ['-mode', 'server'], { cwd: ROOT });
+  try {
+    const g = spawn(process.execPath, [CLI, 'run', '--rules', join(ROOT, 'rules'), '--format', 'pretty', '--exe', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    g.stdout!.on('data', (d) => { out += d; });
+    try {
+      await new Promise<void>((res, rej) => {
+        const timer = setTimeout(() => rej(new Error(`never attached: ${err}`)), 30_000);
+        g.stderr!.on('data', (d) => { err += d; if (/"msg":"attached"/.test(err)) { clearTimeout(timer); res(); } });
+      });
+      const held = client(path, addr, false, 'watch', 1, 1, ['-hold', '3s']);
+      const seen = await new Promise<string>((res, rej) => {
+        const timer = setTimeout(() => rej(new Error(`no in-progress status: ${out}`)), 10_000);
+        const poll = setInterval(() => {
+          const line = out.split(/[\r\n]/).find((l) => /in progress: .*grpc server \/grpc\.health\.v1\.Health\/Watch/.test(l) && /grpc client \/grpc\.health\.v1\.Health\/Watch/.test(l));
+          if (line) { clearInterval(poll); clearTimeout(timer); res(line); }
+        }, 100);
+      });
+      assert.match(seen, /1 responses/, 'the SERVING update was counted while the stream was open');
+      const before = out.split('\n').filter((l) => /grpc .*method=\/grpc\.health\.v1\.Health\/Watch/.test(l));
+      assert.deepEqual(before, [], 'no record before the stream ends');
+      assert.deepEqual(await held, { ok: 1, failed: 0 });
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      g.kill('SIGINT');
+      await new Promise((r) => g.on('close', r));
+    }
+    const lines = out.split(/\r?\n/).map((l) => l.replace(/^.*\r(\x1b\[2K)?/, '')).filter((l) => /grpc .*method=\/grpc\.health\.v1\.Health\/Watch/.test(l));
+    assert.equal(lines.length, 2, out);
+    for (const role of ['server', 'client']) assert.equal(lines.filter((l) => l.includes(`role=${role}`) && l.includes('status=1 ')).length, 1, lines.join('\n'));
+  } finally {
+    server.kill();
+  }
+  assert.deepEqual(ourLinks(), [], 'no gotrace links left in the kernel');
+  assert.equal(uprobeEvents(), '', 'no uprobe_events entries');
+});
