@@ -12,6 +12,7 @@ import { ROOT, fixture, requireBinary } from '../../test/support/binaries';
 import { plugin } from './index';
 import type { Http2Config } from './hooker';
 import { CFG_SIZE, encodeCfg } from './layout';
+import { HTTP2_TABLE } from './offsets';
 
 function plan(variant: '' | '-stripped') {
   const path = requireBinary(fixture('http2', variant));
@@ -21,12 +22,24 @@ function plan(variant: '' | '-stripped') {
   return o!.plan!;
 }
 
-test('with DWARF: both http2 copies planned, offsets from DWARF, one cookie per probe', () => {
+const FIXTURE_OFFSETS = { scConn: 16, scFramer: 72, mhfHeaders: 0, mhfFields: 8, fhStream: 8, fhFlags: 2, dfData: 16, rstCode: 12, wrhStream: 0, wrhCode: 8, wrhEnd: 48, ccTconn: 8, ccFr: 304, rlCc: 0 };
+
+test('with DWARF: both http2 copies planned with both sides, offsets from DWARF, one cookie per probe', () => {
   const p = plan('');
   const c = p.config as Http2Config;
   assert.deepEqual(c.gens.map((g) => g.pkg).sort(), ['golang.org/x/net/http2', 'net/http']);
   assert.equal(c.cookies.length, p.probes.length);
-  for (const g of c.gens) assert.deepEqual(g.offsets, { scConn: 16, scFramer: 72, mhfHeaders: 0, mhfFields: 8, fhStream: 8, dfData: 16, wrhStream: 0, wrhCode: 8, wrhEnd: 48 });
+  for (const g of c.gens) {
+    assert.deepEqual(g.sides, ['server', 'client']);
+    assert.deepEqual(g.offsets, FIXTURE_OFFSETS);
+  }
+  for (const prog of ['uprobe_http2_clientconn_writeheader', 'uprobe_http2_clientconn_writeheaders', 'uprobe_http2_clientconnreadloop_handleresponse',
+    'uprobe_http2_clientconnreadloop_processdata', 'uprobe_http2_clientconnreadloop_processresetstream', 'uprobe_http2_serverconn_processresetstream', 'uprobe_http2_framer_writerststream']) {
+    assert.equal(p.probes.filter((x) => x.program === prog).length, 2, `${prog}: once per copy`);
+  }
+  // Signature-derived locations agree with DWARF's (register ABI).
+  const bundled = c.gens.find((g) => g.pkg === 'net/http')!;
+  assert.deepEqual([bundled.locations.hf_name, bundled.locations.hf_value_len, bundled.locations.wh_stream, bundled.locations.hr_f].map((l) => l && 'register' in l ? l.register : null), ['RBX', 'RSI', 'RBX', 'RCX']);
   assert.equal(p.values.find((v) => v.name === 'net/http.http2MetaHeadersFrame.http2HeadersFrame')?.source, 'dwarf');
   assert.ok(p.probes.some((x) => x.symbol === 'vendor/golang.org/x/net/http2/hpack.(*Encoder).WriteField'));
   assert.ok(p.probes.some((x) => x.symbol === 'golang.org/x/net/http2/hpack.(*Encoder).WriteField'));
@@ -38,11 +51,25 @@ test('stripped: the bundled copy from the Go 1.19 table; x/net (layout keyed by 
   const c = p.config as Http2Config;
   assert.deepEqual(c.gens.map((g) => g.pkg), ['net/http']);
   assert.equal(p.values.find((v) => v.name === 'net/http.http2serverConn.framer')?.source, 'table');
-  assert.match(String(p.values.find((v) => v.name === 'golang.org/x/net/http2 http2 server')?.detail), /not traced: .*ERR_OFFSET_UNKNOWN|not traced: .*no DWARF/);
+  assert.match(String(p.values.find((v) => v.name === 'golang.org/x/net/http2 http2 frames')?.detail), /not traced: .*no DWARF/);
+  assert.deepEqual(c.gens[0]!.sides, ['server', 'client']);
+  assert.equal(p.values.find((v) => v.name === 'net/http.http2ClientConn.fr')?.source, 'table');
   assert.deepEqual(c.gens[0]!.offsets, (plan('').config as Http2Config).gens.find((g) => g.pkg === 'net/http')!.offsets, 'the table agrees with DWARF');
   // No .symtab: the itab comes from the runtime's itab list, at the address the unstripped twin's symbol has.
   assert.equal(c.tlsConnItab, (plan('').config as Http2Config).tlsConnItab);
   assert.notEqual(c.tlsConnItab, null);
+});
+
+test('HTTP2_TABLE: every entry equals the DWARF of the Go 1.19 fixture', () => {
+  const path = requireBinary(fixture('http2', ''));
+  const bin = new GoBinary(path, readFileSync(path));
+  assert.equal(bin.goVersion?.semver, '1.19.8');
+  for (const [field, entries] of Object.entries(HTTP2_TABLE.fields)) {
+    const dot = field.lastIndexOf('.');
+    const f = bin.dwarf?.struct(field.slice(0, dot))?.fields.find((x) => x.name === field.slice(dot + 1));
+    assert.ok(f, `${field} is in the fixture's DWARF`);
+    for (const e of entries) assert.equal(e.value, f.offset, `${field}: table ${e.value}, DWARF ${f.offset}`);
+  }
 });
 
 test('struct h2_cfg: the encoder matches the BPF object', () => {

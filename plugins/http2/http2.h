@@ -16,6 +16,15 @@ enum h2_kind {
 	H2_RESP_END = 3,   /* that writeFrame's RET: status code, endStream */
 	H2_DATA_OUT = 4,   /* (*Framer).WriteDataPadded: response body bytes */
 	H2_DATA_IN = 5,    /* (*serverConn).processData: request body bytes */
+	/* Client side: the *Framer (ClientConn.fr) is the connection's key too. */
+	H2_CREQ_FIELD = 6, /* (*ClientConn).writeHeader: one request field as encoded, before the stream id is known */
+	H2_CREQ_BEGIN = 7, /* (*ClientConn).writeHeaders: stream id, END_STREAM, the conn; claims this goroutine's fields */
+	H2_CRESP_BEGIN = 8, /* (*clientConnReadLoop).handleResponse: field count, END_STREAM */
+	H2_CRESP_FIELD = 9, /* one decoded response header field */
+	H2_CDATA_IN = 10,  /* (*clientConnReadLoop).processData: response body bytes, END_STREAM */
+	/* Both sides. */
+	H2_RST_OUT = 11,   /* (*Framer).WriteRSTStream: this side resets the stream; n = error code */
+	H2_RST_IN = 12,    /* processResetStream (server or client): the peer reset it; n = error code */
 };
 
 /* Per (pid, generation): offsets of one http2 copy's structs and where its
@@ -40,8 +49,13 @@ struct h2_cfg {
 	__u32 wrh_stream;  /* writeResHeaders.streamID */
 	__u32 wrh_code;    /* writeResHeaders.httpResCode (int) */
 	__u32 wrh_end;     /* writeResHeaders.endStream (bool) */
+	__u32 cc_tconn;    /* ClientConn.tconn (net.Conn) */
+	__u32 cc_fr;       /* ClientConn.fr (*Framer): the client connection's key */
+	__u32 rl_cc;       /* clientConnReadLoop.cc (*ClientConn) */
+	__u32 fh_flags;    /* FrameHeader.Flags (uint8; END_STREAM is 0x1) */
+	__u32 rst_code;    /* RSTStreamFrame.ErrCode (uint32) */
 	__u8 regabi;
-	__u8 _pad[7];
+	__u8 _pad[3];
 	location_t ph_sc; /* (*serverConn).processHeaders(f *MetaHeadersFrame) */
 	location_t ph_f;
 	location_t wf_w; /* (*writeResHeaders).writeFrame(ctx writeContext): w, ctx.data */
@@ -56,6 +70,25 @@ struct h2_cfg {
 	location_t enc_name_len;
 	location_t enc_value;
 	location_t enc_value_len;
+	location_t spr_sc; /* (*serverConn).processResetStream(f *RSTStreamFrame) */
+	location_t spr_f;
+	location_t wh_cc;  /* (*ClientConn).writeHeaders(streamID uint32, endStream bool, maxFrameSize int, hdrs []byte) */
+	location_t wh_stream;
+	location_t wh_end;
+	location_t hf_cc;  /* (*ClientConn).writeHeader(name, value string) */
+	location_t hf_name;
+	location_t hf_name_len;
+	location_t hf_value;
+	location_t hf_value_len;
+	location_t hr_rl;  /* (*clientConnReadLoop).handleResponse(cs *clientStream, f *MetaHeadersFrame) */
+	location_t hr_f;
+	location_t cpd_rl; /* (*clientConnReadLoop).processData(f *DataFrame) */
+	location_t cpd_f;
+	location_t cpr_rl; /* (*clientConnReadLoop).processResetStream(f *RSTStreamFrame) */
+	location_t cpr_f;
+	location_t rst_f;  /* (*Framer).WriteRSTStream(streamID uint32, code ErrCode) */
+	location_t rst_stream;
+	location_t rst_code_arg;
 };
 
 /* A response-header write in progress on a goroutine. */
@@ -86,10 +119,10 @@ struct h2_event {
 	__u8 fd_why;    /* enum go_conn_fd_why */
 	__s32 fd;
 	__u32 index;    /* REQ_FIELD: index of the field */
-	__u32 count;    /* REQ_BEGIN/REQ_FIELD: fields in the HEADERS */
+	__u32 count;    /* begin and field events: fields in the HEADERS */
 	__u32 name_len; /* real lengths: name/value hold at most H2_NAME/H2_VALUE */
 	__u32 value_len;
-	__u64 n;        /* DATA_*: bytes; RESP_END: status code */
+	__u64 n;        /* DATA_*: bytes; RESP_END: status code; RST_*: error code */
 	__u8 end_stream;
 	__u8 _pad[7];
 	struct go_conn_addrs addrs;

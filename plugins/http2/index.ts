@@ -1,13 +1,13 @@
 // http2: HTTP/2 streams of Go's net/http (bundled http2) and
-// golang.org/x/net/http2 servers, from the structs the library decoded.
+// golang.org/x/net/http2 servers and clients, from the structs the library decoded.
 import type { GotracePlugin } from '../../core/engine/plugin';
-import { serverHooker } from './hooker';
+import { streamsHooker } from './hooker';
 import { createHttp2Runtime } from './runtime';
 
 export const plugin: GotracePlugin = {
   name: 'http2',
-  description: 'HTTP/2 requests and responses of Go http2 servers (TLS and h2c)',
+  description: 'HTTP/2 requests and responses of Go http2 servers and clients (TLS and h2c)',
   gotrace: '^0.1.0',
-  hookers: [serverHooker],
+  hookers: [streamsHooker],
   createRuntime: (options) => createHttp2Runtime(options),
 };

@@ -6,10 +6,25 @@ import type { GenConfig, Http2Config } from './hooker';
 
 export const H2_NAME = 64;
 export const H2_VALUE = 256;
-export const CFG_SIZE = 80 + 14 * LOCATION_SIZE; // 192
+
+/** struct h2_cfg's __u32 offsets after goid_offset, in order. */
+export const OFFSET_NAMES = ['scConn', 'scFramer', 'mhfHeaders', 'mhfFields', 'fhStream', 'dfData', 'wrhStream', 'wrhCode', 'wrhEnd', 'ccTconn', 'ccFr', 'rlCc', 'fhFlags', 'rstCode'] as const;
+export type OffsetName = (typeof OFFSET_NAMES)[number];
+/** struct h2_cfg's location_t fields, in order. */
+export const LOCATION_NAMES = [
+  'ph_sc', 'ph_f', 'wf_w', 'wf_ctx', 'wd_f', 'wd_stream', 'wd_end', 'wd_len', 'pd_sc', 'pd_f', 'enc_name', 'enc_name_len', 'enc_value', 'enc_value_len',
+  'spr_sc', 'spr_f', 'wh_cc', 'wh_stream', 'wh_end', 'hf_cc', 'hf_name', 'hf_name_len', 'hf_value', 'hf_value_len', 'hr_rl', 'hr_f',
+  'cpd_rl', 'cpd_f', 'cpr_rl', 'cpr_f', 'rst_f', 'rst_stream', 'rst_code_arg',
+] as const;
+export type LocationName = (typeof LOCATION_NAMES)[number];
+
+const REGABI_AT = 36 + 4 * OFFSET_NAMES.length; // 92
+const LOCATIONS_AT = 96;
+export const CFG_SIZE = LOCATIONS_AT + LOCATION_NAMES.length * LOCATION_SIZE; // 360
 export const EVENT_SIZE = 112 + H2_NAME + H2_VALUE; // 432
 
-export const KINDS = ['req-begin', 'req-field', 'resp-field', 'resp-end', 'data-out', 'data-in'] as const;
+export const KINDS = ['req-begin', 'req-field', 'resp-field', 'resp-end', 'data-out', 'data-in',
+  'creq-field', 'creq-begin', 'cresp-begin', 'cresp-field', 'cdata-in', 'rst-out', 'rst-in'] as const;
 export type EventKind = (typeof KINDS)[number];
 
 export function cfgKey(pid: number, gen: number): Buffer {
@@ -19,7 +34,11 @@ export function cfgKey(pid: number, gen: number): Buffer {
   return b;
 }
 
-/** struct h2_cfg for one process and one http2 copy; itab addresses are runtime ones (load bias applied), 0 when unknown. */
+/**
+ * struct h2_cfg for one process and one http2 copy; itab addresses are runtime
+ * ones (load bias applied), 0 when unknown. Offsets and locations of a side
+ * that is not planned stay 0: its probes are not attached.
+ */
 export function encodeCfg(c: Http2Config, g: GenConfig, tcpItab: bigint, tlsItab: bigint, regabi: boolean): Buffer {
   const b = Buffer.alloc(CFG_SIZE);
   b.writeBigUInt64LE(tcpItab, 0);
@@ -28,11 +47,13 @@ export function encodeCfg(c: Http2Config, g: GenConfig, tcpItab: bigint, tlsItab
   b.writeUInt32LE(c.netfdPfd, 16);
   b.writeUInt32LE(c.pfdSysfd, 20);
   b.writeBigUInt64LE(tlsItab, 24);
-  const o = g.offsets;
-  [c.goidOffset, o.scConn, o.scFramer, o.mhfHeaders, o.mhfFields, o.fhStream, o.dfData, o.wrhStream, o.wrhCode, o.wrhEnd]
-    .forEach((v, i) => b.writeUInt32LE(v, 32 + 4 * i));
-  b.writeUInt8(regabi ? 1 : 0, 72);
-  g.locations.forEach((l, i) => encodeLocation(l).copy(b, 80 + i * LOCATION_SIZE));
+  b.writeUInt32LE(c.goidOffset, 32);
+  OFFSET_NAMES.forEach((n, i) => b.writeUInt32LE(g.offsets[n] ?? 0, 36 + 4 * i));
+  b.writeUInt8(regabi ? 1 : 0, REGABI_AT);
+  LOCATION_NAMES.forEach((n, i) => {
+    const l = g.locations[n];
+    if (l) encodeLocation(l).copy(b, LOCATIONS_AT + i * LOCATION_SIZE);
+  });
   return b;
 }
 

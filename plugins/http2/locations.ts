@@ -7,13 +7,18 @@ import type { GoLocation } from '../../core/bpf/go-location';
 import type { ResolvedValue } from '../../core/engine/plugin';
 import { signatureWords, type WantedWord } from '../../core/plugin-kit/go-words';
 
-/** Signatures by method name; unchanged in every http2 copy since 2016 (x/net/http2/server.go, frame.go, hpack/encode.go). */
+/** Signatures by method name; unchanged in every http2 copy since 2016 (x/net/http2/server.go, transport.go, frame.go, hpack/encode.go). */
 export const SIGNATURES = {
   processHeaders: '(f *byte) error',
   processData: '(f *byte) error',
   writeFrame: '(ctx interface{}) error',
   WriteDataPadded: '(streamID uint32, endStream bool, data []byte, pad []byte) error',
   WriteField: '(name string, value string, sensitive bool) error',
+  processResetStream: '(f *byte) error',
+  WriteRSTStream: '(streamID uint32, code uint32) error',
+  writeHeader: '(name string, value string)',
+  writeHeaders: '(streamID uint32, endStream bool, maxFrameSize int, hdrs []byte) error',
+  handleResponse: '(cs *byte, f *byte) (*byte, error)',
 } as const;
 
 /**

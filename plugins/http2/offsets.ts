@@ -14,21 +14,27 @@ export const PROCESS_HEADERS_NAMES = [
   'net/http/internal/http2.(*serverConn).processHeaders',
 ] as const;
 
+/** The client's request-HEADERS write, present in every copy since x/net 2016 and Go 1.6. */
+export const WRITE_HEADERS_NAMES = [
+  'golang.org/x/net/http2.(*ClientConn).writeHeaders',
+  'net/http.(*http2ClientConn).writeHeaders',
+  'net/http/internal/http2.(*ClientConn).writeHeaders',
+] as const;
+
 export interface Generation {
   /** The Go package of this copy as the binary names it (vendored paths included). */
   readonly pkg: string;
   /** 'http2' for net/http's bundled copy, whose identifiers are all prefixed. */
   readonly prefix: '' | 'http2';
-  readonly processHeaders: ResolvedFunction;
 }
 
-/** Every http2 server copy in the binary, one per package. */
+/** Every http2 copy in the binary with a server or a client, one per package, in a stable order. */
 export function findGenerations(bin: GoBinary): Generation[] {
   const seen = new Map<string, Generation>();
-  for (const canonical of PROCESS_HEADERS_NAMES) {
+  for (const canonical of [...PROCESS_HEADERS_NAMES, ...WRITE_HEADERS_NAMES]) {
     const fn = findGoFunction(bin, canonical);
-    const m = fn && /^(.*)\.\(\*(http2)?serverConn\)\.processHeaders$/.exec(fn.name);
-    if (fn && m && !seen.has(m[1]!)) seen.set(m[1]!, { pkg: m[1]!, prefix: (m[2] ?? '') as '' | 'http2', processHeaders: fn });
+    const m = fn && /^(.*)\.\(\*(http2)?(?:serverConn|ClientConn)\)\.(?:processHeaders|writeHeaders)$/.exec(fn.name);
+    if (fn && m && !seen.has(m[1]!)) seen.set(m[1]!, { pkg: m[1]!, prefix: (m[2] ?? '') as '' | 'http2' });
   }
   return [...seen.values()];
 }
@@ -70,47 +76,67 @@ export const HTTP2_TABLE: OffsetTable = {
     'net/http.http2writeResHeaders.streamID': t(0, 'first field'),
     'net/http.http2writeResHeaders.httpResCode': t(8, 'int after uint32 + pad'),
     'net/http.http2writeResHeaders.endStream': t(48, 'after h (map, 8) and trailers (slice, 24)'),
+    'net/http.http2FrameHeader.Flags': t(2, 'after valid bool and Type uint8'),
+    // type http2RSTStreamFrame struct { http2FrameHeader; ErrCode http2ErrCode }
+    'net/http.http2RSTStreamFrame.ErrCode': t(12, 'the 12-byte FrameHeader, then the uint32 code'),
+    // type http2ClientConn struct { t *http2Transport; tconn net.Conn; tlsState *tls.ConnectionState; ... wmu sync.Mutex; bw *bufio.Writer; fr *http2Framer; ...
+    'net/http.http2ClientConn.tconn': t(8, 'after t, a pointer'),
+    'net/http.http2ClientConn.fr': t(304, 'after reqHeaderMu (280, a chan), wmu (288) and bw (296)'),
+    // type http2clientConnReadLoop struct { _ http2incomparable; cc *http2ClientConn }
+    'net/http.http2clientConnReadLoop.cc': t(0, 'after a zero-size array'),
   },
 };
 
-export interface GenOffsets {
-  readonly scConn: ResolvedOffset;
-  readonly scFramer: ResolvedOffset;
+/** Offsets both sides read: the frames. */
+export interface FrameOffsets {
   readonly mhfHeaders: ResolvedOffset;
   readonly mhfFields: ResolvedOffset;
   readonly fhStream: ResolvedOffset;
+  readonly fhFlags: ResolvedOffset;
   readonly dfData: ResolvedOffset;
+  readonly rstCode: ResolvedOffset;
+}
+export interface ServerOffsets {
+  readonly scConn: ResolvedOffset;
+  readonly scFramer: ResolvedOffset;
   readonly wrhStream: ResolvedOffset;
   readonly wrhCode: ResolvedOffset;
   readonly wrhEnd: ResolvedOffset;
 }
+export interface ClientOffsets {
+  readonly ccTconn: ResolvedOffset;
+  readonly ccFr: ResolvedOffset;
+  readonly rlCc: ResolvedOffset;
+}
 
-/** Every offset this copy's probes rely on; ERR_OFFSET_UNKNOWN when one is unknown. */
-export function resolveGenOffsets(bin: GoBinary, g: Generation, pins: Readonly<Record<string, number>> | undefined): GenOffsets {
+function resolver(bin: GoBinary, g: Generation, pins: Readonly<Record<string, number>> | undefined) {
   const ty = (name: string) => `${g.pkg}.${g.prefix}${name}`;
-  const r = (field: string): ResolvedOffset => resolveStructOffset(bin, field, { pins, tables: [HTTP2_TABLE] });
+  const r = (type: string, member: string): ResolvedOffset => resolveStructOffset(bin, `${ty(type)}.${member}`, { pins, tables: [HTTP2_TABLE] });
+  return { ty, r };
+}
+
+/** The frame offsets of this copy; ERR_OFFSET_UNKNOWN when one is unknown. */
+export function resolveFrameOffsets(bin: GoBinary, g: Generation, pins: Readonly<Record<string, number>> | undefined): FrameOffsets {
+  const { ty, r } = resolver(bin, g, pins);
   // The embedded *HeadersFrame is named after its type: HeadersFrame or http2HeadersFrame.
   const embedded = (type: string, member: string): ResolvedOffset => {
     try {
-      return r(`${ty(type)}.${g.prefix}${member}`);
+      return r(type, `${g.prefix}${member}`);
     } catch (e) {
       if (g.prefix) throw e;
-      return r(`${ty(type)}.${member}`);
+      return r(type, member);
     }
   };
-  const o: GenOffsets = {
-    scConn: r(`${ty('serverConn')}.conn`),
-    scFramer: r(`${ty('serverConn')}.framer`),
+  const o: FrameOffsets = {
     mhfHeaders: embedded('MetaHeadersFrame', 'HeadersFrame'),
-    mhfFields: r(`${ty('MetaHeadersFrame')}.Fields`),
-    fhStream: r(`${ty('FrameHeader')}.StreamID`),
-    dfData: r(`${ty('DataFrame')}.data`),
-    wrhStream: r(`${ty('writeResHeaders')}.streamID`),
-    wrhCode: r(`${ty('writeResHeaders')}.httpResCode`),
-    wrhEnd: r(`${ty('writeResHeaders')}.endStream`),
+    mhfFields: r('MetaHeadersFrame', 'Fields'),
+    fhStream: r('FrameHeader', 'StreamID'),
+    fhFlags: r('FrameHeader', 'Flags'),
+    dfData: r('DataFrame', 'data'),
+    rstCode: r('RSTStreamFrame', 'ErrCode'),
   };
-  // The probes read StreamID at FrameHeader's offset in HeadersFrame and DataFrame: both must embed it first.
-  for (const outer of ['HeadersFrame', 'DataFrame']) {
+  // The probes read the FrameHeader at offset 0 of HeadersFrame, DataFrame and RSTStreamFrame: each must embed it first.
+  for (const outer of ['HeadersFrame', 'DataFrame', 'RSTStreamFrame']) {
     const s = bin.hasDwarf ? bin.dwarf?.struct(ty(outer)) : undefined;
     const fh = s?.fields.find((f) => f.name === `${g.prefix}FrameHeader` || f.name === 'FrameHeader');
     if (s && fh?.offset !== 0) {
@@ -118,4 +144,17 @@ export function resolveGenOffsets(bin: GoBinary, g: Generation, pins: Readonly<R
     }
   }
   return o;
+}
+
+export function resolveServerOffsets(bin: GoBinary, g: Generation, pins: Readonly<Record<string, number>> | undefined): ServerOffsets {
+  const { r } = resolver(bin, g, pins);
+  return {
+    scConn: r('serverConn', 'conn'), scFramer: r('serverConn', 'framer'),
+    wrhStream: r('writeResHeaders', 'streamID'), wrhCode: r('writeResHeaders', 'httpResCode'), wrhEnd: r('writeResHeaders', 'endStream'),
+  };
+}
+
+export function resolveClientOffsets(bin: GoBinary, g: Generation, pins: Readonly<Record<string, number>> | undefined): ClientOffsets {
+  const { r } = resolver(bin, g, pins);
+  return { ccTconn: r('ClientConn', 'tconn'), ccFr: r('ClientConn', 'fr'), rlCc: r('clientConnReadLoop', 'cc') };
 }
