@@ -2,19 +2,22 @@
 // its bundled http2, traced with the shipped rules and driven by curl: single
 // requests, then 20 concurrent streams on one connection. Oracles: what curl
 // got back and the fixture's handler (X-Fixture, "hello NAME over HTTP/2.0").
+// Then the fixture's Go client (bundled net/http over TLS, x/net over h2c)
+// with both processes traced, each by its own session: every stream once per
+// side, both sides agreeing; the client's own "ok N fail M" is the oracle for
+// what completed.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { requireBpf, ourLinks, uprobeEvents } from '../support/bpf';
-import { startListening, startRun, stopRuns, type RunningGotrace, type RunResult } from '../support/gotrace-run';
-import { ROOT, fixture, requireBinary } from '../support/binaries';
+import { startListening, startRun, stopRuns, type RunningGotrace } from '../support/gotrace-run';
+import { fixture, requireBinary, type TestBinary } from '../support/binaries';
 
 
 interface Http2 {
   type: 'http2'; role: string; tls: boolean | null; method: string; path: string; authority: string; scheme: string; status: number | null; streamId: number;
   reqHeaders: Record<string, string>; respHeaders: Record<string, string>; reqBodySize: number; respBodySize: number; latencyNs: number | null;
-  fd: number | null; local: string | null; remote: string | null; pid: number; goid: number | null; error?: string;
+  fd: number | null; local: string | null; remote: string | null; pid: number; goid: number | null; ts: number; error?: string;
 }
 
 const gotrace = (args: string[]): RunningGotrace<Http2> => startRun<Http2>('http2', args);
@@ -121,3 +124,158 @@ for (const [label, mode, bin, scheme, curlFlags] of [
     }
   });
 }
+
+// ---- The Go client, traced together with the server ----
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The fixture client under its own gotrace session (attached before its first instruction); its records and its "ok N fail M". */
+async function tracedClient(bin: string, args: string[]): Promise<{ records: Http2[]; ok: number; fail: number }> {
+  const s = await gotrace(['--', bin, '-mode', 'client', ...args]).done();
+  assert.equal(s.code, 0, s.stderr);
+  const m = /ok (\d+) fail (\d+)/.exec(s.other.join('\n'));
+  assert.ok(m, `the client reports its outcome: ${s.other.join('\n')}`);
+  return { records: s.records, ok: Number(m[1]), fail: Number(m[2]) };
+}
+
+/** A server (traced by its own session) and the client against it; both sides' records. */
+async function bothSides(mode: string, clientBin: TestBinary, path: string, clientArgs: string[]): Promise<{ client: Http2[]; server: Http2[]; ok: number; fail: number; addr: string; serverPid: number }> {
+  const { server, addr } = await startServer(requireBinary(fixture('http2')), mode);
+  try {
+    const g = gotrace(['--pid', String(server.pid)]);
+    await g.attached;
+    const scheme = mode === 'h2c' ? 'http' : 'https';
+    const c = await tracedClient(requireBinary(clientBin), ['-url', `${scheme}://${addr}${path}`, ...(mode === 'h2c' ? ['-h2c'] : []), ...clientArgs]);
+    await sleep(300);
+    const s = await g.stop();
+    assert.equal(s.code, 0, s.stderr);
+    return { client: c.records, server: s.records, ok: c.ok, fail: c.fail, addr, serverPid: server.pid! };
+  } finally {
+    server.kill();
+  }
+}
+
+/**
+ * Pairs each client record with the server record of the same stream; both
+ * sides once. One connection per run, so the stream id is the key; the
+ * connection's ends must match where the server knows them (h2c's server
+ * wraps its conn in h2c.bufConn, which gives no fd).
+ */
+function pairs(client: Http2[], server: Http2[]): [Http2, Http2][] {
+  const byId = new Map(server.map((r) => [r.streamId, r]));
+  assert.equal(byId.size, server.length, 'each server stream once');
+  assert.equal(new Set(client.map((r) => r.streamId)).size, client.length, 'each client stream once');
+  assert.equal(new Set(client.map((r) => r.local)).size, 1, 'the client used one connection');
+  return client.map((c) => {
+    const s = byId.get(c.streamId);
+    assert.ok(s, `the server saw client stream ${c.streamId}`);
+    if (s.remote !== null) assert.equal(s.remote, c.local, `stream ${c.streamId}: the same connection`);
+    return [c, s];
+  });
+}
+
+function checkAgree(c: Http2, s: Http2, tls: boolean): void {
+  const label = `stream ${c.streamId}`;
+  assert.equal(c.role, 'client', label);
+  assert.equal(s.role, 'server', label);
+  for (const k of ['method', 'path', 'authority', 'scheme', 'status', 'streamId', 'reqBodySize', 'respBodySize'] as const) assert.equal(c[k], s[k], `${label}: ${k}`);
+  // The fields the client encoded are the ones the server decoded, and the reverse.
+  assert.deepEqual(c.reqHeaders, s.reqHeaders, label);
+  assert.deepEqual(c.respHeaders, s.respHeaders, label);
+  assert.equal(c.reqHeaders['x-name'], 'gotrace', label);
+  assert.equal(c.reqHeaders['user-agent'], 'Go-http-client/2.0', label);
+  assert.equal(c.error, undefined, label);
+  assert.equal(s.error, undefined, label);
+  assert.equal(c.tls, tls, label);
+  assert.equal(s.tls, tls, label);
+  assert.ok(s.local === null || c.remote === s.local, label);
+  assert.ok(c.fd !== null && c.fd > 2 && c.latencyNs !== null && c.latencyNs > 0, label);
+}
+
+for (const [label, mode, clientBin] of [
+  ['bundled net/http client over TLS', 'bundled', fixture('http2')],
+  ['x/net http2.Transport over h2c', 'h2c', fixture('http2')],
+  ['bundled client, stripped build (offsets from the Go 1.19 table)', 'bundled', fixture('http2', '-stripped')],
+] as const) {
+  test(`Go client and server both traced, ${label}: every stream once per side, the sides agree`, async (t) => {
+    if (!requireBpf(t)) return;
+    const tls = mode !== 'h2c';
+    const hello = await bothSides(mode, clientBin, '/hello', ['-n', '4', '-c', '1']);
+    assert.deepEqual([hello.ok, hello.fail], [4, 0]);
+    assert.equal(hello.client.length, 4, JSON.stringify(hello.client));
+    assert.equal(hello.server.length, 4, JSON.stringify(hello.server));
+    for (const [c, s] of pairs(hello.client, hello.server)) {
+      checkAgree(c, s, tls);
+      assert.equal(c.status, 200);
+      assert.equal(c.respBodySize, 'hello gotrace over HTTP/2.0'.length);
+      assert.equal(c.respHeaders['x-fixture'], 'http2');
+      assert.equal(c.authority, hello.addr);
+    }
+    // One connection, consecutive odd ids (x/net's Transport starts at 3 with AllowHTTP: 1 is an h2c upgrade's).
+    const first = mode === 'h2c' ? 3 : 1;
+    assert.deepEqual(hello.client.map((r) => r.streamId).sort((a, b) => a - b), [first, first + 2, first + 4, first + 6]);
+
+    // A request body: DATA frames out on the client, in on the server.
+    const up = await bothSides(mode, clientBin, '/upload', ['-n', '2', '-c', '1', '-body', '100000']);
+    assert.deepEqual([up.ok, up.fail], [2, 0]);
+    assert.equal(up.client.length, 2);
+    assert.equal(up.server.length, 2);
+    for (const [c, s] of pairs(up.client, up.server)) {
+      checkAgree(c, s, tls);
+      assert.equal(c.method, 'POST');
+      assert.equal(c.reqBodySize, 100000);
+      assert.equal(c.respBodySize, 'got 100000'.length);
+    }
+  });
+}
+
+test('Go client, 100 concurrent streams on one connection, both sides traced', async (t) => {
+  if (!requireBpf(t)) return;
+  const r = await bothSides('bundled', fixture('http2'), '/hello', ['-n', '201', '-c', '100']);
+  assert.deepEqual([r.ok, r.fail], [201, 0]);
+  assert.equal(r.client.length, 201, `nothing lost, nothing twice: ${JSON.stringify(r.client.filter((x) => x.error))}`);
+  assert.equal(r.server.length, 201, `nothing lost, nothing twice: ${JSON.stringify(r.server.filter((x) => x.error))}`);
+  assert.equal(new Set(r.client.map((x) => x.local)).size, 1, 'one connection');
+  const ids = r.client.map((x) => x.streamId);
+  assert.equal(new Set(ids).size, 201);
+  for (const [c, s] of pairs(r.client, r.server)) checkAgree(c, s, true);
+  // The streams really overlapped: some began before an earlier one ended.
+  const spans = r.client.map((x) => [x.ts, x.ts + x.latencyNs! / 1e6] as const).sort((a, b) => a[0] - b[0]);
+  assert.ok(spans.some((sp, i) => i > 0 && sp[0] < spans[i - 1]![1]), 'concurrent streams');
+});
+
+test('Go client, a 1 MiB response body: 1048576 bytes on both sides', async (t) => {
+  if (!requireBpf(t)) return;
+  for (const mode of ['bundled', 'h2c']) {
+    const r = await bothSides(mode, fixture('http2'), '/big', ['-n', '1']);
+    assert.deepEqual([r.ok, r.fail], [1, 0]);
+    assert.equal(r.client.length, 1, mode);
+    assert.equal(r.server.length, 1, mode);
+    const [[c, s]] = pairs(r.client, r.server);
+    assert.equal(c!.respBodySize, 1 << 20, mode);
+    assert.equal(s!.respBodySize, 1 << 20, mode);
+    assert.equal(c!.status, 200, mode);
+    assert.deepEqual(c!.respHeaders, s!.respHeaders, mode);
+  }
+});
+
+test('a stream reset by the client (timeout on /slow): once per side, status null and an error', async (t) => {
+  if (!requireBpf(t)) return;
+  for (const mode of ['bundled', 'h2c']) {
+    const r = await bothSides(mode, fixture('http2'), '/slow', ['-n', '1', '-timeout', '700ms']);
+    assert.deepEqual([r.ok, r.fail], [0, 1], 'the client gave up');
+    assert.equal(r.client.length, 1, `${mode}: ${JSON.stringify(r.client)}`);
+    assert.equal(r.server.length, 1, `${mode}: ${JSON.stringify(r.server)}`);
+    const [[c, s]] = pairs(r.client, r.server);
+    assert.equal(c!.status, null);
+    assert.equal(s!.status, null);
+    assert.equal(c!.path, '/slow');
+    assert.equal(s!.path, '/slow');
+    assert.equal(c!.error, 'reset by this side: RST_STREAM CANCEL', mode);
+    assert.equal(s!.error, 'reset by the peer: RST_STREAM CANCEL', mode);
+    // It was reset after the timeout, not at once.
+    assert.ok(c!.latencyNs! >= 600e6, `${mode}: ${c!.latencyNs}`);
+  }
+  assert.deepEqual(ourLinks(), [], 'no gotrace links left in the kernel');
+  assert.equal(uprobeEvents(), '', 'no uprobe_events entries');
+});
