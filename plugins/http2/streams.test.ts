@@ -1,0 +1,111 @@
+// The stream assembler on hand-made events (no kernel): client fields claimed
+// by their writeHeaders, trailers, 1xx responses, resets, and bounded state.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { EventKind, RawEvent } from './layout';
+import { StreamAssembler, type Http2Record } from './streams';
+
+let clock = 1_000n;
+function ev(kind: EventKind, over: Partial<RawEvent> = {}): RawEvent {
+  clock += 1_000n;
+  return { ts: clock, goid: 7, framer: 0xc000100000n, pid: 42, streamId: 0, kind, tls: true, fd: 5, index: 0, count: 0, name: '', value: '',
+    nameLen: over.name?.length ?? 0, valueLen: over.value?.length ?? 0, n: 0, endStream: false, local: '127.0.0.1:1000', remote: '127.0.0.1:443', ...over };
+}
+const field = (kind: EventKind, name: string, value: string, over: Partial<RawEvent> = {}) => ev(kind, { name, value, nameLen: name.length, valueLen: value.length, ...over });
+
+function assembler(opts = {}): { a: StreamAssembler; out: Http2Record[] } {
+  const out: Http2Record[] = [];
+  return { a: new StreamAssembler((r) => out.push(r), opts), out };
+}
+
+function clientRequest(a: StreamAssembler, stream: number, goid = 7, extra: [string, string][] = []): void {
+  for (const [n, v] of [[':method', 'GET'], [':path', '/x'], [':authority', 'h'], [':scheme', 'https'], ['authorization', 'Bearer s'], ...extra] as [string, string][]) {
+    a.push(field('creq-field', n, v, { goid }));
+  }
+  a.push(ev('creq-begin', { streamId: stream, goid, endStream: true }));
+}
+
+test('client: fields written before writeHeaders are claimed by it; the response ends the stream', () => {
+  const { a, out } = assembler();
+  clientRequest(a, 1);
+  a.push(ev('cresp-begin', { streamId: 1, count: 2, goid: 99 }));
+  a.push(field('cresp-field', ':status', '200', { streamId: 1, goid: 99 }));
+  a.push(field('cresp-field', 'content-length', '3', { streamId: 1, goid: 99 }));
+  assert.equal(out.length, 0, 'no END_STREAM yet');
+  a.push(ev('cdata-in', { streamId: 1, n: 3, endStream: true, goid: 99 }));
+  assert.equal(out.length, 1);
+  const r = out[0]!;
+  assert.equal(r.role, 'client');
+  assert.deepEqual([r.method, r.path, r.status, r.respBodySize, r.error], ['GET', '/x', 200, 3, undefined]);
+  assert.equal(r.reqHeaders.authorization, '[redacted]');
+  assert.deepEqual(r.respHeaders, { ':status': '200', 'content-length': '3' });
+  assert.equal(a.size, 0, 'nothing kept');
+});
+
+test('client: a 100-continue is replaced by the final response; END_STREAM on HEADERS waits for its fields', () => {
+  const { a, out } = assembler();
+  clientRequest(a, 3);
+  a.push(ev('cresp-begin', { streamId: 3, count: 1 }));
+  a.push(field('cresp-field', ':status', '100', { streamId: 3 }));
+  a.push(ev('cresp-begin', { streamId: 3, count: 2, endStream: true }));
+  a.push(field('cresp-field', ':status', '204', { streamId: 3 }));
+  assert.equal(out.length, 0, 'one field still to come');
+  a.push(field('cresp-field', 'x-a', 'b', { streamId: 3 }));
+  assert.equal(out.length, 1);
+  assert.equal(out[0]!.status, 204);
+  assert.deepEqual(out[0]!.respHeaders, { ':status': '204', 'x-a': 'b' });
+});
+
+test('client: request trailers join the request; a new request on a reused key replaces a stale stream', () => {
+  const { a, out } = assembler();
+  for (const [n, v] of [[':method', 'POST'], [':path', '/up']]) a.push(field('creq-field', n!, v!));
+  a.push(ev('creq-begin', { streamId: 5 }));
+  a.push(ev('data-out', { streamId: 5, n: 10 }));
+  a.push(field('creq-field', 'grpc-status', '0'));
+  a.push(ev('creq-begin', { streamId: 5, endStream: true }));
+  assert.equal(out.length, 0, 'trailers, not a new stream');
+  clientRequest(a, 5); // the request ended: this is a new stream under the same key
+  assert.equal(out.length, 1);
+  assert.equal(out[0]!.error, 'the connection was replaced before the stream was answered');
+  assert.equal(out[0]!.reqHeaders['grpc-status'], '0');
+  assert.equal(out[0]!.reqBodySize, 10);
+});
+
+test('resets: sent or received, reported once with status null and the error code', () => {
+  const { a, out } = assembler();
+  clientRequest(a, 1);
+  a.push(ev('rst-out', { streamId: 1, n: 8 }));
+  a.push(ev('rst-in', { streamId: 1, n: 8 }));
+  a.push(ev('req-begin', { streamId: 7, framer: 1n, count: 0 }));
+  a.push(ev('resp-end', { streamId: 7, framer: 1n, n: 200 }));
+  a.push(ev('rst-in', { streamId: 7, framer: 1n, n: 2 }));
+  assert.equal(out.length, 2);
+  assert.deepEqual(out.map((r) => [r.role, r.status, r.error]), [
+    ['client', null, 'reset by this side: RST_STREAM CANCEL'],
+    ['server', null, 'reset by the peer: RST_STREAM INTERNAL_ERROR'],
+  ]);
+});
+
+test('bounded: the oldest open stream is reported when too many are open, unclaimed client fields expire', () => {
+  const { a, out } = assembler({ maxStreams: 2 });
+  for (const id of [1, 3, 5]) a.push(ev('req-begin', { streamId: id }));
+  assert.equal(out.length, 1);
+  assert.equal(out[0]!.streamId, 1);
+  assert.match(out[0]!.error ?? '', /too many open streams/);
+  const { a: b } = assembler({ maxStreams: 2 });
+  for (let g = 0; g < 5; g++) b.push(field('creq-field', ':method', 'GET', { goid: g }));
+  assert.equal(b.size, 2, 'fields of at most maxStreams goroutines wait');
+  b.flush(clock);
+});
+
+test('flush: open streams are reported, none lost', () => {
+  const { a, out } = assembler();
+  clientRequest(a, 1);
+  a.push(ev('req-begin', { streamId: 1, framer: 2n }));
+  a.flush(clock);
+  assert.equal(out.length, 2);
+  for (const r of out) {
+    assert.equal(r.status, null);
+    assert.equal(r.error, 'no response seen before tracing stopped');
+  }
+});
