@@ -32,9 +32,12 @@ struct {
 	__type(value, struct h1_proc_cfg);
 } h1_procs SEC(".maps");
 
-/* Reads in flight. LRU: a call that never reaches a RET must not leak. */
+/* Reads in flight. LRU: a call that never reaches a RET must not leak.
+ * Per-CPU LRU lists, as in h1_socks: no global lock per update.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, 65536);
 	__type(key, struct go_call_key);
 	__type(value, struct h1_call);
@@ -42,6 +45,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, 16384);
 	__type(key, struct h1_rx_key);
 	__type(value, struct h1_rx);
@@ -146,13 +150,22 @@ int uprobe_poll_fd_read(struct pt_regs *ctx)
 	call.buf = (__u64)sysfd;
 	if (go_read_arg(ctx, &cfg->fd_read_buf, &call.p))
 		call.p = 0;
+	call.sk = (__u64)sk;
 	call.seq_before = go_tcp_copied_seq(sk);
 	call.seq_ok = 1;
 	bpf_map_update_elem(&h1_calls, &key, &call, BPF_ANY);
 	return 0;
 }
 
-/* ... and after it: (pid, fd, copied_seq now) -> copied_seq before. */
+/* ... and after it: (pid, fd, copied_seq after) -> copied_seq before.
+ * copied_seq after is before + n: FD.Read is one read(2) (it loops only on
+ * EAGAIN, which reads nothing), and its fdMutex read lock keeps other
+ * readers of this FD out, so nothing else advanced copied_seq meanwhile. The
+ * socket is the one seen at entry: the read's reference on the FD keeps the
+ * fd from being closed (internal/poll/fd_mutex.go), so the kernel need not be
+ * walked from fd to socket again here.
+ * https://github.com/golang/go/blob/go1.19/src/internal/poll/fd_unix.go (FD.Read)
+ */
 SEC("uprobe")
 int uprobe_poll_fd_read_ret(struct pt_regs *ctx)
 {
@@ -175,7 +188,9 @@ int uprobe_poll_fd_read_ret(struct pt_regs *ctx)
 	rk.fd = (__s32)call->buf;
 	before = call->seq_before;
 	p = call->p;
+	sk = (struct sock *)call->sk;
 	bpf_map_delete_elem(&h1_calls, &key);
+	/* n <= 0: EOF, an error, or a background read aborted by a deadline. */
 	if (go_read_arg(ctx, &cfg->fd_read_n, &n) || (__s64)n <= 0)
 		return 0;
 	if (cfg->has_decrypt && p) {
@@ -187,13 +202,10 @@ int uprobe_poll_fd_read_ret(struct pt_regs *ctx)
 		rx.fd = rk.fd;
 		bpf_map_update_elem(&h1_rx, &xk, &rx, BPF_ANY);
 	}
-	sk = go_fd_sock(rk.fd);
-	if (!sk)
-		return 0;
-	rk.seq_after = go_tcp_copied_seq(sk);
+	rk.seq_after = before + (__u32)n;
 	bpf_map_update_elem(&go_read_seqs, &rk, &before, BPF_ANY);
 	if (cfg->tcp && p)
-		emit_plain(pid, key.goid, rk.fd, p, n, before, H1_READ);
+		emit_plain(pid, key.goid, rk.fd, sk, p, n, before, H1_READ);
 	return 0;
 }
 
@@ -212,7 +224,7 @@ int uprobe_poll_fd_write(struct pt_regs *ctx)
 	    go_read_arg(ctx, &cfg->fd_write_len, &len) || !len ||
 	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(pfd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff)
 		return 0;
-	emit_plain(pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), (int)sysfd, buf, len, 0, H1_WRITE);
+	emit_plain(pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), (int)sysfd, go_fd_sock((int)sysfd), buf, len, 0, H1_WRITE);
 	return 0;
 }
 

@@ -40,6 +40,7 @@ struct h1_call {
 	__u64 conn; /* *tls.Conn (TLS Read), or *poll.FD (FD.Read) */
 	__u64 buf;  /* b.ptr (TLS Read), or the fd (FD.Read) */
 	__u64 p;    /* FD.Read: where the bytes go (inside tls.Conn.rawInput for TLS) */
+	__u64 sk;   /* FD.Read: the fd's struct sock at entry (the read holds the fd open) */
 	__u32 seq_before;
 	__u8 seq_ok;
 	__u8 _pad[3];

@@ -8,8 +8,20 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 32 << 20); /* ~8k chunks of 4 KiB between reads */
+	/* Records are ~350 bytes for a typical call (4.2 KiB at most): 8 MiB holds
+	 * ~25k of them, most of a second at 10k exchanges/s should gotrace stall.
+	 * User space maps the ring twice, so its RSS grows by 2x this.
+	 */
+	__uint(max_entries, 8 << 20);
 } h1_events SEC(".maps");
+
+/* User space is not woken per record: at ~30k records/s a wakeup each (an
+ * irq_work on the traced thread's CPU, then an epoll round trip in gotrace)
+ * cost more than the record. It drains the ring on a timer instead
+ * (runtime.ts drainEveryMs); the ring wakes it only once this much is
+ * waiting, so a burst never waits for the timer with the ring filling up.
+ */
+#define H1_WAKE_BYTES (1 << 20)
 
 struct emit_args {
 	__u64 goid;
@@ -26,6 +38,45 @@ struct emit_args {
 	struct go_conn_addrs addrs;
 };
 
+#define H1_EVENT_HEADER (sizeof(struct h1_event) - H1_CHUNK)
+
+/* One record holding n (1..cap) bytes at buf+off, reserved at header + cap
+ * bytes rather than the whole struct: most HTTP/1 calls are a few hundred
+ * bytes, and every reserved byte is copied again in user space. `cap` is a
+ * power of two and a constant after inlining (reserve needs a constant size).
+ */
+static __always_inline void emit_one(const struct emit_args *a, __u64 ts, __u32 off, __u32 n, const __u32 cap)
+{
+	struct h1_event *e = gotrace_ringbuf_reserve(&h1_events, H1_EVENT_HEADER + cap);
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (!e)
+		return;
+	e->ts = ts;
+	e->goid = a->goid;
+	e->conn = a->conn;
+	e->pid = a->pid;
+	e->fd = a->fd;
+	e->call_len = a->call_len;
+	e->offset = off;
+	e->tcp_seq = a->seq;
+	e->direction = a->dir;
+	e->seq_ok = a->seq_ok;
+	e->fd_why = a->fd_why;
+	e->tls = a->tls;
+	e->addrs = a->addrs;
+	/* n is 1..cap; said as a mask so the verifier sees the bound (clang
+	 * folds a plain clamp into something it cannot follow).
+	 */
+	n = ((n - 1) & (cap - 1)) + 1;
+	if (bpf_probe_read_user(e->data, n, (void *)(a->buf + off)))
+		n = 0;
+	e->data_len = n;
+	if (bpf_ringbuf_query(&h1_events, BPF_RB_AVAIL_DATA) >= H1_WAKE_BYTES)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
 /* One record per H1_CHUNK bytes, at most H1_MAX_CHUNKS: the rest of a big
  * call is known by its length only.
  */
@@ -35,37 +86,18 @@ static __always_inline void emit_chunks(const struct emit_args *a)
 
 	for (__u32 i = 0; i < H1_MAX_CHUNKS; i++) {
 		__u32 off = i * H1_CHUNK, n;
-		struct h1_event *e;
 
 		if (off >= a->call_len)
 			break;
 		n = a->call_len - off;
 		if (n > H1_CHUNK)
 			n = H1_CHUNK;
-		e = gotrace_ringbuf_reserve(&h1_events, sizeof(*e));
-		if (!e)
-			return;
-		e->ts = ts;
-		e->goid = a->goid;
-		e->conn = a->conn;
-		e->pid = a->pid;
-		e->fd = a->fd;
-		e->call_len = a->call_len;
-		e->offset = off;
-		e->tcp_seq = a->seq;
-		e->direction = a->dir;
-		e->seq_ok = a->seq_ok;
-		e->fd_why = a->fd_why;
-		e->tls = a->tls;
-		e->addrs = a->addrs;
-		/* n is 1..H1_CHUNK; said as a mask so the verifier sees the bound
-		 * (clang folds a plain clamp into something it cannot follow).
-		 */
-		n = ((n - 1) & (H1_CHUNK - 1)) + 1;
-		if (bpf_probe_read_user(e->data, n, (void *)(a->buf + off)))
-			n = 0;
-		e->data_len = n;
-		bpf_ringbuf_submit(e, 0);
+		if (n <= 256)
+			emit_one(a, ts, off, n, 256);
+		else if (n <= 1024)
+			emit_one(a, ts, off, n, 1024);
+		else
+			emit_one(a, ts, off, n, H1_CHUNK);
 	}
 }
 
@@ -114,13 +146,14 @@ static __always_inline void conn_info(const struct h1_proc_cfg *cfg, struct emit
 }
 
 /* Plain TCP bytes of an FD.Read (n read, seq where they began) or FD.Write
- * (seq: write_seq now), when the fd is a TCP socket that carries no TLS.
+ * (seq: write_seq now), when fd's socket sk (the caller walked fd -> sk
+ * already) is a TCP socket that carries no TLS.
  */
-static __always_inline void emit_plain(__u32 pid, __u64 goid, int fd, __u64 buf, __u64 len, __u32 read_seq, __u8 dir)
+static __always_inline void emit_plain(__u32 pid, __u64 goid, int fd, struct sock *sk, __u64 buf, __u64 len, __u32 read_seq, __u8 dir)
 {
 	struct emit_args a = {};
-	struct sock *sk = tcp_sock_of(fd);
 
+	sk = tcp_sock(sk);
 	if (!sk || !sock_is_plain(pid, fd, sk, buf, len))
 		return;
 	a.goid = goid;

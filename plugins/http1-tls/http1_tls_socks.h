@@ -7,26 +7,34 @@
 #ifndef __GOTRACE_HTTP1_TLS_SOCKS_H
 #define __GOTRACE_HTTP1_TLS_SOCKS_H
 
-/* Sockets already classified; LRU: closed conns age out. */
+/* Sockets already classified; LRU: closed conns age out. Per-CPU LRU lists:
+ * the common list's lock is taken on every update otherwise.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, 65536);
 	__type(key, struct h1_sock_key);
 	__type(value, __u8);
 } h1_socks SEC(".maps");
 
+/* Called on every TLS Read and Write: an LRU update costs far more than a
+ * lookup, so a socket already marked is left alone.
+ */
 static __always_inline void mark_tls(__u32 pid, int fd, struct sock *sk)
 {
 	struct h1_sock_key k = { .pid = pid, .fd = fd, .sk = (__u64)sk };
+	__u8 *kind = bpf_map_lookup_elem(&h1_socks, &k);
 	__u8 v = H1_SOCK_TLS;
 
+	if (kind && *kind == H1_SOCK_TLS)
+		return;
 	bpf_map_update_elem(&h1_socks, &k, &v, BPF_ANY);
 }
 
-/* The TCP socket behind fd, or NULL (files, pipes, unix and UDP sockets). */
-static __always_inline struct sock *tcp_sock_of(int fd)
+/* sk itself when it is a TCP socket, else NULL (unix and UDP sockets). */
+static __always_inline struct sock *tcp_sock(struct sock *sk)
 {
-	struct sock *sk = go_fd_sock(fd);
 	__u16 family;
 
 	if (!sk)

@@ -60,10 +60,15 @@ export interface RawChunk {
 }
 
 
-/** struct h1_event → its fields; undefined when the record is short. */
+/**
+ * struct h1_event → its fields; undefined when the record is short. The BPF
+ * side reserves the header plus a size class of data (256, 1024 or H1_CHUNK
+ * bytes), not the whole struct, so data[] ends where the record does.
+ */
 export function decodeChunk(b: Buffer): RawChunk | undefined {
-  if (b.length < EVENT_SIZE) return undefined;
-  const dataLen = Math.min(b.readUInt32LE(40), H1_CHUNK);
+  if (b.length < EVENT_HEADER_SIZE) return undefined;
+  const dataLen = b.readUInt32LE(40);
+  if (dataLen > H1_CHUNK || EVENT_HEADER_SIZE + dataLen > b.length) return undefined;
   return {
     ts: b.readBigUInt64LE(0), goid: b.readBigInt64LE(8), conn: b.readBigUInt64LE(16),
     pid: b.readUInt32LE(24), fd: b.readInt32LE(28), callLen: b.readUInt32LE(32), offset: b.readUInt32LE(36),
