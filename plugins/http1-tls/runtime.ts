@@ -39,7 +39,9 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
   const exes = new Map<number, string>();
   const keys = new ConnKeys();
   let out: TraceEvent[] = [];
-  const toEvent = (r: Http1Record): TraceEvent => ({ ...r, type: 'http1', pid: r.pid, exe: exes.get(r.pid) ?? '', goid: r.goid, ts: r.ts });
+  // The record is fresh and ours: add exe in place rather than spreading a
+  // ~20-field object per exchange (that copy was ~6 µs per record).
+  const toEvent = (r: Http1Record): TraceEvent => Object.assign(r as Http1Record & Record<string, unknown>, { exe: exes.get(r.pid) ?? '' });
   const decoder = new Http1Decoder({ maxBody: options.maxBody, redact: options.redact, onRecord: (r) => out.push(toEvent(r)) });
   const take = (): TraceEvent[] => {
     const got = out;
@@ -83,6 +85,9 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
   return {
     bpfObject: 'http1_tls',
     ringBuffers: ['h1_events'],
+    // The BPF side does not wake us per record (H1_WAKE_BYTES in http1_tls_emit.h):
+    // records wait at most this long, and a burst is handled as one batch.
+    drainEveryMs: 20,
 
     attach(obj: BpfObject, target: ProcessTarget, outcomes: readonly RuleOutcome[]): AttachedProcess {
       // At most one TLS and one TCP plan per binary: a second of a kind would attach its probes twice.
