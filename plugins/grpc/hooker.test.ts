@@ -13,6 +13,7 @@ import { loadRuleFile } from '../../core/engine/rule-loader';
 import { ROOT, fixture, requireBinary } from '../../test/support/binaries';
 import { plugin } from './index';
 import type { GrpcConfig } from './hooker';
+import { buildClientOnly } from './client-only';
 import { FIELDS } from './offsets';
 import { CFG_SIZE, encodeCfg } from './layout';
 
@@ -70,6 +71,20 @@ test('stripped GOPATH build without the user-agent version: no grpc version, no 
   assert.match(String(o.error?.message), /no "grpc-go\/<version>" user-agent string.*no DWARF/);
   // With DWARF the same edit still plans: DWARF answers first.
   assert.equal(outcome('', withoutUserAgent).status, 'planned');
+});
+
+test('a program that only dials (no http2Server methods linked): the client side is planned alone', () => {
+  const path = buildClientOnly();
+  const rule = loadRuleFile(join(ROOT, 'rules', 'grpc.yaml'));
+  const bin = new GoBinary(path, readFileSync(path));
+  assert.equal(bin.findFunction('google.golang.org/grpc/internal/transport.(*http2Server).operateHeaders'), undefined, 'the linker left the server out');
+  const o = new RuleEngine([plugin]).planAll(bin, [rule])[0]!;
+  assert.equal(o.status, 'planned', o.error?.message);
+  assert.deepEqual(o.plan!.probes.map((x) => x.program), ['uprobe_transport_loopywriter_writeheader', 'uprobe_transport_http2client_operateheaders',
+    'uprobe_transport_http2client_handledata', 'uprobe_transport_http2client_write', 'uprobe_transport_http2client_closestream']);
+  const c = o.plan!.config as GrpcConfig;
+  assert.equal(c.offsets.cliConn, 72);
+  assert.equal(c.locations.length, 27);
 });
 
 test('struct gr_cfg: the encoder matches the BPF object', (t) => {

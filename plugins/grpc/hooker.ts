@@ -15,7 +15,7 @@ import type { Hooker, HookerContext, ProbePlan, ProbeSpec, ResolvedValue } from 
 import { GotraceError } from '../../core/errors';
 import { findTcpConnItab, resolveConnOffsets } from '../http1-tls/offsets';
 import { argWords } from './locations';
-import { resolveGrpcOffsets, resolveWrapConn, TRANSPORT, WRAP_TYPE, type FIELDS } from './offsets';
+import { resolveGrpcOffsets, resolveWrapConn, SIDE_FIELDS, TRANSPORT, WRAP_TYPE, type FIELDS } from './offsets';
 import { grpcVersion, knownVersions } from './version';
 
 export interface GrpcConfig {
@@ -46,6 +46,26 @@ function need(bin: GoBinary, name: string): ResolvedFunction {
   return fn;
 }
 
+const SIDES = {
+  server: ['(*http2Server).operateHeaders', '(*http2Server).handleData', '(*http2Server).Write', '(*http2Server).handleRSTStream'],
+  client: ['(*http2Client).operateHeaders', '(*http2Client).handleData', '(*http2Client).Write', '(*http2Client).closeStream'],
+} as const;
+
+/**
+ * A side's functions, or null when the linker left that side out: a program
+ * that only dials has no http2Server methods (dead-code elimination), one
+ * that only serves may lack the client's. Half a side is an error: the grpc
+ * version is not what the signatures describe.
+ */
+function side(bin: GoBinary, which: keyof typeof SIDES, values: ResolvedValue[]): ResolvedFunction[] | null {
+  const fns = SIDES[which].map((n) => bin.findFunction(`${TRANSPORT}.${n}`));
+  if (fns.every((f) => !f)) {
+    values.push({ name: `${which} side`, value: null, source: 'pclntab', detail: `not linked (no ${TRANSPORT}.${SIDES[which][0]}): its probes are not attached` });
+    return null;
+  }
+  return SIDES[which].map((n) => need(bin, n));
+}
+
 /** A net.Conn itab from .symtab or, stripped, the runtime's itab list; null when the program has none. */
 function itab(bin: GoBinary, type: string, values: ResolvedValue[], why: string, unknown: string): number | null {
   const r = findItab(bin, type, 'net.Conn');
@@ -62,8 +82,10 @@ function planCalls(ctx: HookerContext): ProbePlan {
   values.push('why' in version ? { name: 'google.golang.org/grpc version', value: null, source: 'derived', detail: version.why }
     : { name: 'google.golang.org/grpc version', value: version.version, source: version.source === 'rodata' ? 'rodata' : 'derived', detail: version.detail });
   const versions = knownVersions(version);
+  const srv = side(bin, 'server', values), cli = side(bin, 'client', values);
+  if (!srv && !cli) throw new GotraceError('ERR_SYMBOL_NOT_FOUND', `neither ${TRANSPORT}.${SIDES.server[0]} nor ${SIDES.client[0]} is in the binary; nothing to trace`, { file: bin.path });
   const conn = resolveConnOffsets(bin, pins);
-  const off = resolveGrpcOffsets(bin, pins, versions);
+  const off = resolveGrpcOffsets(bin, pins, versions, [...(srv ? [] : SIDE_FIELDS.server), ...(cli ? [] : SIDE_FIELDS.client)]);
   for (const o of [...Object.values(conn), ...Object.values(off)]) values.push({ name: o.field, value: o.value, source: o.source, detail: o.detail });
   const wrap = resolveWrapConn(bin, pins, versions);
   const tcp = findTcpConnItab(bin);
@@ -75,41 +97,44 @@ function planCalls(ctx: HookerContext): ProbePlan {
   values.push(wrap ? { name: `${WRAP_TYPE}.Conn`, value: wrap.value, source: wrap.source, detail: wrap.detail }
     : { name: `${WRAP_TYPE}.Conn`, value: null, source: 'derived', detail: 'unknown: conns behind grpc\'s credentials wrapper are reported with fd, tls and addresses null' });
 
-  const oh = need(bin, '(*http2Server).operateHeaders');
   const wh = need(bin, '(*loopyWriter).writeHeader');
-  const hd = need(bin, '(*http2Server).handleData');
-  const w = need(bin, '(*http2Server).Write');
-  const coh = need(bin, '(*http2Client).operateHeaders');
-  const chd = need(bin, '(*http2Client).handleData');
-  const cw = need(bin, '(*http2Client).Write');
-  const cs = need(bin, '(*http2Client).closeStream');
-  const rs = need(bin, '(*http2Server).handleRSTStream');
   const t = { what: 'receiver t', param: 0 };
   const write = [t, { what: 's', param: 1 }, { what: 'len(hdr)', param: 2, word: 1 }, { what: 'len(data)', param: 3, word: 1 }];
-  const locations = [
-    ...argWords(bin, oh, 'operateHeaders', [t, { what: 'frame', param: 1 }], values),
-    ...argWords(bin, wh, 'writeHeader', [{ what: 'receiver l', param: 0 }, { what: 'streamID', param: 1, size: 4 }, { what: 'endStream', param: 2, size: 1 },
-      { what: 'hf ptr', param: 3 }, { what: 'len(hf)', param: 3, word: 1 }], values),
-    ...argWords(bin, hd, 'handleData', [t, { what: 'f', param: 1 }], values),
-    ...argWords(bin, w, 'Write', write, values),
-    ...argWords(bin, coh, 'clientOperateHeaders', [t, { what: 'frame', param: 1 }], values),
-    ...argWords(bin, chd, 'handleData', [t, { what: 'f', param: 1 }], values),
-    ...argWords(bin, cw, 'Write', write, values),
-    ...argWords(bin, cs, 'closeStream', [t, { what: 's', param: 1 }, { what: 'rst', param: 3, size: 1 }, { what: 'rstCode', param: 4, size: 4 }], values),
-    ...argWords(bin, rs, 'handleRSTStream', [t, { what: 'f', param: 1 }], values),
-  ];
-  const fns = [oh, wh, hd, w, coh, chd, cw, cs, rs];
-  for (const fn of fns) values.push({ name: `${fn.name} entry`, value: fn.entry, source: fn.source });
+  const whLocs = argWords(bin, wh, 'writeHeader', [{ what: 'receiver l', param: 0 }, { what: 'streamID', param: 1, size: 4 }, { what: 'endStream', param: 2, size: 1 },
+    { what: 'hf ptr', param: 3 }, { what: 'len(hf)', param: 3, word: 1 }], values);
+  // A side that is not linked keeps its gr_cfg slots filled (with any valid location); its programs are never attached.
+  const unused = (n: number): GoLocation[] => Array.from({ length: n }, () => whLocs[0]!);
+  const [oh, hd, w, rs] = srv ?? [];
+  const [coh, chd, cw, cs] = cli ?? [];
+  const srvLocs = srv ? [
+    argWords(bin, oh!, 'operateHeaders', [t, { what: 'frame', param: 1 }], values),
+    argWords(bin, hd!, 'handleData', [t, { what: 'f', param: 1 }], values),
+    argWords(bin, w!, 'Write', write, values),
+    argWords(bin, rs!, 'handleRSTStream', [t, { what: 'f', param: 1 }], values),
+  ] : [unused(2), unused(2), unused(4), unused(2)];
+  const cliLocs = cli ? [
+    argWords(bin, coh!, 'clientOperateHeaders', [t, { what: 'frame', param: 1 }], values),
+    argWords(bin, chd!, 'handleData', [t, { what: 'f', param: 1 }], values),
+    argWords(bin, cw!, 'Write', write, values),
+    argWords(bin, cs!, 'closeStream', [t, { what: 's', param: 1 }, { what: 'rst', param: 3, size: 1 }, { what: 'rstCode', param: 4, size: 4 }], values),
+  ] : [unused(2), unused(2), unused(4), unused(4)];
+  // struct gr_cfg order: oh, wh, hd, w, coh, chd, cw, cs, rs
+  const locations = [srvLocs[0]!, whLocs, srvLocs[1]!, srvLocs[2]!, ...cliLocs, srvLocs[3]!].flat();
+  for (const fn of [wh, ...(srv ?? []), ...(cli ?? [])]) values.push({ name: `${fn.name} entry`, value: fn.entry, source: fn.source });
   const probes = [
-    entry(bin, oh, 'uprobe_transport_http2server_operateheaders', 'server: request header fields (:path is the method, metadata) and the stream id; the conn\'s fd and addresses'),
+    ...(srv ? [entry(bin, oh!, 'uprobe_transport_http2server_operateheaders', 'server: request header fields (:path is the method, metadata) and the stream id; the conn\'s fd and addresses')] : []),
     entry(bin, wh, 'uprobe_transport_loopywriter_writeheader', 'every header block a side sends: a client\'s request headers (and its conn), a server\'s response headers and trailers'),
-    entry(bin, hd, 'uprobe_transport_http2server_handledata', 'server: request DATA bytes and messages'),
-    entry(bin, w, 'uprobe_transport_http2server_write', 'server: one response message per call'),
-    entry(bin, coh, 'uprobe_transport_http2client_operateheaders', 'client: response headers, and trailers with grpc-status'),
-    entry(bin, chd, 'uprobe_transport_http2client_handledata', 'client: response DATA bytes and messages'),
-    entry(bin, cw, 'uprobe_transport_http2client_write', 'client: one request message per call'),
-    entry(bin, cs, 'uprobe_transport_http2client_closestream', 'client: the stream ends (a cancel sends RST_STREAM)'),
-    entry(bin, rs, 'uprobe_transport_http2server_handlerststream', 'server: the client reset the stream (a cancelled call)'),
+    ...(srv ? [
+      entry(bin, hd!, 'uprobe_transport_http2server_handledata', 'server: request DATA bytes and messages'),
+      entry(bin, w!, 'uprobe_transport_http2server_write', 'server: one response message per call'),
+    ] : []),
+    ...(cli ? [
+      entry(bin, coh!, 'uprobe_transport_http2client_operateheaders', 'client: response headers, and trailers with grpc-status'),
+      entry(bin, chd!, 'uprobe_transport_http2client_handledata', 'client: response DATA bytes and messages'),
+      entry(bin, cw!, 'uprobe_transport_http2client_write', 'client: one request message per call'),
+      entry(bin, cs!, 'uprobe_transport_http2client_closestream', 'client: the stream ends (a cancel sends RST_STREAM)'),
+    ] : []),
+    ...(srv ? [entry(bin, rs!, 'uprobe_transport_http2server_handlerststream', 'server: the client reset the stream (a cancelled call)')] : []),
   ];
   const o = Object.fromEntries(Object.entries(off).map(([k, v]) => [k, v.value])) as GrpcConfig['offsets'];
   const config: GrpcConfig = {

@@ -39,9 +39,16 @@ type Versions = Readonly<Record<string, KnownVersion>>;
 // x/net's own table first: where the build info records x/net, it knows the frames best.
 const TABLES = [X_NET_HTTP2_TABLE, GRPC_TABLE];
 
-export function resolveGrpcOffsets(bin: GoBinary, pins: Pins, versions: Versions = {}): GrpcOffsets {
+/** Fields only one side's probes read: a binary that links only the other side need not know them. */
+export const SIDE_FIELDS = { server: ['srvConn', 'rstCode'], client: ['cliConn'] } as const satisfies Record<string, readonly (keyof typeof FIELDS)[]>;
+
+/** Every field's offset; those in `skip` (a side the binary does not link) are 0 with source 'derived', never read. */
+export function resolveGrpcOffsets(bin: GoBinary, pins: Pins, versions: Versions = {}, skip: readonly (keyof typeof FIELDS)[] = []): GrpcOffsets {
   const out = {} as Record<keyof typeof FIELDS, ResolvedOffset>;
-  for (const [k, field] of Object.entries(FIELDS) as [keyof typeof FIELDS, string][]) out[k] = resolveStructOffset(bin, field, { pins, tables: TABLES, versions });
+  for (const [k, field] of Object.entries(FIELDS) as [keyof typeof FIELDS, string][]) {
+    out[k] = skip.includes(k) ? { field, value: 0, source: 'derived', detail: 'unused: the side that reads it is not linked into this binary' }
+      : resolveStructOffset(bin, field, { pins, tables: TABLES, versions });
+  }
   // BPF reads StreamID at FrameHeader's offset in HeadersFrame and DataFrame, and 40-byte HeaderFields.
   const s = (t: string) => (bin.hasDwarf ? bin.dwarf?.struct(t) : undefined);
   for (const outer of ['HeadersFrame', 'DataFrame']) {

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { requireBpf, ourLinks, uprobeEvents } from '../support/bpf';
 import { CLI, startListening, startRun, stopRuns } from '../support/gotrace-run';
 import { ROOT, fixture, requireBinary } from '../support/binaries';
+import { buildClientOnly } from '../../plugins/grpc/client-only';
 
 const CHECK = '/grpc.health.v1.Health/Check';
 const WATCH = '/grpc.health.v1.Health/Watch';
@@ -201,6 +202,35 @@ test('--format pretty: a Watch held open shows in progress on the status line (b
     const lines = out.split(/\r?\n/).map((l) => l.replace(/^.*\r(\x1b\[2K)?/, '')).filter((l) => /grpc .*method=\/grpc\.health\.v1\.Health\/Watch/.test(l));
     assert.equal(lines.length, 2, out);
     for (const role of ['server', 'client']) assert.equal(lines.filter((l) => l.includes(`role=${role}`) && l.includes('status=1 ')).length, 1, lines.join('\n'));
+  } finally {
+    server.kill();
+  }
+  assert.deepEqual(ourLinks(), [], 'no gotrace links left in the kernel');
+  assert.equal(uprobeEvents(), '', 'no uprobe_events entries');
+});
+
+test('a program that only dials (no server side linked) is traced as a client; the server agrees', async (t) => {
+  if (!requireBpf(t)) return;
+  const path = join(dir, 'grpc-server'), only = join(dir, 'grpc-clientonly');
+  copyFileSync(requireBinary(fixture('grpc', '')), path);
+  copyFileSync(buildClientOnly(), only);
+  const { server, addr } = await startListening(path, ['-mode', 'server'], { cwd: ROOT });
+  try {
+    const g = startRun<Grpc>('grpc', ['--exe', path, '--exe', only]);
+    await g.attached;
+    const p = spawn(only, [addr, '3'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout!.on('data', (d) => { out += d; });
+    assert.equal(await new Promise((r) => p.on('close', r)), 0);
+    assert.match(out, /done ok=3/);
+    await new Promise((r) => setTimeout(r, 500));
+    const s = await g.stop();
+    assert.equal(s.code, 0, s.stderr);
+    const cl = s.records.filter((r) => r.role === 'client'), sv = s.records.filter((r) => r.role === 'server');
+    assert.deepEqual([cl.length, sv.length], [3, 3], JSON.stringify(s.records));
+    assert.deepEqual(cl.map((r) => [r.method, r.status, r.streamId, r.reqHeaders['x-fixture'], r.respMessages, r.error]),
+      sv.map((r) => [r.method, r.status, r.streamId, r.reqHeaders['x-fixture'], r.respMessages, r.error]));
+    assert.ok(cl.every((r) => r.pid === p.pid && r.method === CHECK && r.status === 0 && r.remote === addr));
   } finally {
     server.kill();
   }
