@@ -237,3 +237,27 @@ test('a program that only dials (no server side linked) is traced as a client; t
   assert.deepEqual(ourLinks(), [], 'no gotrace links left in the kernel');
   assert.equal(uprobeEvents(), '', 'no uprobe_events entries');
 });
+
+test('a request message split over three DATA frames counts once, with all its bytes, on both sides', async (t) => {
+  if (!requireBpf(t)) return;
+  const path = join(dir, 'grpc-big');
+  copyFileSync(requireBinary(fixture('grpc', '')), path);
+  const { server, addr } = await startListening(path, ['-mode', 'server'], { cwd: ROOT });
+  try {
+    const g = startRun<Grpc>('grpc', ['--exe', path]);
+    await g.attached;
+    assert.deepEqual(await client(path, addr, false, 'big', 2, 1), { ok: 0, failed: 2 }, 'an unknown (40,000-byte) service name: NOT_FOUND');
+    await new Promise((r) => setTimeout(r, 500));
+    const s = await g.stop();
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(s.records.length, 4, JSON.stringify(s.records));
+    for (const r of s.records) {
+      // 5-byte prefix, then field 1: tag 0x0a, length 40000 as a 3-byte varint, the 40,000 bytes
+      assert.deepEqual([r.status, r.reqMessages, r.reqBytes, r.respMessages, r.error], [5, 1, 5 + 1 + 3 + 40000, 0, undefined], JSON.stringify(r));
+    }
+  } finally {
+    server.kill();
+  }
+  assert.deepEqual(ourLinks(), [], 'no gotrace links left in the kernel');
+  assert.equal(uprobeEvents(), '', 'no uprobe_events entries');
+});
