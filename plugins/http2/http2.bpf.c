@@ -460,3 +460,45 @@ int uprobe_http2_clientconnreadloop_processresetstream(struct pt_regs *ctx)
 	emit_rst_in(ctx, cfg, pid, rl_framer(cfg, rl), f);
 	return 0;
 }
+
+static __always_inline void emit_conn_closed(struct pt_regs *ctx, const struct h2_cfg *cfg, __u32 pid, __u64 fr)
+{
+	struct h2_event *e;
+
+	if (!fr)
+		return;
+	e = reserve(H2_CONN_CLOSED, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), fr, 0);
+	if (e)
+		bpf_ringbuf_submit(e, 0);
+}
+
+/* func (sc *serverConn) closeAllStreamsOnConnClose(): serve's deferred end; a
+ * client that went away without RST_STREAM leaves its streams open until here.
+ */
+SEC("uprobe")
+int uprobe_http2_serverconn_closeallstreamsonconnclose(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct h2_cfg *cfg = cfg_of(ctx, pid);
+	__u64 sc = 0, fr = 0;
+
+	if (!cfg || go_read_arg(ctx, &cfg->cac_sc, &sc) || !sc ||
+	    bpf_probe_read_user(&fr, sizeof(fr), (void *)(sc + cfg->sc_framer)))
+		return 0;
+	emit_conn_closed(ctx, cfg, pid, fr);
+	return 0;
+}
+
+/* func (rl *clientConnReadLoop) cleanup(): the client's read loop ends with its connection. */
+SEC("uprobe")
+int uprobe_http2_clientconnreadloop_cleanup(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct h2_cfg *cfg = cfg_of(ctx, pid);
+	__u64 rl = 0;
+
+	if (!cfg || go_read_arg(ctx, &cfg->clc_rl, &rl))
+		return 0;
+	emit_conn_closed(ctx, cfg, pid, rl_framer(cfg, rl));
+	return 0;
+}

@@ -25,6 +25,7 @@ enum h2_kind {
 	/* Both sides. */
 	H2_RST_OUT = 11,   /* (*Framer).WriteRSTStream: this side resets the stream; n = error code */
 	H2_RST_IN = 12,    /* processResetStream (server or client): the peer reset it; n = error code */
+	H2_CONN_CLOSED = 13, /* the connection is gone: (*serverConn).closeAllStreamsOnConnClose, (*clientConnReadLoop).cleanup */
 };
 
 /* Per (pid, generation): offsets of one http2 copy's structs and where its
@@ -89,6 +90,8 @@ struct h2_cfg {
 	location_t rst_f;  /* (*Framer).WriteRSTStream(streamID uint32, code ErrCode) */
 	location_t rst_stream;
 	location_t rst_code_arg;
+	location_t cac_sc; /* (*serverConn).closeAllStreamsOnConnClose() */
+	location_t clc_rl; /* (*clientConnReadLoop).cleanup() */
 };
 
 /* A response-header write in progress on a goroutine. */

@@ -14,17 +14,17 @@ export type OffsetName = (typeof OFFSET_NAMES)[number];
 export const LOCATION_NAMES = [
   'ph_sc', 'ph_f', 'wf_w', 'wf_ctx', 'wd_f', 'wd_stream', 'wd_end', 'wd_len', 'pd_sc', 'pd_f', 'enc_name', 'enc_name_len', 'enc_value', 'enc_value_len',
   'spr_sc', 'spr_f', 'wh_cc', 'wh_stream', 'wh_end', 'hf_cc', 'hf_name', 'hf_name_len', 'hf_value', 'hf_value_len', 'hr_rl', 'hr_f',
-  'cpd_rl', 'cpd_f', 'cpr_rl', 'cpr_f', 'rst_f', 'rst_stream', 'rst_code_arg',
+  'cpd_rl', 'cpd_f', 'cpr_rl', 'cpr_f', 'rst_f', 'rst_stream', 'rst_code_arg', 'cac_sc', 'clc_rl',
 ] as const;
 export type LocationName = (typeof LOCATION_NAMES)[number];
 
 const REGABI_AT = 36 + 4 * OFFSET_NAMES.length; // 92
 const LOCATIONS_AT = 96;
-export const CFG_SIZE = LOCATIONS_AT + LOCATION_NAMES.length * LOCATION_SIZE; // 360
+export const CFG_SIZE = LOCATIONS_AT + LOCATION_NAMES.length * LOCATION_SIZE; // 376
 export const EVENT_SIZE = 112 + H2_NAME + H2_VALUE; // 432
 
 export const KINDS = ['req-begin', 'req-field', 'resp-field', 'resp-end', 'data-out', 'data-in',
-  'creq-field', 'creq-begin', 'cresp-begin', 'cresp-field', 'cdata-in', 'rst-out', 'rst-in'] as const;
+  'creq-field', 'creq-begin', 'cresp-begin', 'cresp-field', 'cdata-in', 'rst-out', 'rst-in', 'conn-closed'] as const;
 export type EventKind = (typeof KINDS)[number];
 
 export function cfgKey(pid: number, gen: number): Buffer {

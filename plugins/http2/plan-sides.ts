@@ -9,7 +9,9 @@
 // (*ClientConn).writeHeaders, which encodeAndWriteHeaders calls next on the
 // same goroutine under cc.wmu; the response at
 // (*clientConnReadLoop).handleResponse, its body at processData, resets
-// received at processResetStream. Both: (*Framer).WriteDataPadded, or
+// received at processResetStream. A connection's end (server
+// closeAllStreamsOnConnClose, client (*clientConnReadLoop).cleanup) reports
+// its unanswered streams. Both: (*Framer).WriteDataPadded, or
 // startWriteDataPadded where it exists (body out),
 // and (*Framer).WriteRSTStream (a reset sent).
 import type { GoBinary, ResolvedFunction } from '../../core/binary/go-binary';
@@ -91,6 +93,9 @@ export function planServer(bin: GoBinary, g: Generation, pins: Pins): SidePlan {
     ...locs(['spr_sc', 'spr_f'], argWords(bin, pr, 'processResetStream', [{ what: 'receiver sc', param: 0 }, { what: 'f', param: 1 }], values)),
     ...locs(['enc_name', 'enc_name_len', 'enc_value', 'enc_value_len'], argWords(bin, enc, 'WriteField', [{ what: 'f.Name ptr', param: 1 }, { what: 'f.Name len', param: 1, word: 1 }, { what: 'f.Value ptr', param: 2 }, { what: 'f.Value len', param: 2, word: 1 }], values)),
   };
+  // Optional: without it, streams of a client that vanished are reported when tracing stops instead.
+  const cac = genFunction(bin, g, 'serverConn', 'closeAllStreamsOnConnClose');
+  if (cac) Object.assign(locations, locs(['cac_sc'], argWords(bin, cac, 'closeAllStreamsOnConnClose', [{ what: 'receiver sc', param: 0 }], values)));
   const rets = bin.returnSites(wf);
   if (!rets.length) throw new GotraceError('ERR_OFFSET_UNKNOWN', `${wf.name} has no RET instruction; the binary is unusual, report it`, { file: bin.path });
   for (const fn of [ph, wf, enc, pd, pr]) values.push({ name: `${fn.name} entry`, value: fn.entry, source: fn.source });
@@ -102,6 +107,7 @@ export function planServer(bin: GoBinary, g: Generation, pins: Pins): SidePlan {
     entry(bin, enc, 'uprobe_hpack_encoder_writefield', 'each response header field as it is encoded, :status included'),
     entry(bin, pd, 'uprobe_http2_serverconn_processdata', 'request body bytes per DATA frame'),
     entry(bin, pr, 'uprobe_http2_serverconn_processresetstream', 'the client reset a stream (RST_STREAM received)'),
+    ...(cac ? [entry(bin, cac, 'uprobe_http2_serverconn_closeallstreamsonconnclose', 'the connection is gone: its unanswered streams are reported')] : []),
   ] };
 }
 
@@ -113,19 +119,22 @@ export function planClient(bin: GoBinary, g: Generation, pins: Pins): SidePlan {
   const hr = need(bin, g, 'clientConnReadLoop', 'handleResponse');
   const pd = need(bin, g, 'clientConnReadLoop', 'processData');
   const pr = need(bin, g, 'clientConnReadLoop', 'processResetStream');
+  const clc = need(bin, g, 'clientConnReadLoop', 'cleanup');
   const locations = {
     ...locs(['hf_cc', 'hf_name', 'hf_name_len', 'hf_value', 'hf_value_len'], argWords(bin, hf, 'writeHeader', [{ what: 'receiver cc', param: 0 }, { what: 'name ptr', param: 1 }, { what: 'name len', param: 1, word: 1 }, { what: 'value ptr', param: 2 }, { what: 'value len', param: 2, word: 1 }], values)),
     ...locs(['wh_cc', 'wh_stream', 'wh_end'], argWords(bin, wh, 'writeHeaders', [{ what: 'receiver cc', param: 0 }, { what: 'streamID', param: 1, size: 4 }, { what: 'endStream', param: 2, size: 1 }], values)),
     ...locs(['hr_rl', 'hr_f'], argWords(bin, hr, 'handleResponse', [{ what: 'receiver rl', param: 0 }, { what: 'f', param: 2 }], values)),
     ...locs(['cpd_rl', 'cpd_f'], argWords(bin, pd, 'processData', [{ what: 'receiver rl', param: 0 }, { what: 'f', param: 1 }], values)),
     ...locs(['cpr_rl', 'cpr_f'], argWords(bin, pr, 'processResetStream', [{ what: 'receiver rl', param: 0 }, { what: 'f', param: 1 }], values)),
+    ...locs(['clc_rl'], argWords(bin, clc, 'cleanup', [{ what: 'receiver rl', param: 0 }], values)),
   };
-  for (const fn of [hf, wh, hr, pd, pr]) values.push({ name: `${fn.name} entry`, value: fn.entry, source: fn.source });
+  for (const fn of [hf, wh, hr, pd, pr, clc]) values.push({ name: `${fn.name} entry`, value: fn.entry, source: fn.source });
   return { offsets, locations, values, probes: [
     entry(bin, hf, 'uprobe_http2_clientconn_writeheader', 'each request header field as it is encoded, pseudo-headers included'),
     entry(bin, wh, 'uprobe_http2_clientconn_writeheaders', 'the request HEADERS: stream id, END_STREAM, the connection'),
     entry(bin, hr, 'uprobe_http2_clientconnreadloop_handleresponse', 'response header fields, decoded, and END_STREAM'),
     entry(bin, pd, 'uprobe_http2_clientconnreadloop_processdata', 'response body bytes per DATA frame, and END_STREAM'),
     entry(bin, pr, 'uprobe_http2_clientconnreadloop_processresetstream', 'the server reset a stream (RST_STREAM received)'),
+    entry(bin, clc, 'uprobe_http2_clientconnreadloop_cleanup', 'the connection is gone: its unanswered streams are reported'),
   ] };
 }

@@ -109,3 +109,13 @@ test('flush: open streams are reported, none lost', () => {
     assert.equal(r.error, 'no response seen before tracing stopped');
   }
 });
+
+test('a connection closing reports its open streams, and only its own', () => {
+  const { a, out } = assembler();
+  a.push(ev('req-begin', { streamId: 1, framer: 10n }));
+  a.push(ev('req-begin', { streamId: 1, framer: 11n }));
+  a.push(ev('conn-closed', { framer: 10n }));
+  assert.equal(out.length, 1);
+  assert.deepEqual([out[0]!.status, out[0]!.error], [null, 'the connection closed before the stream was answered']);
+  assert.equal(a.size, 1);
+});

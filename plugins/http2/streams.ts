@@ -98,6 +98,11 @@ export class StreamAssembler {
       this.begin(key, e);
       return;
     }
+    if (e.kind === 'conn-closed') {
+      const prefix = `${e.pid}:${e.framer.toString(16)}:`;
+      for (const [k, s] of this.open.entries()) if (k.startsWith(prefix)) this.finish(k, s, e.ts, 'the connection closed before the stream was answered');
+      return;
+    }
     const s = this.open.get(key);
     if (!s) return; // a stream begun before tracing, or already reported
     switch (e.kind) {

@@ -276,6 +276,23 @@ test('a stream reset by the client (timeout on /slow): once per side, status nul
     // It was reset after the timeout, not at once.
     assert.ok(c!.latencyNs! >= 600e6, `${mode}: ${c!.latencyNs}`);
   }
+  // curl gives up by closing the connection, without RST_STREAM: the server reports the stream when its conn ends.
+  const { server, addr } = await startServer(requireBinary(fixture('http2')), 'bundled');
+  try {
+    const g = gotrace(['--pid', String(server.pid)]);
+    await g.attached;
+    const r = spawnSync('curl', ['-sS', '-k', '--http2', '--max-time', '1', `https://${addr}/slow`], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 28, 'curl timed out');
+    await sleep(300);
+    const s = await g.stop();
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(s.records.length, 1, JSON.stringify(s.records));
+    const [x] = s.records;
+    // Not 'no response seen before tracing stopped': it was reported when the connection ended.
+    assert.deepEqual([x!.path, x!.status, x!.error], ['/slow', null, 'the connection closed before the stream was answered']);
+  } finally {
+    server.kill();
+  }
   assert.deepEqual(ourLinks(), [], 'no gotrace links left in the kernel');
   assert.equal(uprobeEvents(), '', 'no uprobe_events entries');
 });
