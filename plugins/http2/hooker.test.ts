@@ -34,9 +34,13 @@ test('with DWARF: both http2 copies planned with both sides, offsets from DWARF,
     assert.deepEqual(g.offsets, FIXTURE_OFFSETS);
   }
   for (const prog of ['uprobe_http2_clientconn_writeheader', 'uprobe_http2_clientconn_writeheaders', 'uprobe_http2_clientconnreadloop_handleresponse',
-    'uprobe_http2_clientconnreadloop_processdata', 'uprobe_http2_clientconnreadloop_processresetstream', 'uprobe_http2_serverconn_processresetstream', 'uprobe_http2_framer_writerststream']) {
+    'uprobe_http2_clientconnreadloop_processdata', 'uprobe_http2_clientconnreadloop_processresetstream', 'uprobe_http2_serverconn_processresetstream', 'uprobe_http2_framer_writerststream',
+    'uprobe_http2_serverconn_closeallstreamsonconnclose', 'uprobe_http2_clientconnreadloop_cleanup']) {
     assert.equal(p.probes.filter((x) => x.program === prog).length, 2, `${prog}: once per copy`);
   }
+  // x/net 0.7's server writes large DATA frames with startWriteDataPadded directly; the bundled copy of Go 1.19 has none.
+  assert.ok(p.probes.some((x) => x.symbol === 'golang.org/x/net/http2.(*Framer).startWriteDataPadded'));
+  assert.ok(p.probes.some((x) => x.symbol === 'net/http.(*http2Framer).WriteDataPadded'));
   // Signature-derived locations agree with DWARF's (register ABI).
   const bundled = c.gens.find((g) => g.pkg === 'net/http')!;
   assert.deepEqual([bundled.locations.hf_name, bundled.locations.hf_value_len, bundled.locations.wh_stream, bundled.locations.hr_f].map((l) => l && 'register' in l ? l.register : null), ['RBX', 'RSI', 'RBX', 'RCX']);

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* http2.bpf.c's client programs: (*ClientConn) and (*clientConnReadLoop).
+ * Included once, by http2.bpf.c, after http2_emit.h.
+ */
+#ifndef __HTTP2_CLIENT_H
+#define __HTTP2_CLIENT_H
+
+/* func (cc *ClientConn) writeHeader(name, value string): one request field as
+ * encodeHeaders encodes it. The stream id is not known here; writeHeaders, next
+ * on this goroutine (cc.wmu is held throughout), gives it.
+ */
+SEC("uprobe")
+int uprobe_http2_clientconn_writeheader(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct h2_cfg *cfg = cfg_of(ctx, pid);
+	__u64 cc = 0, fr = 0, name = 0, nlen = 0, value = 0, vlen = 0;
+	struct h2_event *e;
+
+	if (!cfg || go_read_arg(ctx, &cfg->hf_cc, &cc) || !cc ||
+	    go_read_arg(ctx, &cfg->hf_name, &name) || go_read_arg(ctx, &cfg->hf_name_len, &nlen) ||
+	    go_read_arg(ctx, &cfg->hf_value, &value) || go_read_arg(ctx, &cfg->hf_value_len, &vlen) ||
+	    bpf_probe_read_user(&fr, sizeof(fr), (void *)(cc + cfg->cc_fr)))
+		return 0;
+	e = reserve(H2_CREQ_FIELD, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), fr, 0);
+	if (!e)
+		return 0;
+	e->name_len = go_len_u32(nlen);
+	e->value_len = go_len_u32(vlen);
+	GO_READ_STR(e->name, H2_NAME, name, nlen);
+	GO_READ_STR(e->value, H2_VALUE, value, vlen);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* func (cc *ClientConn) writeHeaders(streamID uint32, endStream bool, maxFrameSize int, hdrs []byte) error */
+SEC("uprobe")
+int uprobe_http2_clientconn_writeheaders(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct h2_cfg *cfg = cfg_of(ctx, pid);
+	__u64 cc = 0, fr = 0, stream = 0, end = 0;
+	struct h2_event *e;
+
+	if (!cfg || go_read_arg(ctx, &cfg->wh_cc, &cc) || !cc || go_read_arg(ctx, &cfg->wh_stream, &stream) ||
+	    go_read_arg(ctx, &cfg->wh_end, &end) || bpf_probe_read_user(&fr, sizeof(fr), (void *)(cc + cfg->cc_fr)))
+		return 0;
+	e = reserve(H2_CREQ_BEGIN, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), fr, (__u32)stream);
+	if (!e)
+		return 0;
+	e->end_stream = (__u8)(end & 1);
+	conn_info(cfg, cc, cfg->cc_tconn, e);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* func (rl *clientConnReadLoop) handleResponse(cs *clientStream, f *MetaHeadersFrame) (*Response, error) */
+SEC("uprobe")
+int uprobe_http2_clientconnreadloop_handleresponse(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct h2_cfg *cfg = cfg_of(ctx, pid);
+	__u64 rl = 0, f = 0, fr;
+
+	if (!cfg || go_read_arg(ctx, &cfg->hr_rl, &rl) || go_read_arg(ctx, &cfg->hr_f, &f) || !f)
+		return 0;
+	fr = rl_framer(cfg, rl);
+	if (fr)
+		emit_headers(ctx, cfg, H2_CRESP_BEGIN, H2_CRESP_FIELD, pid, (__u32)bpf_get_attach_cookie(ctx), fr, f, 0, 0);
+	return 0;
+}
+
+/* func (rl *clientConnReadLoop) processData(f *DataFrame) error */
+SEC("uprobe")
+int uprobe_http2_clientconnreadloop_processdata(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct h2_cfg *cfg = cfg_of(ctx, pid);
+	__u64 rl = 0, f = 0, fr, data[2] = {};
+	__u32 stream = 0;
+	__u8 flags = 0;
+	struct h2_event *e;
+
+	if (!cfg || go_read_arg(ctx, &cfg->cpd_rl, &rl) || go_read_arg(ctx, &cfg->cpd_f, &f) || !f)
+		return 0;
+	fr = rl_framer(cfg, rl);
+	if (!fr || bpf_probe_read_user(&stream, sizeof(stream), (void *)(f + cfg->fh_stream)) ||
+	    bpf_probe_read_user(&flags, sizeof(flags), (void *)(f + cfg->fh_flags)) ||
+	    bpf_probe_read_user(data, sizeof(data), (void *)(f + cfg->df_data)))
+		return 0;
+	e = reserve(H2_CDATA_IN, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), fr, stream);
+	if (!e)
+		return 0;
+	e->n = data[1];
+	e->end_stream = flags & 1;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* func (rl *clientConnReadLoop) processResetStream(f *RSTStreamFrame) error */
+SEC("uprobe")
+int uprobe_http2_clientconnreadloop_processresetstream(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct h2_cfg *cfg = cfg_of(ctx, pid);
+	__u64 rl = 0, f = 0;
+
+	if (!cfg || go_read_arg(ctx, &cfg->cpr_rl, &rl) || go_read_arg(ctx, &cfg->cpr_f, &f))
+		return 0;
+	emit_rst_in(ctx, cfg, pid, rl_framer(cfg, rl), f);
+	return 0;
+}
+
+/* func (rl *clientConnReadLoop) cleanup(): the client's read loop ends with its connection. */
+SEC("uprobe")
+int uprobe_http2_clientconnreadloop_cleanup(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct h2_cfg *cfg = cfg_of(ctx, pid);
+	__u64 rl = 0;
+
+	if (!cfg || go_read_arg(ctx, &cfg->clc_rl, &rl))
+		return 0;
+	emit_conn_closed(ctx, cfg, pid, rl_framer(cfg, rl));
+	return 0;
+}
+
+#endif /* __HTTP2_CLIENT_H */

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* http2.bpf.c's events and the reads every side shares: the connection of a
+ * serverConn or ClientConn, a MetaHeadersFrame's fields, RST_STREAM frames
+ * received, a connection's end. Included once, by http2.bpf.c, after its
+ * h2_events map.
+ */
+#ifndef __HTTP2_EMIT_H
+#define __HTTP2_EMIT_H
+
+static __always_inline struct h2_event *reserve(__u8 kind, __u32 pid, __u32 gen, __s64 goid, __u64 framer, __u32 stream)
+{
+	struct h2_event *e = gotrace_ringbuf_reserve(&h2_events, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts = bpf_ktime_get_ns();
+	e->kind = kind;
+	e->pid = pid;
+	e->gen = (__u8)gen;
+	e->goid = goid;
+	e->framer = framer;
+	e->stream_id = stream;
+	e->fd = -1;
+	return e;
+}
+
+/* The conn of a serverConn or ClientConn (its net.Conn at base + conn_off):
+ * TLS when the net.Conn is a *tls.Conn (itab), then the *net.TCPConn inside either.
+ */
+static __always_inline void conn_info(const struct h2_cfg *cfg, __u64 base, __u32 conn_off, struct h2_event *e)
+{
+	struct go_conn_offsets o = cfg->conn;
+	__u64 iface[2] = {};
+	__u64 outer = base;
+	struct sock *sk;
+
+	e->tls = 2;
+	if (bpf_probe_read_user(iface, sizeof(iface), (void *)(base + conn_off)))
+		return;
+	if (cfg->tls_itab && iface[0] == cfg->tls_itab) {
+		e->tls = 1;
+		outer = iface[1]; /* *tls.Conn; o.iface_off is tls.Conn.conn */
+	} else {
+		if (cfg->tls_itab)
+			e->tls = 0;
+		o.iface_off = conn_off;
+	}
+	e->fd = go_conn_fd(outer, &o, &e->fd_why);
+	sk = go_fd_sock(e->fd);
+	if (sk)
+		go_sock_addrs(sk, &e->addrs);
+}
+
+/* The decoded fields of a MetaHeadersFrame, one event each, after a begin
+ * event: the server's request (processHeaders) or the client's response
+ * (handleResponse). conn_off != 0 adds the connection to the begin event;
+ * its end_stream is the HEADERS' END_STREAM flag.
+ */
+static __always_inline void emit_headers(struct pt_regs *ctx, const struct h2_cfg *cfg, __u8 begin_kind, __u8 field_kind,
+					 __u32 pid, __u32 gen, __u64 framer, __u64 f, __u64 conn_base, __u32 conn_off)
+{
+	__u64 hf = 0, fields[2] = {};
+	__u8 flags = 0;
+	__u32 stream = 0, count;
+	struct h2_event *e;
+	__s64 goid;
+
+	if (bpf_probe_read_user(&hf, sizeof(hf), (void *)(f + cfg->mhf_headers)) || !hf ||
+	    bpf_probe_read_user(&stream, sizeof(stream), (void *)(hf + cfg->fh_stream)) ||
+	    bpf_probe_read_user(fields, sizeof(fields), (void *)(f + cfg->mhf_fields)))
+		return;
+	bpf_probe_read_user(&flags, sizeof(flags), (void *)(hf + cfg->fh_flags));
+	goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
+	count = fields[1] > 0xffff ? 0xffff : (__u32)fields[1];
+	e = reserve(begin_kind, pid, gen, goid, framer, stream);
+	if (!e)
+		return;
+	e->count = count;
+	e->end_stream = flags & 1;
+	if (conn_off)
+		conn_info(cfg, conn_base, conn_off, e);
+	bpf_ringbuf_submit(e, 0);
+
+	for (__u32 i = 0; i < H2_MAX_FIELDS; i++) {
+		/* HeaderField{Name, Value string; Sensitive bool}: 40 bytes, Name at 0, Value at 16. */
+		__u64 hf_words[4] = {};
+
+		if (i >= count)
+			break;
+		if (bpf_probe_read_user(hf_words, sizeof(hf_words), (void *)(fields[0] + (__u64)i * 40)))
+			break;
+		e = reserve(field_kind, pid, gen, goid, framer, stream);
+		if (!e)
+			return;
+		e->index = i;
+		e->count = count;
+		e->name_len = go_len_u32(hf_words[1]);
+		e->value_len = go_len_u32(hf_words[3]);
+		GO_READ_STR(e->name, H2_NAME, hf_words[0], hf_words[1]);
+		GO_READ_STR(e->value, H2_VALUE, hf_words[2], hf_words[3]);
+		bpf_ringbuf_submit(e, 0);
+	}
+}
+
+/* The *Framer of a clientConnReadLoop: rl.cc.fr. */
+static __always_inline __u64 rl_framer(const struct h2_cfg *cfg, __u64 rl)
+{
+	__u64 cc = 0, fr = 0;
+
+	if (!rl || bpf_probe_read_user(&cc, sizeof(cc), (void *)(rl + cfg->rl_cc)) || !cc ||
+	    bpf_probe_read_user(&fr, sizeof(fr), (void *)(cc + cfg->cc_fr)))
+		return 0;
+	return fr;
+}
+
+/* An RST_STREAM frame received: its stream id and error code. */
+static __always_inline void emit_rst_in(struct pt_regs *ctx, const struct h2_cfg *cfg, __u32 pid, __u64 fr, __u64 f)
+{
+	__u32 stream = 0, code = 0;
+	struct h2_event *e;
+
+	if (!fr || !f || bpf_probe_read_user(&stream, sizeof(stream), (void *)(f + cfg->fh_stream)) ||
+	    bpf_probe_read_user(&code, sizeof(code), (void *)(f + cfg->rst_code)))
+		return;
+	e = reserve(H2_RST_IN, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), fr, stream);
+	if (!e)
+		return;
+	e->n = code;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void emit_conn_closed(struct pt_regs *ctx, const struct h2_cfg *cfg, __u32 pid, __u64 fr)
+{
+	struct h2_event *e;
+
+	if (!fr)
+		return;
+	e = reserve(H2_CONN_CLOSED, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), fr, 0);
+	if (e)
+		bpf_ringbuf_submit(e, 0);
+}
+
+#endif /* __HTTP2_EMIT_H */
