@@ -26,7 +26,8 @@ test('with DWARF: every probe, offsets from DWARF, the itab from .symtab', () =>
   const c = p.config as Http1TlsConfig;
   const programs = p.probes.map((x) => x.program);
   assert.equal(programs.filter((x) => x === 'uprobe_crypto_tls_conn_write').length, 1);
-  assert.equal(programs.filter((x) => x === 'uprobe_crypto_tls_conn_read').length, 1);
+  // Read's arguments are read at its RETs (next test), so Read has no entry probe.
+  assert.equal(programs.filter((x) => x === 'uprobe_crypto_tls_conn_read').length, 0);
   assert.ok(programs.filter((x) => x === 'uprobe_crypto_tls_conn_read_ret').length >= 1);
   assert.ok(programs.filter((x) => x === 'uprobe_poll_fd_read_ret').length >= 1);
   assert.deepEqual([c.ifaceOff, c.connFd, c.netfdPfd, c.pfdSysfd, c.goidOffset], [0, 0, 0, 16, 152]);
@@ -42,14 +43,43 @@ test('with DWARF: every probe, offsets from DWARF, the itab from .symtab', () =>
   assert.deepEqual(c.read.n, { kind: 'register', register: 'RAX', size: 8 });
 });
 
+/** [from, to) → expression text of one parameter's location list, as llvm-dwarfdump prints it. */
+function dwarfdumpLocations(path: string, fn: string, param: string): { from: number; to: number; expr: string }[] {
+  const out = execFileSync('llvm-dwarfdump', [`--name=${fn}`, '-c', path], { encoding: 'utf8' });
+  const at = out.indexOf(`DW_AT_name\t("${param}")`);
+  assert.ok(at > 0, `llvm-dwarfdump shows no parameter ${param} of ${fn}`);
+  const block = out.slice(at, out.indexOf('DW_TAG', at));
+  // The last entry is followed by the ')' that closes the list.
+  return [...block.matchAll(/\[0x([0-9a-f]+), 0x([0-9a-f]+)\): (.*?)\)?$/gm)]
+    .map((m) => ({ from: parseInt(m[1]!, 16), to: parseInt(m[2]!, 16), expr: m[3]!.trim() }));
+}
+
+test('with DWARF: the c and b.ptr of crypto/tls.(*Conn).Read are read at every RET from the spill slots llvm-dwarfdump places them in', () => {
+  const p = plan('');
+  const c = p.config as Http1TlsConfig;
+  const rets = p.probes.filter((x) => x.program === 'uprobe_crypto_tls_conn_read_ret').map((x) => x.address);
+  const path = requireBinary(fixture('https'));
+  const recv = dwarfdumpLocations(path, 'crypto/tls.(*Conn).Read', 'c'), buf = dwarfdumpLocations(path, 'crypto/tls.(*Conn).Read', 'b');
+  for (const pc of rets) {
+    const r = recv.find((x) => pc >= x.from && pc < x.to), b = buf.find((x) => pc >= x.from && pc < x.to);
+    // CFA is SP+8 at a RET (SP points at the return address), so CFA+0 is sp+8, and fbreg +8 is sp+16.
+    assert.equal(r?.expr, 'DW_OP_call_frame_cfa', `c at the RET 0x${pc.toString(16)}`);
+    assert.match(b?.expr ?? '', /^DW_OP_fbreg \+8, DW_OP_piece 0x8,/, `b.ptr at the RET 0x${pc.toString(16)}`);
+  }
+  assert.deepEqual(c.readAtReturn, { recv: { kind: 'stack', offset: 8, size: 8 }, bufPtr: { kind: 'stack', offset: 16, size: 8 } });
+});
+
 test('stripped: offsets from the table, locations from the signature, the itab from itablinks', () => {
   const p = plan('-stripped');
   const c = p.config as Http1TlsConfig;
+  // No DWARF, no proof that Read's arguments survive to its RETs: the entry probe stays.
+  assert.equal(c.readAtReturn, null);
+  assert.equal(p.probes.filter((x) => x.program === 'uprobe_crypto_tls_conn_read').length, 1);
   assert.equal(c.itabWhy, undefined);
   assert.ok(p.values.some((v) => v.name === 'itablinks' && v.value === `0x${c.tcpConnItab!.toString(16)}`));
   assert.equal(p.values.find((v) => v.name === 'internal/poll.FD.Sysfd')?.source, 'table');
   assert.equal(p.values.find((v) => v.name === 'crypto/tls.(*Conn).Write buffer length')?.source, 'signature/abi');
-  assert.deepEqual(c, plan('').config as Http1TlsConfig, 'the same facts as with DWARF, the itab address included');
+  assert.deepEqual(c, { ...(plan('').config as Http1TlsConfig), readAtReturn: null }, 'the same facts as with DWARF, the itab address included');
 });
 
 test('PIE: the itab is marked to move with the load address', () => {

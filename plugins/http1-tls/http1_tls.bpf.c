@@ -97,6 +97,10 @@ int uprobe_crypto_tls_conn_read(struct pt_regs *ctx)
 	return 0;
 }
 
+/* At a RET: c and b.ptr from the entry probe's h1_calls entry or, where
+ * DWARF proved them in their spill slots at every RET (read_args_at_ret),
+ * from there: SP at a RET is SP at entry, so the slots are where they were.
+ */
 SEC("uprobe")
 int uprobe_crypto_tls_conn_read_ret(struct pt_regs *ctx)
 {
@@ -107,18 +111,30 @@ int uprobe_crypto_tls_conn_read_ret(struct pt_regs *ctx)
 	struct h1_call *call;
 	__u64 n = 0;
 
-	if (!cfg || go_call_key(ctx, cfg->regabi, cfg->goid_offset, pid, FN_TLS_READ, &key))
+	if (!cfg)
 		return 0;
-	call = bpf_map_lookup_elem(&h1_calls, &key);
-	if (!call)
-		return 0; /* entered before we attached */
-	a.conn = call->conn;
-	a.buf = call->buf;
-	bpf_map_delete_elem(&h1_calls, &key);
-	/* n is an int: an error return has n == 0, never negative. */
-	if (go_read_arg(ctx, &cfg->read_n, &n) || (__s64)n <= 0)
-		return 0;
-	a.goid = key.goid;
+	if (cfg->read_args_at_ret) {
+		/* n is an int: an error return has n == 0, never negative. Checked
+		 * first: the aborted background reads of net/http end here cheaply.
+		 */
+		if (go_read_arg(ctx, &cfg->read_n, &n) || (__s64)n <= 0)
+			return 0;
+		if (go_read_arg(ctx, &cfg->read_conn_ret, &a.conn) || go_read_arg(ctx, &cfg->read_buf_ret, &a.buf))
+			return 0;
+		a.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
+	} else {
+		if (go_call_key(ctx, cfg->regabi, cfg->goid_offset, pid, FN_TLS_READ, &key))
+			return 0;
+		call = bpf_map_lookup_elem(&h1_calls, &key);
+		if (!call)
+			return 0; /* entered before we attached */
+		a.conn = call->conn;
+		a.buf = call->buf;
+		bpf_map_delete_elem(&h1_calls, &key);
+		if (go_read_arg(ctx, &cfg->read_n, &n) || (__s64)n <= 0)
+			return 0;
+		a.goid = key.goid;
+	}
 	a.pid = pid;
 	a.call_len = go_len_u32(n);
 	a.dir = H1_READ;

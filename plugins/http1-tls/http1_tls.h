@@ -34,6 +34,10 @@ struct h1_proc_cfg {
 	location_t fd_write_fd; /* internal/poll.(*FD).Write: fd, p.ptr, p.len at entry */
 	location_t fd_write_buf;
 	location_t fd_write_len;
+	location_t read_conn_ret; /* crypto/tls.(*Conn).Read: c and b.ptr at every RET (DWARF-proven spill slots) */
+	location_t read_buf_ret;
+	__u8 read_args_at_ret;    /* 1: Read has no entry probe; its RET reads c and b.ptr itself */
+	__u8 _pad[7];
 };
 
 struct h1_call {

@@ -7,7 +7,7 @@ import type { Http1TcpConfig } from './tcp-hooker';
 
 export const H1_CHUNK = 4096;
 export const H1_MAX_CHUNKS = 4;
-export const PROC_CFG_SIZE = 32 + 13 * LOCATION_SIZE; // 136
+export const PROC_CFG_SIZE = 32 + 15 * LOCATION_SIZE + 8; // 160
 export const EVENT_HEADER_SIZE = 96;
 export const EVENT_SIZE = EVENT_HEADER_SIZE + H1_CHUNK; // 4192
 
@@ -36,7 +36,10 @@ export function encodeProcConfig(p: ProcPlans, itabAddress: bigint, regabi: bool
   b.writeUInt8(p.tcp ? 1 : 0, 31);
   const locs: (GoLocation | undefined)[] = [c?.write.conn, c?.write.buf, c?.write.len, c?.read.conn, c?.read.buf, c?.read.n, fdRead?.fd, fdRead?.n,
     fdRead?.buf, c?.decrypt?.record, p.tcp?.fdWrite.fd, p.tcp?.fdWrite.buf, p.tcp?.fdWrite.len];
+  const atRet = c?.readAtReturn;
+  locs.push(atRet?.recv, atRet?.bufPtr);
   locs.forEach((l, i) => { if (l) encodeLocation(l).copy(b, 32 + i * LOCATION_SIZE); });
+  b.writeUInt8(atRet ? 1 : 0, 32 + 15 * LOCATION_SIZE);
   return b;
 }
 

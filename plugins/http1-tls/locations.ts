@@ -51,3 +51,47 @@ export function methodWords(bin: GoBinary, fn: ResolvedFunction, values: Resolve
   };
   return { recv: pick(0, 0, 'receiver', false), bufPtr: pick(1, 0, 'buffer pointer', false), bufLen: pick(1, 1, 'buffer length', false), ...(withN ? { n: pick(0, 0, 'result n', true) } : {}) };
 }
+
+type StackWord = Extract<GoLocation, { kind: 'stack' }>;
+
+/** Where a RET probe reads the receiver and b.ptr of a method call that has already run. */
+export interface ArgsAtReturn {
+  readonly recv: StackWord;
+  readonly bufPtr: StackWord;
+}
+
+/**
+ * The receiver and b.ptr at every RET of `fn`, when DWARF's location lists
+ * say, at each of those RET addresses, that they sit in the same stack slot
+ * (the spill slot the prologue stored the register argument to); else null
+ * and why, in `values`. Then the RET probe alone can read them and the entry
+ * probe is not needed. Registers are not taken even when DWARF names one: at
+ * a RET they hold results, and a stack slot is what the compiler stated it
+ * left alone. Without DWARF nothing is proven: the ABI says where a spill slot
+ * would be, not whether the function spilled to it.
+ */
+export function argsAtReturn(bin: GoBinary, fn: ResolvedFunction, retAddresses: readonly number[], values: ResolvedValue[]): ArgsAtReturn | null {
+  const no = (why: string): null => {
+    values.push({ name: `${fn.name} arguments at RET`, value: null, source: bin.hasDwarf ? 'dwarf' : 'signature/abi', detail: `${why}: the entry probe stays` });
+    return null;
+  };
+  if (!bin.hasDwarf || !bin.dwarf) return no('no DWARF, so no proof that the arguments are still in their spill slots');
+  let found: ArgsAtReturn | undefined;
+  for (const pc of retAddresses) {
+    const params = bin.dwarf.paramsAtReturn(fn.name, pc)?.filter((p) => !p.isResult);
+    const at = (index: number): StackWord | undefined => {
+      const loc = params?.[index]?.location;
+      const w = loc && word(loc, 0);
+      return w?.kind === 'stack' ? w : undefined;
+    };
+    const recv = at(0), bufPtr = at(1);
+    const hex = `0x${pc.toString(16)}`;
+    if (!recv || !bufPtr) return no(`DWARF does not place the receiver and b.ptr in a stack slot at the RET at ${hex}`);
+    if (found && (found.recv.offset !== recv.offset || found.bufPtr.offset !== bufPtr.offset)) return no(`the RET at ${hex} has them in other slots than the RETs before it`);
+    found = { recv, bufPtr };
+  }
+  if (!found) return no('no RET');
+  values.push({ name: `${fn.name} arguments at RET`, value: found, source: 'dwarf',
+    detail: `receiver and b.ptr in their spill slots at all ${retAddresses.length} RETs (location lists at each RET address)` });
+  return found;
+}

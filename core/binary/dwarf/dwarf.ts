@@ -8,7 +8,7 @@ import { asBinaryError, BinaryFormatError, GotraceError } from '../../errors';
 import type { ElfFile } from '../elf';
 import { DwarfContext } from './context';
 import { decodeFunction } from './functions';
-import { DwarfStruct, DwarfFunction } from './model';
+import { DwarfStruct, DwarfFunction, DwarfParam } from './model';
 import { buildIndex, NameIndex } from './name-index';
 import { DwarfReader } from './reader';
 import { DwarfSections, SectionLoader } from './sections';
@@ -66,6 +66,26 @@ export class Dwarf {
       if (off === undefined) return this.miss(idx, `function ${name}`);
       const fn = decodeFunction(this.ctx, this.types, off);
       return fn && { ...fn, name };
+    });
+  }
+
+  /**
+   * A function's parameters with their locations at `retPc`, the address of
+   * one of its RET instructions (the caller finds those): where a RET probe
+   * can still read an argument, e.g. from the stack slot it was spilled to.
+   * Stack offsets are from SP, as at entry: at a RET, SP is back to its value
+   * at entry. Any other PC inside the function would give wrong offsets.
+   */
+  paramsAtReturn(name: string, retPc: number): readonly DwarfParam[] | undefined {
+    return this.guard(`reading function ${name} at 0x${retPc.toString(16)}`, () => {
+      const idx = this.names();
+      let off = idx.functions.get(name);
+      if (off === undefined) {
+        const abs = idx.abstract.get(name);
+        off = abs === undefined ? undefined : idx.concreteOf.get(abs);
+      }
+      if (off === undefined) return this.miss(idx, `function ${name}`);
+      return decodeFunction(this.ctx, this.types, off, retPc)?.params;
     });
   }
 

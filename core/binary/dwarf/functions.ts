@@ -62,7 +62,13 @@ function exprReader(die: Die, v: AttrValue): DwarfReader | undefined {
   return new DwarfReader(die.unit.sections.require('.debug_info'), v.start, v.end, '.debug_info', die.unit.file);
 }
 
-export function decodeFunction(ctx: DwarfContext, types: TypeResolver, offset: number): DwarfFunction | undefined {
+/**
+ * Parameter locations are those at the entry PC, or at `pc` when given: it
+ * must be the entry or a RET, where SP is what it was at entry (RET pops the
+ * address CALL pushed), so stack offsets keep their meaning. A `pc` outside
+ * the function gives undefined.
+ */
+export function decodeFunction(ctx: DwarfContext, types: TypeResolver, offset: number, pc?: number): DwarfFunction | undefined {
   const die = ctx.die(offset);
   if (die.tag !== TAG.subprogram) throw malformed(`index entry 0x${offset.toString(16)} is not a subprogram (tag 0x${die.tag.toString(16)})`, ctx.file);
   const dies = lineage(ctx, die);
@@ -70,8 +76,10 @@ export function decodeFunction(ctx: DwarfContext, types: TypeResolver, offset: n
   const range = codeRange(die);
   if (!range) return undefined;
   const [lowPc, highPc] = range;
+  if (pc !== undefined && (pc < lowPc || pc >= highPc)) return undefined;
+  const at = pc ?? lowPc;
   const fbAttr = die.attrs.get(AT.frame_base);
-  const fbExpr = fbAttr === undefined ? undefined : exprReader(die, fbAttr) ?? locationExprAt(unit, fbAttr, lowPc);
+  const fbExpr = fbAttr === undefined ? undefined : exprReader(die, fbAttr) ?? locationExprAt(unit, fbAttr, at);
   const frameBase = fbExpr ? frameBaseAtEntry(fbExpr, unit.addrSize) : undefined;
 
   const paramOffsets: number[] = [];
@@ -84,7 +92,7 @@ export function decodeFunction(ctx: DwarfContext, types: TypeResolver, offset: n
     const pd = lineage(ctx, p);
     const t = ref(inherited(pd, AT.type));
     const loc = p.attrs.get(AT.location);
-    const expr = loc === undefined ? undefined : locationExprAt(p.unit, loc, lowPc);
+    const expr = loc === undefined ? undefined : locationExprAt(p.unit, loc, at);
     params.push({
       name: p.unit.string(inherited(pd, AT.name)) ?? '',
       type: t === undefined ? '?' : types.name(t),
