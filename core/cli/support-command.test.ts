@@ -19,7 +19,15 @@ test('the support matrix follows the rules and tables', () => {
   const xnet = m.modules.find((x) => x.module === 'golang.org/x/net');
   assert.deepEqual(xnet?.fields['golang.org/x/net/http2.ClientConn.tconn'], ['>=0.12.0 <=0.59.0']);
   assert.deepEqual(m.modules.find((x) => x.module === 'google.golang.org/grpc')?.fields['google.golang.org/grpc/internal/transport.Stream.id'], ['>=1.14.0 <=1.85.0-dev']);
+  // Stripped http1-tcp needs only goid and Sysfd, both in the Go table for every version it lists.
+  const tcp = m.rules.find((r) => r.id === 'http1-tls/tcp')!;
+  assert.deepEqual(tcp.cells[m.go.indexOf('1.16')], { dwarf: 'yes', stripped: 'yes' });
+  // grpc reads fields keyed by grpc's version: stripped works where the grpc table knows them all.
+  const grpc = m.rules.find((r) => r.id === 'grpc/server')!;
+  assert.deepEqual(grpc.cells[m.go.indexOf('1.19')], { dwarf: 'yes', stripped: 'yes' });
+  assert.deepEqual(grpc.strippedModules, { 'google.golang.org/grpc': ['1.33.3'] });
   const text = formatSupport(m);
+  assert.match(text, /^  grpc\/server: google\.golang\.org\/grpc 1\.33\.3$/m);
   assert.match(text, /^1\.19\s+.*yes \/ yes/m);
   assert.deepEqual(JSON.parse(JSON.stringify(m)), m);
 });

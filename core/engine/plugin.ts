@@ -8,6 +8,7 @@ import { GotraceError } from '../errors';
 import type { BpfObject } from '../bpf/bpf-object';
 import type { RuleOutcome } from './engine';
 import type { LoadedRule } from './rule-loader';
+import type { OffsetTable } from '../offsets/struct-offset';
 
 /** The tsyringe token every plugin is registered under. */
 export const PLUGIN_TOKEN = 'gotrace.plugin';
@@ -54,6 +55,12 @@ export interface Hooker {
   readonly name: string;
   readonly description: string;
   plan(ctx: HookerContext): ProbePlan;
+  /**
+   * The struct fields (`pkg.Type.field`) this hooker's plan resolves, for
+   * `gotrace support`: a stripped binary needs each from a table or a pin.
+   * A test compares it with what the plan resolves from a DWARF fixture.
+   */
+  readonly fieldsRead?: readonly string[];
 }
 
 /** A process to trace, with its analyzed executable. */
@@ -126,6 +133,12 @@ export interface GotracePlugin {
   readonly hookers: readonly Hooker[];
   /** Creates the plugin's kernel side for a session; absent for analysis-only plugins. */
   createRuntime?(options: RuntimeOptions): PluginRuntime;
+  /**
+   * The offset tables this plugin resolves struct offsets from: the shipped
+   * ones it uses (core/offsets/tables) and any of its own. `gotrace support`
+   * reads them; without it, Go's std table alone.
+   */
+  readonly offsetTables?: readonly OffsetTable[];
   /** Tracing commands this plugin adds to the CLI (func-trace's `trace --func`). */
   readonly commands?: readonly PluginCommand[];
 }

@@ -1,6 +1,7 @@
 // The offsets from a Go net.Conn to its socket fd, which every protocol plugin
 // follows: the iface's data pointer → net.conn.fd (*netFD) → pfd (poll.FD) →
 // Sysfd. Resolved like every offset (DWARF, rule pin, table) with provenance.
+import { findItab } from '../binary/itab';
 import type { GoBinary } from '../binary/go-binary';
 import { GO_STD_TABLE } from './tables';
 import { resolveStructOffset, type ResolvedOffset } from './struct-offset';
@@ -14,13 +15,22 @@ export interface ConnOffsets {
   readonly pfdSysfd: ResolvedOffset;
 }
 
+/** The fields resolveConnOffsets reads, in its order: goid, then tls.Conn → fd. */
+export const CONN_FIELDS = ['runtime.g.goid', 'crypto/tls.Conn.conn', 'net.conn.fd', 'net.netFD.pfd', 'internal/poll.FD.Sysfd'] as const;
+
 export function resolveConnOffsets(bin: GoBinary, pins: Readonly<Record<string, number>> | undefined): ConnOffsets {
   const r = (f: string): ResolvedOffset => resolveStructOffset(bin, f, { pins, tables: [GO_STD_TABLE] });
   return {
-    goid: r('runtime.g.goid'),
-    ifaceOff: r('crypto/tls.Conn.conn'),
-    connFd: r('net.conn.fd'),
-    netfdPfd: r('net.netFD.pfd'),
-    pfdSysfd: r('internal/poll.FD.Sysfd'),
+    goid: r(CONN_FIELDS[0]),
+    ifaceOff: r(CONN_FIELDS[1]),
+    connFd: r(CONN_FIELDS[2]),
+    netfdPfd: r(CONN_FIELDS[3]),
+    pfdSysfd: r(CONN_FIELDS[4]),
   };
+}
+
+/** The *net.TCPConn itab (net.Conn): only such conns lead to an fd. */
+export function findTcpConnItab(bin: GoBinary): { symbol: string; address: number } | { why: string } {
+  const r = findItab(bin, '*net.TCPConn', 'net.Conn');
+  return 'why' in r ? { why: `${r.why}: fds (and addresses, seqs) are reported unknown` } : r;
 }

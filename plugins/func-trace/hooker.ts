@@ -97,6 +97,7 @@ export function planFunction(bin: GoBinary, fn: ResolvedFunction, givenSignature
 export const functionHooker: Hooker = {
   name: 'function',
   description: 'arguments at entry and results at every RET of any Go function',
+  fieldsRead: ['runtime.g.goid'],
   plan(ctx: HookerContext): ProbePlan {
     const probes: ProbeSpec[] = [];
     const goid = resolveStructOffset(ctx.binary, 'runtime.g.goid', { pins: ctx.selector.offsets, tables: [GO_RUNTIME_TABLE] });

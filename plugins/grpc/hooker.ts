@@ -13,9 +13,9 @@ import { findEntrySite } from '../../core/binary/prologue';
 import type { GoLocation } from '../../core/bpf/go-location';
 import type { Hooker, HookerContext, ProbePlan, ProbeSpec, ResolvedValue } from '../../core/engine/plugin';
 import { GotraceError } from '../../core/errors';
-import { findTcpConnItab, resolveConnOffsets } from '../http1-tls/offsets';
+import { CONN_FIELDS, findTcpConnItab, resolveConnOffsets } from '../../core/offsets/conn-offsets';
 import { argWords } from './locations';
-import { resolveGrpcOffsets, resolveWrapConn, SIDE_FIELDS, TRANSPORT, WRAP_TYPE, type FIELDS } from './offsets';
+import { FIELDS, resolveGrpcOffsets, resolveWrapConn, SIDE_FIELDS, TRANSPORT, WRAP_TYPE } from './offsets';
 import { grpcVersion, knownVersions } from './version';
 
 export interface GrpcConfig {
@@ -149,11 +149,14 @@ export const serverHooker: Hooker = {
   name: 'server',
   description: 'grpc-go calls, server and client side: method, metadata, status, message and byte counts, the connection (offsets from DWARF, rule pins or the grpc table)',
   plan: planCalls,
+  // The wrapper's syscallConn.Conn is optional (wrapped conns are reported without an fd), so not listed.
+  fieldsRead: [...CONN_FIELDS, ...Object.values(FIELDS)],
 };
 
 export const serverDwarfHooker: Hooker = {
   name: 'server-dwarf',
   description: 'the same for binaries that record no grpc version (GOPATH builds): needs DWARF, pins, or grpc-go\'s user-agent version with a table entry',
+  fieldsRead: [...CONN_FIELDS, ...Object.values(FIELDS)],
   plan(ctx: HookerContext): ProbePlan {
     const recorded = ctx.binary.buildInfo.modules.find((m) => m.path === 'google.golang.org/grpc');
     if (recorded) {

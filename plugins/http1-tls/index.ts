@@ -4,11 +4,13 @@ import type { GotracePlugin } from '../../core/engine/plugin';
 import { tlsHooker } from './hooker';
 import { tcpHooker } from './tcp-hooker';
 import { createHttp1TlsRuntime } from './runtime';
+import { CONN_FIELDS } from '../../core/offsets/conn-offsets';
 
 export const plugin: GotracePlugin = {
   name: 'http1-tls',
   description: 'HTTP/1.x requests and responses inside Go TLS connections and on plain TCP',
   gotrace: '^0.1.0',
-  hookers: [tlsHooker, tcpHooker],
+  // What each hooker's offsets are, for `gotrace support` (shipped-rules.test.ts checks them against DWARF plans).
+  hookers: [{ ...tlsHooker, fieldsRead: CONN_FIELDS }, { ...tcpHooker, fieldsRead: ['runtime.g.goid', 'internal/poll.FD.Sysfd'] }],
   createRuntime: (options) => createHttp1TlsRuntime(options),
 };

@@ -1,0 +1,42 @@
+// `gotrace support` trusts each hooker's fieldsRead to say which struct
+// offsets a stripped binary needs. Here they are checked against what the
+// hooker's plan really resolves from DWARF on the fixtures, so a hooker that
+// starts reading a new field without saying so fails.
+import 'reflect-metadata';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { GoBinary } from '../../core/binary/go-binary';
+import { RuleEngine } from '../../core/engine/engine';
+import { loadRuleDir } from '../../core/engine/rule-loader';
+import { loadPlugins } from '../../core/cli/load-plugins';
+import { ROOT, fixture } from '../support/binaries';
+
+const plugins = loadPlugins();
+const rules = loadRuleDir(join(ROOT, 'rules'));
+
+/** Struct-field values of a plan resolved from DWARF: `pkg.Type.field`, no spaces or parentheses. */
+const dwarfFields = (values: readonly { name: string; source: string }[]): string[] =>
+  [...new Set(values.filter((v) => v.source === 'dwarf' && !/[\s(]/.test(v.name)).map((v) => v.name))].sort();
+
+for (const [name, ruleId, optional] of [
+  ['divide', 'func-trace/demo-divide', []],
+  ['https', 'http1-tls/tls', []],
+  ['https', 'http1-tls/tcp', []],
+  // syscallConn.Conn is optional: without it wrapped conns are reported with no fd.
+  ['grpc', 'grpc/server', ['google.golang.org/grpc/internal/credentials.syscallConn.Conn']],
+] as const) {
+  test(`${ruleId}: fieldsRead is what its plan resolves from DWARF on the ${name} fixture`, () => {
+    const path = fixture(name).path;
+    const bin = new GoBinary(path, readFileSync(path));
+    const rule = rules.filter((r) => r.rule.id === ruleId);
+    assert.equal(rule.length, 1, `rule ${ruleId} is shipped`);
+    const [outcome] = new RuleEngine(plugins).planAll(bin, rule);
+    assert.equal(outcome?.status, 'planned', outcome?.error?.message);
+    const hooker = plugins.find((p) => p.name === outcome!.plugin)!.hookers.find((h) => h.name === outcome!.selection!.selector.hooker);
+    assert.ok(hooker?.fieldsRead, `${ruleId}: hooker ${outcome!.selection!.selector.hooker} declares fieldsRead`);
+    const planned = dwarfFields(outcome!.plan!.values).filter((f) => !(optional as readonly string[]).includes(f));
+    assert.deepEqual([...hooker.fieldsRead].sort(), planned);
+  });
+}
