@@ -48,6 +48,8 @@ test('with DWARF: both http2 copies planned with both sides, offsets from DWARF,
   assert.ok(p.probes.some((x) => x.symbol === 'vendor/golang.org/x/net/http2/hpack.(*Encoder).WriteField'));
   assert.ok(p.probes.some((x) => x.symbol === 'golang.org/x/net/http2/hpack.(*Encoder).WriteField'));
   assert.notEqual(c.tlsConnItab, null);
+  assert.notEqual(c.wrapConnItab, null, 'h2c.bufConn is linked in');
+  assert.equal(c.wrapConn, 0);
 });
 
 test('stripped: the bundled copy from the Go 1.19 table; x/net (layout keyed by its own version) is left out and said so', () => {
@@ -82,5 +84,5 @@ test('struct h2_cfg: the encoder matches the BPF object', () => {
   const btf = execFileSync('bpftool', ['btf', 'dump', 'file', obj], { encoding: 'utf8' });
   assert.equal(Number(/STRUCT 'h2_cfg' size=(\d+)/.exec(btf)![1]), CFG_SIZE);
   const c = plan('').config as Http2Config;
-  assert.equal(encodeCfg(c, c.gens[0]!, 1n, 2n, true).length, CFG_SIZE);
+  assert.equal(encodeCfg(c, c.gens[0]!, { tcp: 1n, tls: 2n, wrap: 3n }, true).length, CFG_SIZE);
 });

@@ -9,6 +9,7 @@ import type { Hooker, HookerContext, ProbePlan, ProbeSpec, ResolvedValue } from 
 import { GotraceError } from '../../core/errors';
 import { findItab } from '../../core/binary/itab';
 import { resolveConnOffsets } from '../../core/offsets/conn-offsets';
+import { resolveStructOffset } from '../../core/offsets/struct-offset';
 import { findGenerations, genFunction } from './offsets';
 import type { LocationName, OffsetName } from './layout';
 import { planClient, planServer, planShared, type SidePlan } from './plan-sides';
@@ -29,10 +30,33 @@ export interface Http2Config {
   readonly pfdSysfd: number;
   readonly tcpConnItab: number | null;
   readonly tlsConnItab: number | null;
+  /** The *h2c.bufConn itab and where it keeps the conn it wraps; null: not in the binary or not known. */
+  readonly wrapConnItab: number | null;
+  readonly wrapConn: number;
   readonly pie: boolean;
   readonly gens: readonly GenConfig[];
   /** The attach cookie of each planned probe, by index: its generation. */
   readonly cookies: readonly number[];
+}
+
+/**
+ * x/net's h2c server wraps the accepted conn in *h2c.bufConn (the read-ahead
+ * bytes first); its embedded net.Conn leads to the fd. Null when the binary
+ * has no h2c or its layout is unknown: those conns then have no fd.
+ */
+function findWrapConn(bin: GoBinary, pins: Readonly<Record<string, number>> | undefined, values: ResolvedValue[]): { itab: number | null; off: number } {
+  const r = findItab(bin, '*golang.org/x/net/http2/h2c.bufConn', 'net.Conn');
+  if (!('address' in r)) return { itab: null, off: 0 };
+  try {
+    const o = resolveStructOffset(bin, 'golang.org/x/net/http2/h2c.bufConn.Conn', { pins });
+    values.push({ name: r.symbol, value: `0x${r.address.toString(16)}`, source: 'symtab', detail: 'h2c server conns are unwrapped to reach the fd' });
+    values.push({ name: o.field, value: o.value, source: o.source, detail: o.detail });
+    return { itab: r.address, off: o.value };
+  } catch (e) {
+    if (!(e instanceof GotraceError)) throw e;
+    values.push({ name: r.symbol, value: null, source: 'derived', detail: `h2c server conns give no fd: ${e.message}` });
+    return { itab: null, off: 0 };
+  }
 }
 
 /** The *crypto/tls.Conn itab for net.Conn: tells TLS conns from cleartext (h2c) ones. */
@@ -57,6 +81,7 @@ export const streamsHooker: Hooker = {
     values.push({ name: '*crypto/tls.Conn itab', value: tls === null ? null : `0x${tls.toString(16)}`, source: 'symtab',
       detail: tls === null ? 'unknown (no .symtab or no TLS): tls is reported null' : 'a serverConn.conn or ClientConn.tconn with this itab is TLS' });
 
+    const wrap = findWrapConn(bin, pins, values);
     const probes: ProbeSpec[] = [], cookies: number[] = [], gens: GenConfig[] = [];
     const errors: GotraceError[] = [];
     const attempt = (what: string, f: () => SidePlan): SidePlan | undefined => {
@@ -94,7 +119,7 @@ export const streamsHooker: Hooker = {
     if (!gens.length) throw errors[0] ?? new GotraceError('ERR_SYMBOL_NOT_FOUND', 'no http2 server or client in the binary; the rule\'s checker should have required one', { file: bin.path });
     const config: Http2Config = {
       goidOffset: conn.goid.value, ifaceOff: conn.ifaceOff.value, connFd: conn.connFd.value, netfdPfd: conn.netfdPfd.value, pfdSysfd: conn.pfdSysfd.value,
-      tcpConnItab: 'address' in tcp ? tcp.address : null, tlsConnItab: tls, pie: bin.elf.elfType === 3, gens, cookies,
+      tcpConnItab: 'address' in tcp ? tcp.address : null, tlsConnItab: tls, wrapConnItab: wrap.itab, wrapConn: wrap.off, pie: bin.elf.elfType === 3, gens, cookies,
     };
     return { probes, values, config };
   },

@@ -55,8 +55,10 @@ struct h2_cfg {
 	__u32 rl_cc;       /* clientConnReadLoop.cc (*ClientConn) */
 	__u32 fh_flags;    /* FrameHeader.Flags (uint8; END_STREAM is 0x1) */
 	__u32 rst_code;    /* RSTStreamFrame.ErrCode (uint32) */
+	__u32 wrap_conn;   /* h2c.bufConn.Conn: the net.Conn a wrapper embeds */
 	__u8 regabi;
-	__u8 _pad[3];
+	__u8 _pad[7];
+	__u64 wrap_itab;   /* runtime address of go.itab.*h2c.bufConn,net.Conn; 0: none or unknown */
 	location_t ph_sc; /* (*serverConn).processHeaders(f *MetaHeadersFrame) */
 	location_t ph_f;
 	location_t wf_w; /* (*writeResHeaders).writeFrame(ctx writeContext): w, ctx.data */

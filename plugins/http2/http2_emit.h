@@ -26,7 +26,9 @@ static __always_inline struct h2_event *reserve(__u8 kind, __u32 pid, __u32 gen,
 }
 
 /* The conn of a serverConn or ClientConn (its net.Conn at base + conn_off):
- * TLS when the net.Conn is a *tls.Conn (itab), then the *net.TCPConn inside either.
+ * unwrapped once when it is h2c's bufConn (x/net's h2c server hands
+ * ServeConn the accepted conn wrapped with the bytes it read ahead), TLS when
+ * the net.Conn is a *tls.Conn (itab), then the *net.TCPConn inside either.
  */
 static __always_inline void conn_info(const struct h2_cfg *cfg, __u64 base, __u32 conn_off, struct h2_event *e)
 {
@@ -38,6 +40,12 @@ static __always_inline void conn_info(const struct h2_cfg *cfg, __u64 base, __u3
 	e->tls = 2;
 	if (bpf_probe_read_user(iface, sizeof(iface), (void *)(base + conn_off)))
 		return;
+	if (cfg->wrap_itab && iface[0] == cfg->wrap_itab) {
+		outer = iface[1];
+		conn_off = cfg->wrap_conn;
+		if (!outer || bpf_probe_read_user(iface, sizeof(iface), (void *)(outer + conn_off)))
+			return;
+	}
 	if (cfg->tls_itab && iface[0] == cfg->tls_itab) {
 		e->tls = 1;
 		outer = iface[1]; /* *tls.Conn; o.iface_off is tls.Conn.conn */

@@ -8,7 +8,7 @@ export const H2_NAME = 64;
 export const H2_VALUE = 256;
 
 /** struct h2_cfg's __u32 offsets after goid_offset, in order. */
-export const OFFSET_NAMES = ['scConn', 'scFramer', 'mhfHeaders', 'mhfFields', 'fhStream', 'dfData', 'wrhStream', 'wrhCode', 'wrhEnd', 'ccTconn', 'ccFr', 'rlCc', 'fhFlags', 'rstCode'] as const;
+export const OFFSET_NAMES = ['scConn', 'scFramer', 'mhfHeaders', 'mhfFields', 'fhStream', 'dfData', 'wrhStream', 'wrhCode', 'wrhEnd', 'ccTconn', 'ccFr', 'rlCc', 'fhFlags', 'rstCode', 'wrapConn'] as const;
 export type OffsetName = (typeof OFFSET_NAMES)[number];
 /** struct h2_cfg's location_t fields, in order. */
 export const LOCATION_NAMES = [
@@ -18,9 +18,10 @@ export const LOCATION_NAMES = [
 ] as const;
 export type LocationName = (typeof LOCATION_NAMES)[number];
 
-const REGABI_AT = 36 + 4 * OFFSET_NAMES.length; // 92
-const LOCATIONS_AT = 96;
-export const CFG_SIZE = LOCATIONS_AT + LOCATION_NAMES.length * LOCATION_SIZE; // 376
+const REGABI_AT = 36 + 4 * OFFSET_NAMES.length; // 96
+const WRAP_ITAB_AT = 104;
+const LOCATIONS_AT = 112;
+export const CFG_SIZE = LOCATIONS_AT + LOCATION_NAMES.length * LOCATION_SIZE; // 392
 export const EVENT_SIZE = 112 + H2_NAME + H2_VALUE; // 432
 
 export const KINDS = ['req-begin', 'req-field', 'resp-field', 'resp-end', 'data-out', 'data-in',
@@ -39,17 +40,18 @@ export function cfgKey(pid: number, gen: number): Buffer {
  * ones (load bias applied), 0 when unknown. Offsets and locations of a side
  * that is not planned stay 0: its probes are not attached.
  */
-export function encodeCfg(c: Http2Config, g: GenConfig, tcpItab: bigint, tlsItab: bigint, regabi: boolean): Buffer {
+export function encodeCfg(c: Http2Config, g: GenConfig, itabs: { tcp: bigint; tls: bigint; wrap: bigint }, regabi: boolean): Buffer {
   const b = Buffer.alloc(CFG_SIZE);
-  b.writeBigUInt64LE(tcpItab, 0);
+  b.writeBigUInt64LE(itabs.tcp, 0);
   b.writeUInt32LE(c.ifaceOff, 8);
   b.writeUInt32LE(c.connFd, 12);
   b.writeUInt32LE(c.netfdPfd, 16);
   b.writeUInt32LE(c.pfdSysfd, 20);
-  b.writeBigUInt64LE(tlsItab, 24);
+  b.writeBigUInt64LE(itabs.tls, 24);
   b.writeUInt32LE(c.goidOffset, 32);
-  OFFSET_NAMES.forEach((n, i) => b.writeUInt32LE(g.offsets[n] ?? 0, 36 + 4 * i));
+  OFFSET_NAMES.forEach((n, i) => b.writeUInt32LE((n === 'wrapConn' ? c.wrapConn : g.offsets[n]) ?? 0, 36 + 4 * i));
   b.writeUInt8(regabi ? 1 : 0, REGABI_AT);
+  b.writeBigUInt64LE(c.wrapConnItab === null ? 0n : itabs.wrap, WRAP_ITAB_AT);
   LOCATION_NAMES.forEach((n, i) => {
     const l = g.locations[n];
     if (l) encodeLocation(l).copy(b, LOCATIONS_AT + i * LOCATION_SIZE);

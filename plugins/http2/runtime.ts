@@ -27,10 +27,10 @@ export function createHttp2Runtime(options: RuntimeOptions): PluginRuntime {
       const config = outcome.plan!.config as Http2Config;
       const newLinks = probes.attachOnce(obj, target, outcome.plan!.probes, config.cookies);
       const { pid } = target;
-      const bias = config.pie && (config.tcpConnItab !== null || config.tlsConnItab !== null) ? targetLoadBias(pid, target) : 0n;
+      const bias = config.pie && (config.tcpConnItab !== null || config.tlsConnItab !== null || config.wrapConnItab !== null) ? targetLoadBias(pid, target) : 0n;
       const at = (a: number | null) => (a === null ? 0n : BigInt(a) + bias);
       for (const g of config.gens) {
-        obj.map('h2_procs').update(cfgKey(pid, g.gen), encodeCfg(config, g, at(config.tcpConnItab), at(config.tlsConnItab), target.binary.abi === 'register'));
+        obj.map('h2_procs').update(cfgKey(pid, g.gen), encodeCfg(config, g, { tcp: at(config.tcpConnItab), tls: at(config.tlsConnItab), wrap: at(config.wrapConnItab) }, target.binary.abi === 'register'));
       }
       queue.setExe(pid, target.exe);
       return {

@@ -116,8 +116,10 @@ for (const [label, mode, bin, scheme, curlFlags] of [
       assert.equal(s.records.length, 2, `nothing else, nothing twice: ${JSON.stringify(s.records)}`);
       for (const r of s.records) {
         checkHello(r, 'curly', label);
-        assert.equal(r.tls, scheme === 'https' ? true : r.tls, label);
+        assert.equal(r.tls, scheme === 'https', label);
         assert.equal(r.pid, server.pid);
+        assert.equal(r.local, addr, label);
+        assert.ok(r.fd !== null && r.fd > 2, label);
       }
     } finally {
       server.kill();
@@ -157,9 +159,8 @@ async function bothSides(mode: string, clientBin: TestBinary, path: string, clie
 
 /**
  * Pairs each client record with the server record of the same stream; both
- * sides once. One connection per run, so the stream id is the key; the
- * connection's ends must match where the server knows them (h2c's server
- * wraps its conn in h2c.bufConn, which gives no fd).
+ * sides once. One connection per run, so the stream id is the key, and the
+ * connection's ends must match (h2c's server conn is unwrapped from h2c.bufConn).
  */
 function pairs(client: Http2[], server: Http2[]): [Http2, Http2][] {
   const byId = new Map(server.map((r) => [r.streamId, r]));
@@ -169,7 +170,7 @@ function pairs(client: Http2[], server: Http2[]): [Http2, Http2][] {
   return client.map((c) => {
     const s = byId.get(c.streamId);
     assert.ok(s, `the server saw client stream ${c.streamId}`);
-    if (s.remote !== null) assert.equal(s.remote, c.local, `stream ${c.streamId}: the same connection`);
+    assert.equal(s.remote, c.local, `stream ${c.streamId}: the same connection`);
     return [c, s];
   });
 }
@@ -188,7 +189,8 @@ function checkAgree(c: Http2, s: Http2, tls: boolean): void {
   assert.equal(s.error, undefined, label);
   assert.equal(c.tls, tls, label);
   assert.equal(s.tls, tls, label);
-  assert.ok(s.local === null || c.remote === s.local, label);
+  assert.equal(c.remote, s.local, label);
+  assert.ok(s.fd !== null && s.fd > 2, label);
   assert.ok(c.fd !== null && c.fd > 2 && c.latencyNs !== null && c.latencyNs > 0, label);
 }
 
