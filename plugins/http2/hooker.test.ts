@@ -33,11 +33,13 @@ test('with DWARF: both http2 copies planned with both sides, offsets from DWARF,
     assert.deepEqual(g.sides, ['server', 'client']);
     assert.deepEqual(g.offsets, FIXTURE_OFFSETS);
   }
-  for (const prog of ['uprobe_http2_clientconn_writeheader', 'uprobe_http2_clientconn_writeheaders', 'uprobe_http2_clientconnreadloop_handleresponse',
+  for (const prog of ['uprobe_http2_clientconn_writeheader', 'uprobe_http2_clientconn_writeheaders',
     'uprobe_http2_clientconnreadloop_processdata', 'uprobe_http2_clientconnreadloop_processresetstream', 'uprobe_http2_serverconn_processresetstream', 'uprobe_http2_framer_writerststream',
     'uprobe_http2_serverconn_closeallstreamsonconnclose', 'uprobe_http2_clientconnreadloop_cleanup']) {
     assert.equal(p.probes.filter((x) => x.program === prog).length, 2, `${prog}: once per copy`);
   }
+  assert.deepEqual(p.probes.filter((x) => x.program === 'uprobe_http2_clientconnreadloop_handleresponse').map((x) => x.symbol.replace(/.*\)\./, '')).sort(),
+    ['handleResponse', 'handleResponse', 'processTrailers', 'processTrailers'], 'trailers share the handleResponse program');
   // x/net 0.7's server writes large DATA frames with startWriteDataPadded directly; the bundled copy of Go 1.19 has none.
   assert.ok(p.probes.some((x) => x.symbol === 'golang.org/x/net/http2.(*Framer).startWriteDataPadded'));
   assert.ok(p.probes.some((x) => x.symbol === 'net/http.(*http2Framer).WriteDataPadded'));

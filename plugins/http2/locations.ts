@@ -19,6 +19,7 @@ export const SIGNATURES = {
   writeHeader: '(name string, value string)',
   writeHeaders: '(streamID uint32, endStream bool, maxFrameSize int, hdrs []byte) error',
   handleResponse: '(cs *byte, f *byte) (*byte, error)',
+  processTrailers: '(cs *byte, f *byte) error',
   closeAllStreamsOnConnClose: '()',
   cleanup: '()',
 } as const;

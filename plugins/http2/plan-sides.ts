@@ -120,6 +120,10 @@ export function planClient(bin: GoBinary, g: Generation, pins: Pins): SidePlan {
   const pd = need(bin, g, 'clientConnReadLoop', 'processData');
   const pr = need(bin, g, 'clientConnReadLoop', 'processResetStream');
   const clc = need(bin, g, 'clientConnReadLoop', 'cleanup');
+  // A response that ends with trailers (END_STREAM on a second HEADERS) ends
+  // at processTrailers(cs, f), whose arguments sit where handleResponse's do:
+  // the same program serves both.
+  const pt = genFunction(bin, g, 'clientConnReadLoop', 'processTrailers');
   const locations = {
     ...locs(['hf_cc', 'hf_name', 'hf_name_len', 'hf_value', 'hf_value_len'], argWords(bin, hf, 'writeHeader', [{ what: 'receiver cc', param: 0 }, { what: 'name ptr', param: 1 }, { what: 'name len', param: 1, word: 1 }, { what: 'value ptr', param: 2 }, { what: 'value len', param: 2, word: 1 }], values)),
     ...locs(['wh_cc', 'wh_stream', 'wh_end'], argWords(bin, wh, 'writeHeaders', [{ what: 'receiver cc', param: 0 }, { what: 'streamID', param: 1, size: 4 }, { what: 'endStream', param: 2, size: 1 }], values)),
@@ -128,11 +132,14 @@ export function planClient(bin: GoBinary, g: Generation, pins: Pins): SidePlan {
     ...locs(['cpr_rl', 'cpr_f'], argWords(bin, pr, 'processResetStream', [{ what: 'receiver rl', param: 0 }, { what: 'f', param: 1 }], values)),
     ...locs(['clc_rl'], argWords(bin, clc, 'cleanup', [{ what: 'receiver rl', param: 0 }], values)),
   };
+  const ptLocs = pt && argWords(bin, pt, 'processTrailers', [{ what: 'receiver rl', param: 0 }, { what: 'f', param: 2 }], values);
+  const ptOk = !!ptLocs && JSON.stringify(ptLocs) === JSON.stringify([locations.hr_rl, locations.hr_f]);
   for (const fn of [hf, wh, hr, pd, pr, clc]) values.push({ name: `${fn.name} entry`, value: fn.entry, source: fn.source });
   return { offsets, locations, values, probes: [
     entry(bin, hf, 'uprobe_http2_clientconn_writeheader', 'each request header field as it is encoded, pseudo-headers included'),
     entry(bin, wh, 'uprobe_http2_clientconn_writeheaders', 'the request HEADERS: stream id, END_STREAM, the connection'),
     entry(bin, hr, 'uprobe_http2_clientconnreadloop_handleresponse', 'response header fields, decoded, and END_STREAM'),
+    ...(pt && ptOk ? [entry(bin, pt, 'uprobe_http2_clientconnreadloop_handleresponse', 'response trailers: END_STREAM after a body')] : []),
     entry(bin, pd, 'uprobe_http2_clientconnreadloop_processdata', 'response body bytes per DATA frame, and END_STREAM'),
     entry(bin, pr, 'uprobe_http2_clientconnreadloop_processresetstream', 'the server reset a stream (RST_STREAM received)'),
     entry(bin, clc, 'uprobe_http2_clientconnreadloop_cleanup', 'the connection is gone: its unanswered streams are reported'),

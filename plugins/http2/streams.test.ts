@@ -119,3 +119,15 @@ test('a connection closing reports its open streams, and only its own', () => {
   assert.deepEqual([out[0]!.status, out[0]!.error], [null, 'the connection closed before the stream was answered']);
   assert.equal(a.size, 1);
 });
+
+test('client: response trailers end the stream and leave the response headers alone', () => {
+  const { a, out } = assembler();
+  clientRequest(a, 1);
+  a.push(ev('cresp-begin', { streamId: 1, count: 1 }));
+  a.push(field('cresp-field', ':status', '200', { streamId: 1 }));
+  a.push(ev('cdata-in', { streamId: 1, n: 5 }));
+  a.push(ev('cresp-begin', { streamId: 1, count: 1, endStream: true }));
+  a.push(field('cresp-field', 'grpc-status', '0', { streamId: 1 }));
+  assert.equal(out.length, 1);
+  assert.deepEqual([out[0]!.status, out[0]!.respBodySize, out[0]!.respHeaders], [200, 5, { ':status': '200' }]);
+});

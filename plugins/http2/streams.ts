@@ -115,6 +115,7 @@ export class StreamAssembler {
         break;
       case 'cresp-begin':
         // A final response replaces a 1xx one; its fields follow this event (at most 32, the BPF side's bound).
+        // After the final response this is its trailers (processTrailers): they only end the stream, as on the server side.
         if (!s.headersDone) s.resp = {};
         s.fieldsLeft = Math.min(e.count, 32);
         s.endAfterFields = e.endStream;

@@ -261,6 +261,22 @@ test('Go client, a 1 MiB response body: 1048576 bytes on both sides', async (t) 
   }
 });
 
+test('Go client, a response ending with trailers: complete on both sides', async (t) => {
+  if (!requireBpf(t)) return;
+  for (const mode of ['bundled', 'h2c']) {
+    const r = await bothSides(mode, fixture('http2'), '/trailer', ['-n', '2', '-c', '1']);
+    assert.deepEqual([r.ok, r.fail], [2, 0]);
+    assert.equal(r.client.length, 2, `${mode}: ${JSON.stringify(r.client)}`);
+    assert.equal(r.server.length, 2, `${mode}: ${JSON.stringify(r.server)}`);
+    for (const [c, s] of pairs(r.client, r.server)) {
+      checkAgree(c, s, mode !== 'h2c');
+      assert.equal(c.status, 200);
+      assert.equal(c.respBodySize, 'body then trailers'.length);
+      assert.equal(c.respHeaders.trailer, 'X-Sum', 'the announced trailer, not the trailer itself');
+    }
+  }
+});
+
 test('a stream reset by the client (timeout on /slow): once per side, status null and an error', async (t) => {
   if (!requireBpf(t)) return;
   for (const mode of ['bundled', 'h2c']) {
