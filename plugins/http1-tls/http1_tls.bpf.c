@@ -23,7 +23,7 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-enum { FN_TLS_READ = 2, FN_FD_READ = 3 };
+enum { FN_TLS_READ = 2 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -42,6 +42,19 @@ struct {
 	__type(key, struct go_call_key);
 	__type(value, struct h1_call);
 } h1_calls SEC(".maps");
+
+/* FD.Reads in flight. An entry stays after its RET, marked consumed, and the
+ * goroutine's next read reuses it in place: a lookup and a few stores instead
+ * of an LRU update and delete per call (an LRU update takes its list lock).
+ * LRU: the entries of goroutines that are gone age out.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__uint(max_entries, 65536);
+	__type(key, struct h1_fd_call_key);
+	__type(value, struct h1_call);
+} h1_fd_calls SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -97,6 +110,23 @@ int uprobe_crypto_tls_conn_read(struct pt_regs *ctx)
 	return 0;
 }
 
+/* c and b.ptr from their spill slots at a RET: one read when they are
+ * adjacent words (b follows c in the spill area, as the ABI orders them).
+ */
+static __always_inline int read_args_at_ret(struct pt_regs *ctx, const struct h1_proc_cfg *cfg, struct emit_args *a)
+{
+	__s32 off = cfg->read_conn_ret.offset;
+	__u64 w[2];
+
+	if (cfg->read_conn_ret.kind != GO_LOC_STACK || cfg->read_buf_ret.kind != GO_LOC_STACK || cfg->read_buf_ret.offset != off + 8)
+		return go_read_arg(ctx, &cfg->read_conn_ret, &a->conn) || go_read_arg(ctx, &cfg->read_buf_ret, &a->buf);
+	if (bpf_probe_read_user(w, sizeof(w), (void *)(*(volatile __u64 *)&ctx->sp + (__s64)off)))
+		return -1;
+	a->conn = w[0];
+	a->buf = w[1];
+	return 0;
+}
+
 /* At a RET: c and b.ptr from the entry probe's h1_calls entry or, where
  * DWARF proved them in their spill slots at every RET (read_args_at_ret),
  * from there: SP at a RET is SP at entry, so the slots are where they were.
@@ -119,7 +149,7 @@ int uprobe_crypto_tls_conn_read_ret(struct pt_regs *ctx)
 		 */
 		if (go_read_arg(ctx, &cfg->read_n, &n) || (__s64)n <= 0)
 			return 0;
-		if (go_read_arg(ctx, &cfg->read_conn_ret, &a.conn) || go_read_arg(ctx, &cfg->read_buf_ret, &a.buf))
+		if (read_args_at_ret(ctx, cfg, &a))
 			return 0;
 		a.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
 	} else {
@@ -150,17 +180,18 @@ int uprobe_poll_fd_read(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
-	struct go_call_key key = {};
-	struct h1_call call = {};
+	struct h1_fd_call_key key = { .pid = pid };
+	struct h1_call call = {}, *known;
 	__s64 sysfd = -1;
 	struct sock *sk;
 
-	if (!cfg || !cfg->has_fd_read || go_call_key(ctx, cfg->regabi, cfg->goid_offset, pid, FN_FD_READ, &key))
+	if (!cfg || !cfg->has_fd_read)
 		return 0;
-	if (go_read_arg(ctx, &cfg->fd_read_fd, &call.conn) || !call.conn ||
+	key.g = go_current_g(ctx, cfg->regabi);
+	if (!key.g || go_read_arg(ctx, &cfg->fd_read_fd, &call.conn) || !call.conn ||
 	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(call.conn + cfg->conn.pfd_sysfd)))
 		return 0;
-	sk = go_fd_sock((int)sysfd);
+	sk = h1_fd_sock((int)sysfd);
 	if (!sk)
 		return 0; /* not a socket: files, pipes */
 	call.buf = (__u64)sysfd;
@@ -169,7 +200,11 @@ int uprobe_poll_fd_read(struct pt_regs *ctx)
 	call.sk = (__u64)sk;
 	call.seq_before = go_tcp_copied_seq(sk);
 	call.seq_ok = 1;
-	bpf_map_update_elem(&h1_calls, &key, &call, BPF_ANY);
+	known = bpf_map_lookup_elem(&h1_fd_calls, &key);
+	if (known)
+		*known = call; /* only this goroutine touches its entry */
+	else
+		bpf_map_update_elem(&h1_fd_calls, &key, &call, BPF_ANY);
 	return 0;
 }
 
@@ -187,41 +222,44 @@ int uprobe_poll_fd_read_ret(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
+	struct h1_fd_call_key key = { .pid = pid };
 	struct go_read_seq_key rk = {};
-	struct go_call_key key = {};
 	struct h1_call *call;
-	struct h1_rx rx = {};
 	struct sock *sk;
 	__u32 before;
 	__u64 n = 0, p;
+	__s64 goid;
 
-	if (!cfg || go_call_key(ctx, cfg->regabi, cfg->goid_offset, pid, FN_FD_READ, &key))
+	if (!cfg)
 		return 0;
-	call = bpf_map_lookup_elem(&h1_calls, &key);
-	if (!call)
-		return 0;
+	key.g = go_current_g(ctx, cfg->regabi);
+	call = key.g ? bpf_map_lookup_elem(&h1_fd_calls, &key) : NULL;
+	if (!call || !call->seq_ok)
+		return 0; /* entered before we attached */
+	call->seq_ok = 0;
 	rk.pid = pid;
 	rk.fd = (__s32)call->buf;
 	before = call->seq_before;
 	p = call->p;
 	sk = (struct sock *)call->sk;
-	bpf_map_delete_elem(&h1_calls, &key);
 	/* n <= 0: EOF, an error, or a background read aborted by a deadline. */
 	if (go_read_arg(ctx, &cfg->fd_read_n, &n) || (__s64)n <= 0)
 		return 0;
+	goid = go_goid(key.g, cfg->goid_offset);
 	if (cfg->has_decrypt && p) {
-		struct h1_rx_key xk = { .pid = pid, .goid = key.goid };
+		struct h1_rx_key xk = { .pid = pid, .goid = goid };
+		struct h1_rx rx = { .p = p, .p_end = p + n, .seq_before = before, .fd = rk.fd };
+		struct h1_rx *known = bpf_map_lookup_elem(&h1_rx, &xk);
 
-		rx.p = p;
-		rx.p_end = p + n;
-		rx.seq_before = before;
-		rx.fd = rk.fd;
-		bpf_map_update_elem(&h1_rx, &xk, &rx, BPF_ANY);
+		if (known)
+			*known = rx; /* in place, as in h1_fd_calls */
+		else
+			bpf_map_update_elem(&h1_rx, &xk, &rx, BPF_ANY);
 	}
 	rk.seq_after = before + (__u32)n;
 	bpf_map_update_elem(&go_read_seqs, &rk, &before, BPF_ANY);
 	if (cfg->tcp && p)
-		emit_plain(pid, key.goid, rk.fd, sk, p, n, before, H1_READ);
+		emit_plain(pid, 0, 0, goid, rk.fd, sk, p, n, before, H1_READ);
 	return 0;
 }
 
@@ -240,7 +278,7 @@ int uprobe_poll_fd_write(struct pt_regs *ctx)
 	    go_read_arg(ctx, &cfg->fd_write_len, &len) || !len ||
 	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(pfd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff)
 		return 0;
-	emit_plain(pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), (int)sysfd, go_fd_sock((int)sysfd), buf, len, 0, H1_WRITE);
+	emit_plain(pid, go_current_g(ctx, cfg->regabi), cfg->goid_offset, -1, (int)sysfd, h1_fd_sock((int)sysfd), buf, len, 0, H1_WRITE);
 	return 0;
 }
 

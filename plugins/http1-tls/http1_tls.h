@@ -40,13 +40,24 @@ struct h1_proc_cfg {
 	__u8 _pad[7];
 };
 
+/* An internal/poll.(*FD).Read in flight, by the goroutine running it. The
+ * runtime.g pointer names the goroutine for as long as it runs (R14 under
+ * the register ABI: no memory read, unlike goid) and FD.Read never re-enters
+ * itself on one goroutine, so no stack depth is needed either.
+ */
+struct h1_fd_call_key {
+	__u32 pid;
+	__u32 _pad;
+	__u64 g;
+};
+
 struct h1_call {
 	__u64 conn; /* *tls.Conn (TLS Read), or *poll.FD (FD.Read) */
 	__u64 buf;  /* b.ptr (TLS Read), or the fd (FD.Read) */
 	__u64 p;    /* FD.Read: where the bytes go (inside tls.Conn.rawInput for TLS) */
 	__u64 sk;   /* FD.Read: the fd's struct sock at entry (the read holds the fd open) */
 	__u32 seq_before;
-	__u8 seq_ok;
+	__u8 seq_ok; /* h1_fd_calls: 1 from the entry until its RET consumed it */
 	__u8 _pad[3];
 };
 

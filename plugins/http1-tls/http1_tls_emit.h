@@ -113,7 +113,7 @@ static __always_inline void conn_info(const struct h1_proc_cfg *cfg, struct emit
 	a->fd = go_conn_fd(a->conn, &cfg->conn, &a->fd_why);
 	a->seq_ok = 0;
 	__builtin_memset(&a->addrs, 0, sizeof(a->addrs));
-	sk = go_fd_sock(a->fd);
+	sk = h1_fd_sock(a->fd);
 	if (!sk)
 		return;
 	go_sock_addrs(sk, &a->addrs);
@@ -147,16 +147,18 @@ static __always_inline void conn_info(const struct h1_proc_cfg *cfg, struct emit
 
 /* Plain TCP bytes of an FD.Read (n read, seq where they began) or FD.Write
  * (seq: write_seq now), when fd's socket sk (the caller walked fd -> sk
- * already) is a TCP socket that carries no TLS.
+ * already) is a TCP socket that carries no TLS. The goid is read from g only
+ * then (g == 0: the caller's goid): most FD calls of a TLS program end here.
  */
-static __always_inline void emit_plain(__u32 pid, __u64 goid, int fd, struct sock *sk, __u64 buf, __u64 len, __u32 read_seq, __u8 dir)
+static __always_inline void emit_plain(__u32 pid, __u64 g, __u32 goid_offset, __s64 goid, int fd, struct sock *sk, __u64 buf, __u64 len,
+				       __u32 read_seq, __u8 dir)
 {
 	struct emit_args a = {};
 
 	sk = tcp_sock(sk);
 	if (!sk || !sock_is_plain(pid, fd, sk, buf, len))
 		return;
-	a.goid = goid;
+	a.goid = g ? go_goid(g, goid_offset) : goid;
 	a.conn = (__u64)sk;
 	a.buf = buf;
 	a.pid = pid;

@@ -32,6 +32,35 @@ static __always_inline void mark_tls(__u32 pid, int fd, struct sock *sk)
 	bpf_map_update_elem(&h1_socks, &k, &v, BPF_ANY);
 }
 
+/* go_fd_sock() with fewer helper calls: this runs on most probe hits (FD.Read
+ * entry, FD.Write, TLS Read and Write), and each bpf_probe_read_kernel costs a
+ * helper call. task->files->fdt and the fdtable's fields are loaded directly
+ * (the task is a BTF pointer, so the verifier turns these into fault-safe
+ * loads); only the fd array slot and the file, which are plain addresses to
+ * the verifier, are read through the helper.
+ */
+static __always_inline struct sock *h1_fd_sock(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct files_struct *files = task->files;
+	struct fdtable *fdt = files ? files->fdt : NULL;
+	struct file **fds, *f = NULL;
+	struct socket *sock;
+	umode_t mode;
+
+	if (fd < 0 || !fdt || (unsigned int)fd >= fdt->max_fds)
+		return NULL;
+	fds = fdt->fd;
+	if (!fds || bpf_core_read(&f, sizeof(f), &fds[fd]) || !f)
+		return NULL;
+	/* private_data is a struct socket only for socket files. */
+	mode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((mode & GO_CONN_S_IFMT) != GO_CONN_S_IFSOCK)
+		return NULL;
+	sock = (struct socket *)BPF_CORE_READ(f, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
 /* sk itself when it is a TCP socket, else NULL (unix and UDP sockets). */
 static __always_inline struct sock *tcp_sock(struct sock *sk)
 {
