@@ -8,9 +8,9 @@ import type { GoLocation } from '../../core/bpf/go-location';
 import type { Hooker, HookerContext, ProbePlan, ProbeSpec, ResolvedValue } from '../../core/engine/plugin';
 import { GotraceError } from '../../core/errors';
 import { findItab } from '../../core/binary/itab';
-import { resolveConnOffsets } from '../../core/offsets/conn-offsets';
 import { resolveStructOffset } from '../../core/offsets/struct-offset';
-import { findGenerations, genFunction } from './offsets';
+import { CONN_FIELDS, resolveConnOffsets } from '../../core/offsets/conn-offsets';
+import { findGenerations, genFields, genFunction } from './offsets';
 import type { LocationName, OffsetName } from './layout';
 import { planClient, planServer, planShared, type SidePlan } from './plan-sides';
 
@@ -68,6 +68,11 @@ function findTlsConnItab(bin: GoBinary): number | null {
 export const streamsHooker: Hooker = {
   name: 'streams',
   description: 'HTTP/2 streams of Go\'s http2 (bundled in net/http or golang.org/x/net/http2), server and client side: headers, status, body sizes, resets, the connection',
+  // What a stripped binary needs for net/http's bundled copy, whose layout the
+  // Go version keys (HTTP2_TABLE). Other copies' fields are keyed by the x/net
+  // version and h2c.bufConn.Conn is optional (h2c conns then have no fd): a
+  // stripped binary traces those only with pins.
+  fieldsRead: [...CONN_FIELDS, ...genFields({ pkg: 'net/http', prefix: 'http2' })],
   plan(ctx: HookerContext): ProbePlan {
     const bin = ctx.binary;
     const pins = ctx.selector.offsets;

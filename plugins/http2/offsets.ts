@@ -87,6 +87,17 @@ export const HTTP2_TABLE: OffsetTable = {
   },
 };
 
+/** Every struct field (`pkg.Type.field`) the plan of one copy resolves: frames, server, client. */
+export function genFields(g: Generation): string[] {
+  const t = (type: string, member: string) => `${g.pkg}.${g.prefix}${type}.${member}`;
+  return [
+    t('MetaHeadersFrame', `${g.prefix}HeadersFrame`), t('MetaHeadersFrame', 'Fields'), t('FrameHeader', 'StreamID'), t('FrameHeader', 'Flags'),
+    t('DataFrame', 'data'), t('RSTStreamFrame', 'ErrCode'),
+    t('serverConn', 'conn'), t('serverConn', 'framer'), t('writeResHeaders', 'streamID'), t('writeResHeaders', 'httpResCode'), t('writeResHeaders', 'endStream'),
+    t('ClientConn', 'tconn'), t('ClientConn', 'fr'), t('clientConnReadLoop', 'cc'),
+  ];
+}
+
 /** Offsets both sides read: the frames. */
 export interface FrameOffsets {
   readonly mhfHeaders: ResolvedOffset;

@@ -12,6 +12,7 @@ import { RuleEngine } from '../../core/engine/engine';
 import { loadRuleDir } from '../../core/engine/rule-loader';
 import { loadPlugins } from '../../core/cli/load-plugins';
 import { ROOT, fixture } from '../support/binaries';
+import { genFields } from '../../plugins/http2/offsets';
 
 const plugins = loadPlugins();
 const rules = loadRuleDir(join(ROOT, 'rules'));
@@ -26,6 +27,8 @@ for (const [name, ruleId, optional] of [
   ['https', 'http1-tls/tcp', []],
   // syscallConn.Conn is optional: without it wrapped conns are reported with no fd.
   ['grpc', 'grpc/server', ['google.golang.org/grpc/internal/credentials.syscallConn.Conn']],
+  // fieldsRead is the bundled copy's; the fixture also links x/net's copy (keyed by the x/net version) and h2c (optional).
+  ['http2', 'http2/streams', [...genFields({ pkg: 'golang.org/x/net/http2', prefix: '' }), 'golang.org/x/net/http2/h2c.bufConn.Conn']],
 ] as const) {
   test(`${ruleId}: fieldsRead is what its plan resolves from DWARF on the ${name} fixture`, () => {
     const path = fixture(name).path;
