@@ -17,9 +17,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, fixture } from '../test/support/binaries';
 import { attachFloor, type FloorSite } from './floor/floor';
+import { enableBpfStats, progCosts, progRuns, type ProgCost, type ProgRun } from './bpf-stats';
 
 const CLI = join(ROOT, 'dist', 'core', 'cli', 'main.js');
-const RULES = join(ROOT, 'rules');
+// BENCH_RULES: another rules directory (e.g. only the http1 rules, while a plugin under work fails to attach).
+const RULES = process.env.BENCH_RULES ?? join(ROOT, 'rules');
 const HTTPS = fixture('https').path;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 3);
@@ -35,8 +37,12 @@ const TICK_S = 1 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }
 
 interface WrkResult { rps: number; requests: number; p50Ms: number; p99Ms: number; errors: string }
 interface Window { wrk: WrkResult; serverCpu: number; loadCpuBusy: number; serverCpuOther: number }
-interface GotraceStats { cpu: number; peakRssMb: number; recordsPerS: number; recordsPerReq: number; events: number; drops: number; probes: number }
-interface Row { name: 'untraced' | 'traced' | 'floor'; w: Window; g?: GotraceStats }
+interface GotraceStats {
+  cpu: number; peakRssMb: number; recordsPerS: number; recordsPerReq: number; events: number; drops: number; probes: number;
+  /** gotrace's BPF programs over the measured window (kernel run counters). */
+  progs: ProgCost[];
+}
+interface Row { name: 'untraced' | 'traced' | 'floor'; w: Window; g?: GotraceStats; progs?: ProgCost[] }
 
 const median = <T>(xs: T[], by: (x: T) => number): T => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)]!;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -142,20 +148,22 @@ async function traced(): Promise<Row> {
       await sleep(50);
     }
     let cpu0 = 0, lines0 = 0, t0 = 0n, cpu = 0, records = 0, windowS = 1, rss = 0;
+    let runs0 = new Map<number, ProgRun>(), progs: ProgCost[] = [];
     const w = await measure(server, {
-      start: () => { cpu0 = cpuSeconds(g.pid!); lines0 = lines; t0 = process.hrtime.bigint(); },
+      start: () => { cpu0 = cpuSeconds(g.pid!); lines0 = lines; t0 = process.hrtime.bigint(); runs0 = progRuns(g.pid!); },
       end: () => {
         windowS = Number(process.hrtime.bigint() - t0) / 1e9;
         cpu = (cpuSeconds(g.pid!) - cpu0) / windowS;
         records = lines - lines0;
         rss = peakRssMb(g.pid!);
+        progs = progCosts(runs0, progRuns(g.pid!));
       },
     });
     g.kill('SIGINT');
     await exited(g);
     const done = doneLine(err);
     if (!done.probes || !records) throw new Error(`gotrace traced nothing (probes ${done.probes}, records ${records}):\n${err}`);
-    return { name: 'traced', w, g: { cpu, peakRssMb: rss, recordsPerS: records / windowS, recordsPerReq: records / w.wrk.requests, ...done } };
+    return { name: 'traced', w, g: { cpu, peakRssMb: rss, recordsPerS: records / windowS, recordsPerReq: records / w.wrk.requests, progs, ...done } };
   } finally {
     if (g.exitCode === null) { g.kill('SIGINT'); await exited(g); }
     await server.stop();
@@ -182,7 +190,9 @@ async function floor(sites: FloorSite[]): Promise<Row> {
   try {
     const f = attachFloor(HTTPS, server.pid, sites, false);
     try {
-      return { name: 'floor', w: await measure(server) };
+      let runs0 = new Map<number, ProgRun>(), progs: ProgCost[] = [];
+      const w = await measure(server, { start: () => { runs0 = progRuns('self'); }, end: () => { progs = progCosts(runs0, progRuns('self')); } });
+      return { name: 'floor', w, progs };
     } finally {
       await f.close();
     }
@@ -228,9 +238,12 @@ function report(rows: Row[], hits: Awaited<ReturnType<typeof countHits>>, sites:
   }
   const g = t.g!;
   console.log(`\nlatency traced/untraced: p50 ×${(t.w.wrk.p50Ms / u.w.wrk.p50Ms).toFixed(2)}, p99 ×${(t.w.wrk.p99Ms / u.w.wrk.p99Ms).toFixed(2)};  traced/floor: p50 ×${(t.w.wrk.p50Ms / f.w.wrk.p50Ms).toFixed(2)}, p99 ×${(t.w.wrk.p99Ms / f.w.wrk.p99Ms).toFixed(2)}`);
-  console.log(`gotrace: CPU ${(g.cpu * 100).toFixed(1)}% of one core, peak RSS ${g.peakRssMb.toFixed(0)} MiB, ${g.recordsPerS.toFixed(0)} records/s (${g.recordsPerReq.toFixed(2)} per request), probes ${g.probes}, drops ${g.drops} (events over the whole run ${g.events})`);
+  console.log(`gotrace: CPU ${(g.cpu * 100).toFixed(1)}% of one core (${((g.cpu / g.recordsPerS) * 1e6).toFixed(1)} µs per record), peak RSS ${g.peakRssMb.toFixed(0)} MiB, ${g.recordsPerS.toFixed(0)} records/s (${g.recordsPerReq.toFixed(2)} per request), probes ${g.probes}, drops ${g.drops} (events over the whole run ${g.events})`);
   console.log(`\nprobe hits per request (floor program counting per site, ${COUNT_S} s at ${hits.rps.toFixed(0)} req/s): ${hits.total.toFixed(2)} at ${sites.length} sites`);
-  for (const [k, v] of hits.perSite) console.log(`  ${v.toFixed(2)}  ${k}`);
+  const idle = [...hits.perSite].filter(([, v]) => v < 0.005);
+  for (const [k, v] of hits.perSite) if (v >= 0.005) console.log(`  ${v.toFixed(2)}  ${k}`);
+  if (idle.length) console.log(`  (${idle.length} more sites, other rules' probes, not hit)`);
+  printProgCosts(t, f);
   const perHit = (r: Row): string => ((cpuPerReq(r) - cpuPerReq(u)) / hits.total).toFixed(2);
   console.log(`server CPU per probe hit (Δ µs CPU/req vs untraced, over hits/request): floor ${perHit(f)} µs, traced ${perHit(t)} µs`);
   console.log('\ngoals (reported, not asserted):');
@@ -240,6 +253,22 @@ function report(rows: Row[], hits: Awaited<ReturnType<typeof countHits>>, sites:
   console.log(`  gotrace under one core: ${(g.cpu * 100).toFixed(1)}%  ${g.cpu < 1 ? 'met' : 'NOT met'}`);
 }
 
+/** ns per run and per request of each BPF program (kernel.bpf_stats_enabled), traced and floor. */
+function printProgCosts(t: Row, f: Row): void {
+  const req = t.w.wrk.requests;
+  let total = 0;
+  console.log(`\nBPF programs, traced (kernel run counters over the window; per request = over ${req} requests):`);
+  console.log(`  ${'program'.padEnd(38)} ${pad('runs/req', 9)} ${pad('ns/run', 7)} ${pad('ns/req', 7)}`);
+  for (const p of t.g!.progs) {
+    total += p.ns;
+    if (p.runs / req < 0.01) continue; // another binary's programs, or process start/exit
+    console.log(`  ${p.name.padEnd(38)} ${pad((p.runs / req).toFixed(2), 9)} ${pad((p.ns / p.runs).toFixed(0), 7)} ${pad((p.ns / req).toFixed(0), 7)}`);
+  }
+  console.log(`  ${'total'.padEnd(38)} ${pad('', 9)} ${pad('', 7)} ${pad((total / req).toFixed(0), 7)}`);
+  const fp = f.progs?.[0];
+  if (fp) console.log(`  floor: ${fp.name} ${(fp.ns / fp.runs).toFixed(0)} ns/run (the empty program, counters included)`);
+}
+
 async function main(): Promise<void> {
   console.log(`bench:overhead  ${new Date().toISOString()}  node ${process.version}`);
   console.log(`server ${HTTPS} on CPU ${SERVER_CPU}; wrk -t1 -c${CONNS} --latency, gotrace and the bench on CPU ${LOAD_CPU}; all at nice ${NICE}; warm-up ${WARMUP_S} s, window ${SECONDS} s, reps ${REPS} (the median rep by req/s)`);
@@ -247,6 +276,8 @@ async function main(): Promise<void> {
   spawnSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
   spawnSync('renice', ['-n', NICE, '-p', String(process.pid)], { stdio: 'ignore' });
   const sites = probeSites();
+  const restoreStats = enableBpfStats();
+  process.once('exit', restoreStats);
   const rows: Row[] = [];
   for (let i = 0; i < REPS; i++) {
     for (const run of [untraced, traced, () => floor(sites)]) {

@@ -116,7 +116,7 @@ static __always_inline void conn_info(const struct h1_proc_cfg *cfg, struct emit
 	sk = h1_fd_sock(a->fd);
 	if (!sk)
 		return;
-	go_sock_addrs(sk, &a->addrs);
+	h1_sock_addrs(sk, &a->addrs);
 	mark_tls(a->pid, a->fd, sk); /* its FD.Read/Write bytes are records, not HTTP */
 	if (a->dir == H1_WRITE) {
 		a->seq = go_tcp_write_seq(sk);
@@ -155,7 +155,6 @@ static __always_inline void emit_plain(__u32 pid, __u64 g, __u32 goid_offset, __
 {
 	struct emit_args a = {};
 
-	sk = tcp_sock(sk);
 	if (!sk || !sock_is_plain(pid, fd, sk, buf, len))
 		return;
 	a.goid = g ? go_goid(g, goid_offset) : goid;
@@ -167,7 +166,7 @@ static __always_inline void emit_plain(__u32 pid, __u64 g, __u32 goid_offset, __
 	a.dir = dir;
 	a.seq = dir == H1_WRITE ? go_tcp_write_seq(sk) : read_seq;
 	a.seq_ok = 1;
-	go_sock_addrs(sk, &a.addrs);
+	h1_sock_addrs(sk, &a.addrs);
 	emit_chunks(&a);
 }
 

@@ -61,6 +61,42 @@ static __always_inline struct sock *h1_fd_sock(int fd)
 	return sock ? BPF_CORE_READ(sock, sk) : NULL;
 }
 
+/* go_sock_addrs() in one read for IPv4: struct sock_common begins with
+ * skc_daddr, skc_rcv_saddr, skc_hash, skc_dport, skc_num, skc_family (18
+ * bytes), instead of a helper call per field. CO-RE says where they are in
+ * the running kernel; any other layout, and IPv6, take go_sock_addrs().
+ * https://github.com/torvalds/linux/blob/v6.8/include/net/sock.h (struct sock_common)
+ */
+static __always_inline void h1_sock_addrs(struct sock *sk, struct go_conn_addrs *a)
+{
+	struct {
+		__u32 daddr;
+		__u32 saddr;
+		__u32 hash;
+		__u16 dport;
+		__u16 num;
+		__u16 family;
+	} h;
+
+	if (bpf_core_field_offset(sk->__sk_common.skc_daddr) != 0 || bpf_core_field_offset(sk->__sk_common.skc_rcv_saddr) != 4 ||
+	    bpf_core_field_offset(sk->__sk_common.skc_dport) != 12 || bpf_core_field_offset(sk->__sk_common.skc_num) != 14 ||
+	    bpf_core_field_offset(sk->__sk_common.skc_family) != 16) {
+		go_sock_addrs(sk, a);
+		return;
+	}
+	if (bpf_probe_read_kernel(&h, sizeof(h), sk))
+		return;
+	if (h.family != GO_CONN_AF_INET) {
+		go_sock_addrs(sk, a);
+		return;
+	}
+	a->lport = h.num;
+	a->rport = bpf_ntohs(h.dport);
+	__builtin_memcpy(a->laddr, &h.saddr, sizeof(h.saddr));
+	__builtin_memcpy(a->raddr, &h.daddr, sizeof(h.daddr));
+	a->family = GO_CONN_AF_INET;
+}
+
 /* sk itself when it is a TCP socket, else NULL (unix and UDP sockets). */
 static __always_inline struct sock *tcp_sock(struct sock *sk)
 {
@@ -90,6 +126,11 @@ static __always_inline int sock_is_plain(__u32 pid, int fd, struct sock *sk, __u
 
 	if (kind)
 		return *kind == H1_SOCK_PLAIN;
+	/* Only TCP sockets get an entry (the TLS programs mark TCP conns only):
+	 * known sockets skip this check, which is two more kernel reads.
+	 */
+	if (!tcp_sock(sk))
+		return 0;
 	if (len < 2 || bpf_probe_read_user(hdr, sizeof(hdr), (void *)buf))
 		return 0;
 	v = hdr[0] >= 20 && hdr[0] <= 23 && hdr[1] == 3 ? H1_SOCK_TLS : H1_SOCK_PLAIN;
