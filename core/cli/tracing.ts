@@ -1,6 +1,7 @@
 // What `gotrace run` and `gotrace trace` share: pick targets (a command, pids,
 // exe globs, or every Go process), attach through a Session, stream events,
 // and detach everything on the way out, whichever way out it is.
+import { readlinkSync, realpathSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { LoadedRule } from '../engine/rule-loader';
 import { Session } from '../engine/session';
@@ -45,6 +46,24 @@ function makeLogger(verbose: boolean): Logger {
   return pino({ level: verbose ? 'debug' : 'info', base: undefined }, pino.destination({ fd: 2, sync: true }));
 }
 
+/**
+ * Resolves true once process `pid` runs `exePath` (the launcher's stub has
+ * exec'd it), false if it exits first or 5 s pass. Polled: the exec follows
+ * release() within a millisecond or two.
+ */
+async function execDone(pid: number, exePath: string): Promise<boolean> {
+  const want = realpathSync(exePath);
+  for (let waited = 0; waited < 5000; waited += 1) {
+    try {
+      if (readlinkSync(`/proc/${pid}/exe`) === want) return true;
+    } catch {
+      return false; // gone
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  return false;
+}
+
 /** Runs until the duration ends, a signal arrives, or the launched command exits. Resolves to the exit code. */
 export async function runTracing(o: TracingOptions): Promise<number> {
   const log = makeLogger(o.verbose);
@@ -57,14 +76,14 @@ export async function runTracing(o: TracingOptions): Promise<number> {
   let finish!: (code: number) => void;
   const done = new Promise<number>((res) => { finish = res; });
 
-  const attach = (pid: number, exe: string, readPath: string, execTs?: bigint): void => {
+  const attach = (pid: number, exe: string, readPath: string, execTs?: bigint, held?: boolean): void => {
     try {
       if (o.strict) {
         // trace names its functions: one that cannot be traced is the user's error, not a warning.
         const hard = session.plan(readPath, exe).outcomes.find((x) => x.status === 'failed' && x.failureMode === 'error');
         if (hard?.error) throw hard.error;
       }
-      session.addProcess({ pid, exe, readPath });
+      session.addProcess({ pid, exe, readPath, ...(held ? { held } : {}) });
       if (execTs !== undefined) attachLatencies.push(Number(process.hrtime.bigint() - execTs) / 1e6);
     } catch (e) {
       if (o.strict) throw e;
@@ -91,12 +110,17 @@ export async function runTracing(o: TracingOptions): Promise<number> {
     if (o.command.length) {
       launched = await launch(o.command[0]!, o.command.slice(1));
       try {
-        attach(launched.pid, launched.exePath, launched.exePath);
+        attach(launched.pid, launched.exePath, launched.exePath, undefined, true);
       } catch (e) {
         launched.cancel();
         throw e;
       }
       launched.release();
+      // Once the stub has exec'd CMD, plugins see its real mappings (a PIE's load bias).
+      const cmd = launched;
+      void execDone(cmd.pid, cmd.exePath).then((ok) => {
+        if (ok) session.refreshProcess({ pid: cmd.pid, exe: cmd.exePath, readPath: cmd.exePath });
+      }).catch((e: unknown) => log.error({ pid: cmd.pid }, `re-attaching after exec failed: ${(e as Error).message}`));
       void launched.exited.then((x) => setTimeout(() => finish(x.code ?? 128 + 9), 50));
     } else {
       discovery = startDiscovery({ pids: o.pids, exeGlobs: o.exeGlobs },

@@ -73,6 +73,12 @@ export interface ProcessTarget {
   readonly attachPath: string;
   /** `dev:ino` of the executable: processes of one binary share its uprobes. */
   readonly binaryKey: string;
+  /**
+   * The process has not exec'd the binary yet (`gotrace run -- CMD` holds it
+   * until the probes are live), so its mappings, and a PIE's load bias, are
+   * not known. The session attaches it again once the exec is done.
+   */
+  readonly held?: boolean;
 }
 
 /** One traced record: every event has these, plugins add their own fields. */

@@ -14,7 +14,13 @@ import type { LoadedRule } from './rule-loader';
 import { redactionSet } from '../plugin-kit/headers';
 import type { AttachedProcess, GotracePlugin, PluginRuntime, RuntimeOptions, TraceEvent } from './plugin';
 
-export interface SessionProcess { readonly pid: number; readonly exe: string; readonly readPath: string }
+export interface SessionProcess {
+  readonly pid: number;
+  readonly exe: string;
+  readonly readPath: string;
+  /** Not exec'd yet (see ProcessTarget.held): call refreshProcess once it is. */
+  readonly held?: boolean;
+}
 
 /** probes: uprobes live, shared by the processes of one binary and kept until close. */
 export interface SessionStats { processes: number; probes: number; events: number; drops: number; ruleFailures: number }
@@ -113,19 +119,10 @@ export class Session {
   addProcess(p: SessionProcess): number {
     if (this.attached.has(p.pid)) return 0;
     const t0 = performance.now();
-    const { bin, outcomes, key } = this.plan(p.readPath, p.exe);
-    const byPlugin = new Map<string, RuleOutcome[]>();
-    for (const o of outcomes) if (o.status === 'planned') byPlugin.set(o.plugin, [...(byPlugin.get(o.plugin) ?? []), o]);
     const done: AttachedProcess[] = [];
     let probes = 0;
     try {
-      for (const [name, outs] of byPlugin) {
-        const lp = this.pluginRuntime(name);
-        if (!lp) continue;
-        const a = lp.runtime.attach(lp.obj, { pid: p.pid, binary: bin, exe: p.exe, attachPath: p.readPath, binaryKey: key }, outs);
-        done.push(a);
-        probes += a.newLinks;
-      }
+      probes = this.attachPlugins(p, done);
     } catch (e) {
       for (const a of done) a.detach();
       if (e instanceof GotraceError && e.code === 'ERR_BPF_ATTACH' && !existsPid(p.pid)) {
@@ -137,6 +134,35 @@ export class Session {
     this.attached.set(p.pid, done);
     this.counters.probes += probes;
     this.log.child({ pid: p.pid }).info({ exe: p.exe, probes, ms: Math.round(performance.now() - t0) }, 'attached');
+    return probes;
+  }
+
+  /**
+   * A held process has exec'd its binary: each plugin attaches it again, now
+   * with its real mappings (a PIE's load bias). Probes are per binary and stay;
+   * the per-process config is overwritten, so the earlier attachments are
+   * replaced, not detached.
+   */
+  refreshProcess(p: SessionProcess): void {
+    if (!this.attached.has(p.pid)) return;
+    const done: AttachedProcess[] = [];
+    this.attachPlugins({ ...p, held: false }, done);
+    this.attached.set(p.pid, done);
+  }
+
+  /** Each plugin with planned rules attaches `p`, pushing onto `done` as it goes (so a failure can undo); returns new probes. */
+  private attachPlugins(p: SessionProcess, done: AttachedProcess[]): number {
+    const { bin, outcomes, key } = this.plan(p.readPath, p.exe);
+    const byPlugin = new Map<string, RuleOutcome[]>();
+    for (const o of outcomes) if (o.status === 'planned') byPlugin.set(o.plugin, [...(byPlugin.get(o.plugin) ?? []), o]);
+    let probes = 0;
+    for (const [name, outs] of byPlugin) {
+      const lp = this.pluginRuntime(name);
+      if (!lp) continue;
+      const a = lp.runtime.attach(lp.obj, { pid: p.pid, binary: bin, exe: p.exe, attachPath: p.readPath, binaryKey: key, ...(p.held ? { held: true } : {}) }, outs);
+      done.push(a);
+      probes += a.newLinks;
+    }
     return probes;
   }
 

@@ -1,0 +1,53 @@
+// `gotrace run -- CMD` with a PIE client: the probes go live while the
+// launcher's stub still holds the process, before CMD is mapped, so a PIE's
+// load bias (which moves the itab addresses that identify *net.TCPConn and
+// *tls.Conn) is unknown at attach time. The session attaches the process
+// again right after the exec. Oracles: each client's own report of its
+// requests, and the server's address: a record may lack an fd while the
+// bias was unknown (the first milliseconds), but an fd it reports must lead
+// to the server, and once the exec is seen every record has one.
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { requireBpf, ourLinks, uprobeEvents } from '../support/bpf';
+import { startListening, startRun, stopRuns } from '../support/gotrace-run';
+import { ROOT, fixture, requireBinary } from '../support/binaries';
+
+afterEach(stopRuns);
+
+interface Rec { type: string; role: string; fd: number | null; remote: string | null; status: number | null; pid: number; error?: string }
+
+const N = 200;
+const CASES = [
+  { label: 'http1-tls (https fixture)', type: 'http1', name: 'https', server: ['-mode', 'server'],
+    client: (a: string) => ['-mode', 'client', '-url', `https://${a}/hello`, '-n', String(N), '-c', '1'], report: `ok ${N}` },
+  { label: 'http2 (bundled, TLS)', type: 'http2', name: 'http2', server: ['-mode', 'bundled'],
+    client: (a: string) => ['-mode', 'client', '-url', `https://${a}/hello`, '-n', String(N), '-c', '1'], report: `ok ${N} fail 0` },
+  { label: 'grpc (insecure)', type: 'grpc', name: 'grpc', server: ['-mode', 'server'],
+    client: (a: string) => ['-mode', 'client', '-addr', a, '-call', 'check', '-n', String(N), '-c', '1'], report: `done map[true:${N}]` },
+] as const;
+
+for (const c of CASES) {
+  test(`${c.label}: a PIE client launched by gotrace run -- CMD is traced, and every fd it reports is the right one`, async (t) => {
+    if (!requireBpf(t)) return;
+    const { server, addr } = await startListening(requireBinary(fixture(c.name)), c.server, { cwd: ROOT });
+    try {
+      const g = startRun<Rec>(c.type, ['--', requireBinary(fixture(c.name, '-pie')), ...c.client(addr)]);
+      const s = await g.done();
+      assert.equal(s.code, 0, s.stderr);
+      assert.ok(s.other.some((l) => l.includes(c.report)), `the client's own report: ${s.other.join(' | ')}`);
+      assert.doesNotMatch(s.stderr, /ERR_BPF_ATTACH|re-attaching after exec failed/);
+      const client = s.records.filter((r) => r.role === 'client');
+      assert.equal(client.length, N, `every call once on the client side (${s.records.length} records)`);
+      for (const r of client) {
+        assert.equal(r.error, undefined, JSON.stringify(r));
+        if (r.fd !== null && r.fd >= 0) assert.equal(r.remote, addr, `an fd leads to the server: ${JSON.stringify(r)}`);
+      }
+      const last = client[client.length - 1]!;
+      assert.ok(last.fd !== null && last.fd > 2, `after the exec the PIE's itabs are placed: ${JSON.stringify(last)}`);
+    } finally {
+      server.kill();
+    }
+    assert.deepEqual(ourLinks(), [], 'no gotrace links left in the kernel');
+    assert.equal(uprobeEvents(), '', 'no uprobe_events entries');
+  });
+}
