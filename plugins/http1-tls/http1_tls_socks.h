@@ -32,12 +32,21 @@ static __always_inline void mark_tls(__u32 pid, int fd, struct sock *sk)
 	bpf_map_update_elem(&h1_socks, &k, &v, BPF_ANY);
 }
 
+/* The f_op of socket files, learned from the first file whose inode says it
+ * is a socket: every socket file gets &socket_file_ops (sock_alloc_file()),
+ * so afterwards an equal f_op proves a socket without reading the inode.
+ * Racy writes are harmless: every writer stores the same value.
+ * https://github.com/torvalds/linux/blob/v6.8/net/socket.c (sock_alloc_file)
+ */
+static __u64 h1_sock_fops;
+
 /* go_fd_sock() with fewer helper calls: this runs on most probe hits (FD.Read
- * entry, FD.Write, TLS Read and Write), and each bpf_probe_read_kernel costs a
+ * entry, FD.Write, TLS Read and Write), and each bpf_probe_read_kernel is a
  * helper call. task->files->fdt and the fdtable's fields are loaded directly
  * (the task is a BTF pointer, so the verifier turns these into fault-safe
- * loads); only the fd array slot and the file, which are plain addresses to
- * the verifier, are read through the helper.
+ * loads); the fd array slot is one read; f_op, private_data and f_inode are
+ * one read when they are adjacent (CO-RE offsets tell, at load time), and the
+ * inode only when f_op is not the known socket one.
  */
 static __always_inline struct sock *h1_fd_sock(int fd)
 {
@@ -45,7 +54,8 @@ static __always_inline struct sock *h1_fd_sock(int fd)
 	struct files_struct *files = task->files;
 	struct fdtable *fdt = files ? files->fdt : NULL;
 	struct file **fds, *f = NULL;
-	struct socket *sock;
+	__u64 fops, priv, inode, known;
+	__u32 o_op;
 	umode_t mode;
 
 	if (fd < 0 || !fdt || (unsigned int)fd >= fdt->max_fds)
@@ -53,12 +63,29 @@ static __always_inline struct sock *h1_fd_sock(int fd)
 	fds = fdt->fd;
 	if (!fds || bpf_core_read(&f, sizeof(f), &fds[fd]) || !f)
 		return NULL;
-	/* private_data is a struct socket only for socket files. */
-	mode = BPF_CORE_READ(f, f_inode, i_mode);
-	if ((mode & GO_CONN_S_IFMT) != GO_CONN_S_IFSOCK)
-		return NULL;
-	sock = (struct socket *)BPF_CORE_READ(f, private_data);
-	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+	o_op = bpf_core_field_offset(f->f_op);
+	if (bpf_core_field_offset(f->private_data) == o_op + 16 && bpf_core_field_offset(f->f_inode) == o_op + 24) {
+		__u64 w[4];
+
+		if (bpf_probe_read_kernel(w, sizeof(w), (void *)f + o_op))
+			return NULL;
+		fops = w[0];
+		priv = w[2];
+		inode = w[3];
+	} else {
+		fops = (__u64)BPF_CORE_READ(f, f_op);
+		priv = (__u64)BPF_CORE_READ(f, private_data);
+		inode = (__u64)BPF_CORE_READ(f, f_inode);
+	}
+	known = h1_sock_fops;
+	if (!known || fops != known) {
+		/* private_data is a struct socket only for socket files. */
+		mode = BPF_CORE_READ((struct inode *)inode, i_mode);
+		if ((mode & GO_CONN_S_IFMT) != GO_CONN_S_IFSOCK)
+			return NULL;
+		h1_sock_fops = fops;
+	}
+	return priv ? BPF_CORE_READ((struct socket *)priv, sk) : NULL;
 }
 
 /* go_sock_addrs() in one read for IPv4: struct sock_common begins with
