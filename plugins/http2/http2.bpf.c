@@ -23,6 +23,7 @@
 #include "go_abi.h"
 #include "go_goroutine.h"
 #include "go_conn.h"
+#include "go_tls_seq.h"
 #include "go_string.h"
 #include "http2.h"
 
@@ -70,8 +71,61 @@ int uprobe_http2_serverconn_processheaders(struct pt_regs *ctx)
 		return 0;
 	if (bpf_probe_read_user(&framer, sizeof(framer), (void *)(sc + cfg->sc_framer)))
 		return 0;
-	emit_headers(ctx, cfg, H2_REQ_BEGIN, H2_REQ_FIELD, pid, gen, framer, f, sc, cfg->sc_conn);
+	/* The server's framer reads straight from the conn: no bufio.Reader. */
+	emit_headers(ctx, cfg, H2_REQ_BEGIN, H2_REQ_FIELD, pid, gen, framer, f, sc, cfg->sc_conn, 0);
 	return 0;
+}
+
+/* The server's bufio.Writer: sc.bw (a *bufferedWriter) .bw, nil between flushes. */
+static __always_inline __s64 server_buffered(const struct h2_cfg *cfg, __u64 sc)
+{
+	__u64 bfw = 0, bw = 0;
+
+	if (!cfg->sc_bw || !cfg->bfw_bw || bpf_probe_read_user(&bfw, sizeof(bfw), (void *)(sc + cfg->sc_bw)) || !bfw ||
+	    bpf_probe_read_user(&bw, sizeof(bw), (void *)(bfw + cfg->bfw_bw)))
+		return -1;
+	return buffered(cfg, bw);
+}
+
+/* A response HEADERS write begins: the socket's write_seq and what the
+ * bufio.Writer already holds ahead of the frame.
+ */
+static __always_inline void write_start(const struct h2_cfg *cfg, __u64 sc, struct h2_wr *wr)
+{
+	struct h2_conn c = {};
+	__s64 n;
+
+	conn_resolve(cfg, sc, cfg->sc_conn, &c);
+	n = server_buffered(cfg, sc);
+	if (!c.sk || n < 0)
+		return;
+	wr->sk = (__u64)c.sk;
+	wr->tls = c.tls_conn != 0;
+	wr->write_seq = go_tcp_write_seq(c.sk);
+	wr->buffered = (__u32)n;
+}
+
+/* ... and ends: plain, the frame's first byte is write_seq + buffered. TLS,
+ * the next flush starts a record at write_seq, which holds the frame if
+ * nothing was flushed meanwhile and the frame ends within its first record.
+ */
+static __always_inline void write_end(const struct h2_cfg *cfg, const struct h2_wr *wr, struct h2_event *e)
+{
+	struct sock *sk = (struct sock *)wr->sk;
+	__s64 n;
+
+	if (!sk)
+		return;
+	if (!wr->tls) {
+		e->tcp_seq = wr->write_seq + wr->buffered;
+		e->seq_ok = 1;
+		return;
+	}
+	n = server_buffered(cfg, wr->sc);
+	if (n < 0 || n > H2_TLS_FIRST_RECORD || go_tcp_write_seq(sk) != wr->write_seq)
+		return;
+	e->tcp_seq = wr->write_seq;
+	e->seq_ok = 1;
 }
 
 /* func (w *writeResHeaders) writeFrame(ctx writeContext) error; ctx's data is the *serverConn. */
@@ -92,6 +146,8 @@ int uprobe_http2_writeresheaders_writeframe(struct pt_regs *ctx)
 	    bpf_probe_read_user(&wr.end_stream, sizeof(wr.end_stream), (void *)(w + cfg->wrh_end)))
 		return 0;
 	wr.gen = (__u8)bpf_get_attach_cookie(ctx);
+	wr.sc = sc;
+	write_start(cfg, sc, &wr);
 	k.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
 	bpf_map_update_elem(&h2_writes, &k, &wr, BPF_ANY);
 	return 0;
@@ -116,6 +172,7 @@ int uprobe_http2_writeresheaders_writeframe_ret(struct pt_regs *ctx)
 	if (e) {
 		e->n = wr->code;
 		e->end_stream = wr->end_stream;
+		write_end(cfg, wr, e);
 		bpf_ringbuf_submit(e, 0);
 	}
 	bpf_map_delete_elem(&h2_writes, &k);

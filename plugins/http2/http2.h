@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Shared between http2.bpf.c and user space (plugins/http2/layout.ts mirrors
- * these layouts byte for byte). Needs go_abi.h and go_conn.h first.
+ * these layouts byte for byte). Needs go_abi.h, go_conn.h and go_tls_seq.h first.
  */
 #ifndef __HTTP2_H
 #define __HTTP2_H
@@ -56,8 +56,18 @@ struct h2_cfg {
 	__u32 fh_flags;    /* FrameHeader.Flags (uint8; END_STREAM is 0x1) */
 	__u32 rst_code;    /* RSTStreamFrame.ErrCode (uint32) */
 	__u32 wrap_conn;   /* h2c.bufConn.Conn: the net.Conn a wrapper embeds */
+	/* TCP seqs (docs/tcp-seqs.md); 0 where unknown, and that seq is reported unknown. */
+	__u32 fh_length;   /* FrameHeader.Length (uint32) */
+	__u32 cc_bw;       /* ClientConn.bw (*bufio.Writer) */
+	__u32 cc_br;       /* ClientConn.br (*bufio.Reader) */
+	__u32 sc_bw;       /* serverConn.bw (*bufferedWriter) */
+	__u32 bfw_bw;      /* bufferedWriter.bw (*bufio.Writer, nil between flushes) */
+	__u32 bw_n;        /* bufio.Writer.n: bytes buffered */
+	__u32 br_r;        /* bufio.Reader.r, .w: read and write positions in its buf */
+	__u32 br_w;
+	struct go_tls_seq_offsets tls_seq;
 	__u8 regabi;
-	__u8 _pad[7];
+	__u8 _pad[3];
 	__u64 wrap_itab;   /* runtime address of go.itab.*h2c.bufConn,net.Conn; 0: none or unknown */
 	location_t ph_sc; /* (*serverConn).processHeaders(f *MetaHeadersFrame) */
 	location_t ph_f;
@@ -94,6 +104,7 @@ struct h2_cfg {
 	location_t rst_code_arg;
 	location_t cac_sc; /* (*serverConn).closeAllStreamsOnConnClose() */
 	location_t clc_rl; /* (*clientConnReadLoop).cleanup() */
+	location_t wh_hdrs_len; /* len(hdrs) of (*ClientConn).writeHeaders */
 };
 
 /* A response-header write in progress on a goroutine. */
@@ -106,10 +117,15 @@ struct h2_wr_key {
 struct h2_wr {
 	__u64 framer;
 	__u64 code;
+	__u64 sc;        /* the *serverConn: its bufio.Writer again at the RET */
+	__u64 sk;        /* the socket (struct sock *), 0 when unknown */
 	__u32 stream_id;
 	__u8 end_stream;
 	__u8 gen;
-	__u8 _pad[2];
+	__u8 tls;        /* 1: the conn is a *tls.Conn */
+	__u8 _pad;
+	__u32 write_seq; /* the socket's write_seq at the entry */
+	__u32 buffered;  /* bytes already in the bufio.Writer at the entry */
 };
 
 struct h2_event {
@@ -129,7 +145,9 @@ struct h2_event {
 	__u32 value_len;
 	__u64 n;        /* DATA_*: bytes; RESP_END: status code; RST_*: error code */
 	__u8 end_stream;
-	__u8 _pad[7];
+	__u8 seq_ok;    /* begin events and RESP_END: tcp_seq is known */
+	__u8 _pad[2];
+	__u32 tcp_seq;  /* the HEADERS frame's wire seq (docs/tcp-seqs.md) */
 	struct go_conn_addrs addrs;
 	__u8 name[H2_NAME];
 	__u8 value[H2_VALUE];

@@ -39,8 +39,10 @@ int uprobe_http2_clientconn_writeheaders(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct h2_cfg *cfg = cfg_of(ctx, pid);
-	__u64 cc = 0, fr = 0, stream = 0, end = 0;
+	__u64 cc = 0, fr = 0, stream = 0, end = 0, hdrs_len = 0, bw = 0;
+	struct h2_conn c = {};
 	struct h2_event *e;
+	__s64 n;
 
 	if (!cfg || go_read_arg(ctx, &cfg->wh_cc, &cc) || !cc || go_read_arg(ctx, &cfg->wh_stream, &stream) ||
 	    go_read_arg(ctx, &cfg->wh_end, &end) || bpf_probe_read_user(&fr, sizeof(fr), (void *)(cc + cfg->cc_fr)))
@@ -49,7 +51,22 @@ int uprobe_http2_clientconn_writeheaders(struct pt_regs *ctx)
 	if (!e)
 		return 0;
 	e->end_stream = (__u8)(end & 1);
-	conn_info(cfg, cc, cfg->cc_tconn, e);
+	conn_info(cfg, cc, cfg->cc_tconn, e, &c);
+	/* The frames go into cc.bw behind n buffered bytes; nothing of the buffer
+	 * is on the wire yet (cc.wmu is held). Plain: the HEADERS frame starts at
+	 * write_seq + n. TLS: the next flush starts a record at write_seq; the
+	 * frame (9 + len(hdrs) bytes at most) must end within its first record.
+	 */
+	if (c.sk && cfg->cc_bw && !go_read_arg(ctx, &cfg->wh_hdrs_len, &hdrs_len) &&
+	    !bpf_probe_read_user(&bw, sizeof(bw), (void *)(cc + cfg->cc_bw)) && bw && (n = buffered(cfg, bw)) >= 0) {
+		if (!c.tls_conn) {
+			e->tcp_seq = go_tcp_write_seq(c.sk) + (__u32)n;
+			e->seq_ok = 1;
+		} else if ((__u64)n + 9 + hdrs_len <= H2_TLS_FIRST_RECORD) {
+			e->tcp_seq = go_tcp_write_seq(c.sk);
+			e->seq_ok = 1;
+		}
+	}
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -60,13 +77,16 @@ int uprobe_http2_clientconnreadloop_handleresponse(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct h2_cfg *cfg = cfg_of(ctx, pid);
-	__u64 rl = 0, f = 0, fr;
+	__u64 rl = 0, f = 0, cc = 0, fr = 0, br = 0;
 
-	if (!cfg || go_read_arg(ctx, &cfg->hr_rl, &rl) || go_read_arg(ctx, &cfg->hr_f, &f) || !f)
+	if (!cfg || go_read_arg(ctx, &cfg->hr_rl, &rl) || go_read_arg(ctx, &cfg->hr_f, &f) || !f || !rl ||
+	    bpf_probe_read_user(&cc, sizeof(cc), (void *)(rl + cfg->rl_cc)) || !cc ||
+	    bpf_probe_read_user(&fr, sizeof(fr), (void *)(cc + cfg->cc_fr)) || !fr)
 		return 0;
-	fr = rl_framer(cfg, rl);
-	if (fr)
-		emit_headers(ctx, cfg, H2_CRESP_BEGIN, H2_CRESP_FIELD, pid, (__u32)bpf_get_attach_cookie(ctx), fr, f, 0, 0);
+	/* The client's framer reads through cc.br; with no offset for it the seq stays unknown. */
+	if (cfg->cc_br)
+		bpf_probe_read_user(&br, sizeof(br), (void *)(cc + cfg->cc_br));
+	emit_headers(ctx, cfg, H2_CRESP_BEGIN, H2_CRESP_FIELD, pid, (__u32)bpf_get_attach_cookie(ctx), fr, f, cc, br ? cfg->cc_tconn : 0, br);
 	return 0;
 }
 

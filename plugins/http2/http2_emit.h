@@ -25,52 +25,122 @@ static __always_inline struct h2_event *reserve(__u8 kind, __u32 pid, __u32 gen,
 	return e;
 }
 
-/* The conn of a serverConn or ClientConn (its net.Conn at base + conn_off):
- * unwrapped once when it is h2c's bufConn (x/net's h2c server hands
- * ServeConn the accepted conn wrapped with the bytes it read ahead), TLS when
- * the net.Conn is a *tls.Conn (itab), then the *net.TCPConn inside either.
+/* A serverConn's or ClientConn's connection, as far as it can be known. */
+struct h2_conn {
+	__u64 tls_conn;  /* the *tls.Conn, 0 when the conn is not TLS */
+	struct sock *sk; /* NULL when the fd is unknown */
+	__s32 fd;
+	__u8 tls;        /* 0 no, 1 yes, 2 unknown */
+	__u8 fd_why;     /* enum go_conn_fd_why */
+	bool wrapped;    /* reads go through a wrapper's buffer (h2c.bufConn) */
+};
+
+/* The conn at base + conn_off (a net.Conn): unwrapped once when it is h2c's
+ * bufConn (x/net's h2c server hands ServeConn the accepted conn wrapped with
+ * the bytes it read ahead), TLS when the net.Conn is a *tls.Conn (itab), then
+ * the *net.TCPConn inside either.
  */
-static __always_inline void conn_info(const struct h2_cfg *cfg, __u64 base, __u32 conn_off, struct h2_event *e)
+static __always_inline void conn_resolve(const struct h2_cfg *cfg, __u64 base, __u32 conn_off, struct h2_conn *c)
 {
 	struct go_conn_offsets o = cfg->conn;
 	__u64 iface[2] = {};
 	__u64 outer = base;
-	struct sock *sk;
 
-	e->tls = 2;
+	c->tls = 2;
+	c->fd = -1;
 	if (bpf_probe_read_user(iface, sizeof(iface), (void *)(base + conn_off)))
 		return;
 	if (cfg->wrap_itab && iface[0] == cfg->wrap_itab) {
+		c->wrapped = true;
 		outer = iface[1];
 		conn_off = cfg->wrap_conn;
 		if (!outer || bpf_probe_read_user(iface, sizeof(iface), (void *)(outer + conn_off)))
 			return;
 	}
 	if (cfg->tls_itab && iface[0] == cfg->tls_itab) {
-		e->tls = 1;
+		c->tls = 1;
 		outer = iface[1]; /* *tls.Conn; o.iface_off is tls.Conn.conn */
+		c->tls_conn = outer;
 	} else {
 		if (cfg->tls_itab)
-			e->tls = 0;
+			c->tls = 0;
 		o.iface_off = conn_off;
 	}
-	e->fd = go_conn_fd(outer, &o, &e->fd_why);
-	sk = go_fd_sock(e->fd);
-	if (sk)
-		go_sock_addrs(sk, &e->addrs);
+	c->fd = go_conn_fd(outer, &o, &c->fd_why);
+	c->sk = go_fd_sock(c->fd);
+}
+
+/* The conn into a begin event: tls, fd and addresses. */
+static __always_inline void conn_info(const struct h2_cfg *cfg, __u64 base, __u32 conn_off, struct h2_event *e, struct h2_conn *c)
+{
+	conn_resolve(cfg, base, conn_off, c);
+	e->tls = c->tls;
+	e->fd = c->fd;
+	e->fd_why = c->fd_why;
+	if (c->sk)
+		go_sock_addrs(c->sk, &e->addrs);
+}
+
+/* A HEADERS frame in the first record of a TLS write: Go sizes a write's first
+ * record to about one MSS (crypto/tls maxPayloadSizeForWrite, at least 1,186
+ * bytes of plaintext), so a frame ending within 1,024 bytes is in it.
+ */
+#define H2_TLS_FIRST_RECORD 1024
+
+/* The wire seq of a HEADERS frame of frame_len bytes just read from the
+ * conn: straight from it (the server's framer), or through the bufio.Reader
+ * br (the client's), whose unread bytes follow the frame. TLS: the record
+ * holding the frame, which must lie in the part of it already read; plain:
+ * the frame's first byte. Left unknown otherwise.
+ */
+static __always_inline void read_seq(const struct h2_cfg *cfg, const struct h2_conn *c, __u64 br, __u64 frame_len, struct h2_event *e)
+{
+	__u64 after = 0, r = 0, w = 0, consumed = 0;
+	__u32 seq = 0;
+
+	if (!c->sk || c->wrapped)
+		return;
+	if (br) {
+		if (!cfg->br_w || bpf_probe_read_user(&r, sizeof(r), (void *)(br + cfg->br_r)) ||
+		    bpf_probe_read_user(&w, sizeof(w), (void *)(br + cfg->br_w)) || w < r)
+			return;
+		after = w - r;
+	}
+	if (c->tls_conn) {
+		if (go_tls_record_seq(c->tls_conn, &cfg->tls_seq, c->sk, &seq, &consumed) || after + frame_len > consumed)
+			return;
+	} else {
+		seq = go_tcp_copied_seq(c->sk) - (__u32)(after + frame_len);
+	}
+	e->tcp_seq = seq;
+	e->seq_ok = 1;
+}
+
+/* Bytes waiting in a *bufio.Writer (0 for nil); -1 when they cannot be read. */
+static __always_inline __s64 buffered(const struct h2_cfg *cfg, __u64 bufw)
+{
+	__u64 n = 0;
+
+	if (!bufw)
+		return 0;
+	if (!cfg->bw_n || bpf_probe_read_user(&n, sizeof(n), (void *)(bufw + cfg->bw_n)) || n > (1 << 24))
+		return -1;
+	return (__s64)n;
 }
 
 /* The decoded fields of a MetaHeadersFrame, one event each, after a begin
  * event: the server's request (processHeaders) or the client's response
- * (handleResponse). conn_off != 0 adds the connection to the begin event;
- * its end_stream is the HEADERS' END_STREAM flag.
+ * (handleResponse). conn_off != 0 adds the connection and the frame's wire
+ * seq (read through the bufio.Reader br, or straight when 0) to the begin
+ * event; its end_stream is the HEADERS' END_STREAM flag.
  */
 static __always_inline void emit_headers(struct pt_regs *ctx, const struct h2_cfg *cfg, __u8 begin_kind, __u8 field_kind,
-					 __u32 pid, __u32 gen, __u64 framer, __u64 f, __u64 conn_base, __u32 conn_off)
+					 __u32 pid, __u32 gen, __u64 framer, __u64 f, __u64 conn_base, __u32 conn_off, __u64 br)
 {
 	__u64 hf = 0, fields[2] = {};
+	struct h2_conn c = {};
 	__u8 flags = 0;
-	__u32 stream = 0, count;
+	__u32 stream = 0, count, length = 0;
 	struct h2_event *e;
 	__s64 goid;
 
@@ -79,6 +149,8 @@ static __always_inline void emit_headers(struct pt_regs *ctx, const struct h2_cf
 	    bpf_probe_read_user(fields, sizeof(fields), (void *)(f + cfg->mhf_fields)))
 		return;
 	bpf_probe_read_user(&flags, sizeof(flags), (void *)(hf + cfg->fh_flags));
+	if (cfg->fh_length)
+		bpf_probe_read_user(&length, sizeof(length), (void *)(hf + cfg->fh_length));
 	goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
 	count = fields[1] > 0xffff ? 0xffff : (__u32)fields[1];
 	e = reserve(begin_kind, pid, gen, goid, framer, stream);
@@ -86,8 +158,11 @@ static __always_inline void emit_headers(struct pt_regs *ctx, const struct h2_cf
 		return;
 	e->count = count;
 	e->end_stream = flags & 1;
-	if (conn_off)
-		conn_info(cfg, conn_base, conn_off, e);
+	if (conn_off) {
+		conn_info(cfg, conn_base, conn_off, e, &c);
+		if (length)
+			read_seq(cfg, &c, br, 9 + (__u64)length, e);
+	}
 	bpf_ringbuf_submit(e, 0);
 
 	for (__u32 i = 0; i < H2_MAX_FIELDS; i++) {

@@ -8,20 +8,22 @@ export const H2_NAME = 64;
 export const H2_VALUE = 256;
 
 /** struct h2_cfg's __u32 offsets after goid_offset, in order. */
-export const OFFSET_NAMES = ['scConn', 'scFramer', 'mhfHeaders', 'mhfFields', 'fhStream', 'dfData', 'wrhStream', 'wrhCode', 'wrhEnd', 'ccTconn', 'ccFr', 'rlCc', 'fhFlags', 'rstCode', 'wrapConn'] as const;
+export const OFFSET_NAMES = ['scConn', 'scFramer', 'mhfHeaders', 'mhfFields', 'fhStream', 'dfData', 'wrhStream', 'wrhCode', 'wrhEnd', 'ccTconn', 'ccFr', 'rlCc', 'fhFlags', 'rstCode', 'wrapConn',
+  // TCP seqs; tlsRawInput, tlsInput, readerI are struct go_tls_seq_offsets.
+  'fhLength', 'ccBw', 'ccBr', 'scBw', 'bfwBw', 'bwN', 'brR', 'brW', 'tlsRawInput', 'tlsInput', 'readerI'] as const;
 export type OffsetName = (typeof OFFSET_NAMES)[number];
 /** struct h2_cfg's location_t fields, in order. */
 export const LOCATION_NAMES = [
   'ph_sc', 'ph_f', 'wf_w', 'wf_ctx', 'wd_f', 'wd_stream', 'wd_end', 'wd_len', 'pd_sc', 'pd_f', 'enc_name', 'enc_name_len', 'enc_value', 'enc_value_len',
   'spr_sc', 'spr_f', 'wh_cc', 'wh_stream', 'wh_end', 'hf_cc', 'hf_name', 'hf_name_len', 'hf_value', 'hf_value_len', 'hr_rl', 'hr_f',
-  'cpd_rl', 'cpd_f', 'cpr_rl', 'cpr_f', 'rst_f', 'rst_stream', 'rst_code_arg', 'cac_sc', 'clc_rl',
+  'cpd_rl', 'cpd_f', 'cpr_rl', 'cpr_f', 'rst_f', 'rst_stream', 'rst_code_arg', 'cac_sc', 'clc_rl', 'wh_hdrs_len',
 ] as const;
 export type LocationName = (typeof LOCATION_NAMES)[number];
 
-const REGABI_AT = 36 + 4 * OFFSET_NAMES.length; // 96
-const WRAP_ITAB_AT = 104;
-const LOCATIONS_AT = 112;
-export const CFG_SIZE = LOCATIONS_AT + LOCATION_NAMES.length * LOCATION_SIZE; // 392
+const REGABI_AT = 36 + 4 * OFFSET_NAMES.length; // 140
+const WRAP_ITAB_AT = (REGABI_AT + 1 + 7) & ~7; // 144
+const LOCATIONS_AT = WRAP_ITAB_AT + 8;
+export const CFG_SIZE = LOCATIONS_AT + LOCATION_NAMES.length * LOCATION_SIZE;
 export const EVENT_SIZE = 112 + H2_NAME + H2_VALUE; // 432
 
 export const KINDS = ['req-begin', 'req-field', 'resp-field', 'resp-end', 'data-out', 'data-in',
@@ -79,6 +81,8 @@ export interface RawEvent {
   readonly endStream: boolean;
   readonly local: string | null;
   readonly remote: string | null;
+  /** begin events and resp-end: the HEADERS frame's wire seq, null when unknown. */
+  readonly tcpSeq: number | null;
 }
 
 
@@ -96,7 +100,7 @@ export function decodeEvent(b: Buffer): RawEvent | undefined {
     nameLen, valueLen,
     name: b.toString('latin1', 112, 112 + Math.min(nameLen, H2_NAME)),
     value: b.toString('utf8', 176, 176 + Math.min(valueLen, H2_VALUE)),
-    n: Number(b.readBigUInt64LE(56)), endStream: b.readUInt8(64) !== 0,
+    n: Number(b.readBigUInt64LE(56)), endStream: b.readUInt8(64) !== 0, tcpSeq: b.readUInt8(65) ? b.readUInt32LE(68) : null,
     ...connAddrs(b, 72),
   };
 }

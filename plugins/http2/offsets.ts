@@ -7,6 +7,8 @@ import type { GoBinary, ResolvedFunction } from '../../core/binary/go-binary';
 import { findGoFunction } from '../../core/engine/symbol-names';
 import { GotraceError } from '../../core/errors';
 import { resolveStructOffset, type OffsetTable, type ResolvedOffset } from '../../core/offsets/struct-offset';
+import { GO_STD_TABLE } from '../../core/offsets/tables';
+import type { ResolvedValue } from '../../core/engine/plugin';
 
 export const PROCESS_HEADERS_NAMES = [
   'golang.org/x/net/http2.(*serverConn).processHeaders',
@@ -84,8 +86,52 @@ export const HTTP2_TABLE: OffsetTable = {
     'net/http.http2ClientConn.fr': t(304, 'after reqHeaderMu (280, a chan), wmu (288) and bw (296)'),
     // type http2clientConnReadLoop struct { _ http2incomparable; cc *http2ClientConn }
     'net/http.http2clientConnReadLoop.cc': t(0, 'after a zero-size array'),
+    // For TCP seqs (optional: without them the seqs are null).
+    'net/http.http2FrameHeader.Length': t(4, 'valid, Type, Flags (3 bytes), pad to 4'),
+    'net/http.http2ClientConn.br': t(200, 'measured: DWARF of build/fixtures/http2 (Go 1.19.8)'),
+    'net/http.http2ClientConn.bw': t(296, 'measured: DWARF of build/fixtures/http2 (Go 1.19.8)'),
+    // type http2serverConn struct { srv *Server; hs *http.Server; conn net.Conn; bw *http2bufferedWriter; ...
+    'net/http.http2serverConn.bw': t(32, 'after srv, hs (8 each) and conn (16)'),
+    // type http2bufferedWriter struct { _ http2incomparable; w io.Writer; bw *bufio.Writer }
+    'net/http.http2bufferedWriter.bw': t(16, 'after w, an interface'),
   },
 };
+
+/**
+ * Offsets the TCP seqs need (docs/tcp-seqs.md), this copy's and the std
+ * library's: each optional. One that is unknown is 0 in the config, and the
+ * seqs that need it are reported null; nothing else depends on them.
+ */
+export const SEQ_FIELDS = {
+  fhLength: ['FrameHeader', 'Length'],
+  ccBw: ['ClientConn', 'bw'],
+  ccBr: ['ClientConn', 'br'],
+  scBw: ['serverConn', 'bw'],
+  bfwBw: ['bufferedWriter', 'bw'],
+  bwN: 'bufio.Writer.n',
+  brR: 'bufio.Reader.r',
+  brW: 'bufio.Reader.w',
+  tlsRawInput: 'crypto/tls.Conn.rawInput',
+  tlsInput: 'crypto/tls.Conn.input',
+  readerI: 'bytes.Reader.i',
+} as const;
+
+export function resolveSeqOffsets(bin: GoBinary, g: Generation, pins: Readonly<Record<string, number>> | undefined): { offsets: Partial<Record<keyof typeof SEQ_FIELDS, number>>; values: ResolvedValue[] } {
+  const offsets: Partial<Record<keyof typeof SEQ_FIELDS, number>> = {};
+  const values: ResolvedValue[] = [];
+  for (const [k, f] of Object.entries(SEQ_FIELDS) as [keyof typeof SEQ_FIELDS, (typeof SEQ_FIELDS)[keyof typeof SEQ_FIELDS]][]) {
+    const field = typeof f === 'string' ? f : `${g.pkg}.${g.prefix}${f[0]}.${f[1]}`;
+    try {
+      const o = resolveStructOffset(bin, field, { pins, tables: [HTTP2_TABLE, GO_STD_TABLE] });
+      offsets[k] = o.value;
+      values.push({ name: o.field, value: o.value, source: o.source, detail: `${o.detail} (TCP seqs)` });
+    } catch (e) {
+      if (!(e instanceof GotraceError)) throw e;
+      values.push({ name: field, value: null, source: 'derived', detail: 'unknown: the TCP seqs that need it are reported null' });
+    }
+  }
+  return { offsets, values };
+}
 
 /** Every struct field (`pkg.Type.field`) the plan of one copy resolves: frames, server, client. */
 export function genFields(g: Generation): string[] {

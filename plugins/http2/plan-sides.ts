@@ -20,7 +20,7 @@ import type { GoLocation } from '../../core/bpf/go-location';
 import type { ProbeSpec, ResolvedValue } from '../../core/engine/plugin';
 import { GotraceError } from '../../core/errors';
 import { argWords } from './locations';
-import { genFunction, hpackWriteField, resolveClientOffsets, resolveFrameOffsets, resolveServerOffsets, type Generation } from './offsets';
+import { genFunction, hpackWriteField, resolveClientOffsets, resolveFrameOffsets, resolveSeqOffsets, resolveServerOffsets, type Generation } from './offsets';
 import type { LocationName, OffsetName } from './layout';
 
 type Pins = Readonly<Record<string, number>> | undefined;
@@ -61,6 +61,10 @@ function locs(names: readonly LocationName[], words: GoLocation[]): Partial<Reco
 export function planShared(bin: GoBinary, g: Generation, pins: Pins): SidePlan {
   const values: ResolvedValue[] = [];
   const offsets = side(values, { ...resolveFrameOffsets(bin, g, pins) });
+  // Optional offsets for the TCP seqs: unknown ones are left 0.
+  const seq = resolveSeqOffsets(bin, g, pins);
+  Object.assign(offsets, seq.offsets);
+  values.push(...seq.values);
   // Since x/net 0.7 (go.dev/issue/58446) the server encodes large DATA frames
   // with startWriteDataPadded directly, and WriteDataPadded is that plus
   // endWrite: where it exists it sees every DATA frame, WriteDataPadded not.
@@ -126,7 +130,7 @@ export function planClient(bin: GoBinary, g: Generation, pins: Pins): SidePlan {
   const pt = genFunction(bin, g, 'clientConnReadLoop', 'processTrailers');
   const locations = {
     ...locs(['hf_cc', 'hf_name', 'hf_name_len', 'hf_value', 'hf_value_len'], argWords(bin, hf, 'writeHeader', [{ what: 'receiver cc', param: 0 }, { what: 'name ptr', param: 1 }, { what: 'name len', param: 1, word: 1 }, { what: 'value ptr', param: 2 }, { what: 'value len', param: 2, word: 1 }], values)),
-    ...locs(['wh_cc', 'wh_stream', 'wh_end'], argWords(bin, wh, 'writeHeaders', [{ what: 'receiver cc', param: 0 }, { what: 'streamID', param: 1, size: 4 }, { what: 'endStream', param: 2, size: 1 }], values)),
+    ...locs(['wh_cc', 'wh_stream', 'wh_end', 'wh_hdrs_len'], argWords(bin, wh, 'writeHeaders', [{ what: 'receiver cc', param: 0 }, { what: 'streamID', param: 1, size: 4 }, { what: 'endStream', param: 2, size: 1 }, { what: 'len(hdrs)', param: 4, word: 1 }], values)),
     ...locs(['hr_rl', 'hr_f'], argWords(bin, hr, 'handleResponse', [{ what: 'receiver rl', param: 0 }, { what: 'f', param: 2 }], values)),
     ...locs(['cpd_rl', 'cpd_f'], argWords(bin, pd, 'processData', [{ what: 'receiver rl', param: 0 }, { what: 'f', param: 1 }], values)),
     ...locs(['cpr_rl', 'cpr_f'], argWords(bin, pr, 'processResetStream', [{ what: 'receiver rl', param: 0 }, { what: 'f', param: 1 }], values)),

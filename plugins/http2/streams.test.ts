@@ -9,7 +9,7 @@ let clock = 1_000n;
 function ev(kind: EventKind, over: Partial<RawEvent> = {}): RawEvent {
   clock += 1_000n;
   return { ts: clock, goid: 7, framer: 0xc000100000n, pid: 42, streamId: 0, kind, tls: true, fd: 5, index: 0, count: 0, name: '', value: '',
-    nameLen: over.name?.length ?? 0, valueLen: over.value?.length ?? 0, n: 0, endStream: false, local: '127.0.0.1:1000', remote: '127.0.0.1:443', ...over };
+    nameLen: over.name?.length ?? 0, valueLen: over.value?.length ?? 0, n: 0, endStream: false, local: '127.0.0.1:1000', remote: '127.0.0.1:443', tcpSeq: null, ...over };
 }
 const field = (kind: EventKind, name: string, value: string, over: Partial<RawEvent> = {}) => ev(kind, { name, value, nameLen: name.length, valueLen: value.length, ...over });
 

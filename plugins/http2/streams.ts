@@ -30,8 +30,9 @@ export interface Http2Record {
   readonly local: string | null;
   readonly remote: string | null;
   readonly fd: number | null;
-  readonly reqTcpSeq: null;
-  readonly respTcpSeq: null;
+  /** The wire seq of the request's / response's HEADERS frame (docs/tcp-seqs.md); null when unknown. */
+  readonly reqTcpSeq: number | null;
+  readonly respTcpSeq: number | null;
   readonly pid: number;
   readonly goid: number | null;
   /** Monotonic ns of the request HEADERS; the runtime turns it into epoch ms. */
@@ -45,6 +46,7 @@ interface Stream {
   readonly req: Record<string, string>;
   resp: Record<string, string>;
   status: number | null;
+  respSeq: number | null;
   reqBody: number;
   respBody: number;
   /** The request's END_STREAM was seen: a later HEADERS is a new request, not trailers. */
@@ -110,13 +112,13 @@ export class StreamAssembler {
       case 'resp-field': if (!s.headersDone) addField(s.resp, e.name, shownValue(this.redact, e)); break;
       case 'resp-end':
         // httpResCode 0 is a trailers-only HEADERS: it can end the stream but carries no status.
-        if (e.n !== 0 && !s.headersDone) { s.status = e.n; s.headersDone = true; }
+        if (e.n !== 0 && !s.headersDone) { s.status = e.n; s.respSeq = e.tcpSeq; s.headersDone = true; }
         if (e.endStream) this.finish(key, s, e.ts);
         break;
       case 'cresp-begin':
         // A final response replaces a 1xx one; its fields follow this event (at most 32, the BPF side's bound).
         // After the final response this is its trailers (processTrailers): they only end the stream, as on the server side.
-        if (!s.headersDone) s.resp = {};
+        if (!s.headersDone) { s.resp = {}; s.respSeq = e.tcpSeq; }
         s.fieldsLeft = Math.min(e.count, 32);
         s.endAfterFields = e.endStream;
         if (s.fieldsLeft === 0) this.headersEnd(key, s, e.ts);
@@ -190,7 +192,7 @@ export class StreamAssembler {
       return;
     }
     if (old) this.finish(key, old, e.ts, 'the connection was replaced before the stream was answered');
-    const s: Stream = { role, begin: e, req: {}, resp: {}, status: null, reqBody: 0, respBody: 0, reqEnded: e.endStream, headersDone: false, fieldsLeft: 0, endAfterFields: false };
+    const s: Stream = { role, begin: e, req: {}, resp: {}, status: null, respSeq: null, reqBody: 0, respBody: 0, reqEnded: e.endStream, headersDone: false, fieldsLeft: 0, endAfterFields: false };
     for (const f of fields) addField(s.req, f.name, shownValue(this.redact, f));
     this.open.set(key, s, e.ts);
   }
@@ -208,7 +210,7 @@ export class StreamAssembler {
       type: 'http2', role: s.role, tls: b.tls, method: r[':method'] ?? null, path: r[':path'] ?? null, authority: r[':authority'] ?? null,
       scheme: r[':scheme'] ?? null, status: error ? null : s.status, streamId: b.streamId, reqHeaders: r, respHeaders: s.resp,
       reqBodySize: s.reqBody, respBodySize: s.respBody, latencyNs: error && !reset ? null : Number(endNs - b.ts),
-      local: b.local, remote: b.remote, fd: b.fd >= 0 ? b.fd : null, reqTcpSeq: null, respTcpSeq: null, pid: b.pid, goid: b.goid, tsNs: b.ts,
+      local: b.local, remote: b.remote, fd: b.fd >= 0 ? b.fd : null, reqTcpSeq: b.tcpSeq, respTcpSeq: s.respSeq, pid: b.pid, goid: b.goid, tsNs: b.ts,
       ...(error ? { error } : {}),
     });
   }

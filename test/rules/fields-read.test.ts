@@ -12,7 +12,7 @@ import { RuleEngine } from '../../core/engine/engine';
 import { loadRuleDir } from '../../core/engine/rule-loader';
 import { loadPlugins } from '../../core/cli/load-plugins';
 import { ROOT, fixture } from '../support/binaries';
-import { genFields } from '../../plugins/http2/offsets';
+import { SEQ_FIELDS, genFields } from '../../plugins/http2/offsets';
 
 const plugins = loadPlugins();
 const rules = loadRuleDir(join(ROOT, 'rules'));
@@ -28,7 +28,10 @@ for (const [name, ruleId, optional] of [
   // syscallConn.Conn is optional: without it wrapped conns are reported with no fd.
   ['grpc', 'grpc/server', ['google.golang.org/grpc/internal/credentials.syscallConn.Conn']],
   // fieldsRead is the bundled copy's; the fixture also links x/net's copy (keyed by the x/net version) and h2c (optional).
-  ['http2', 'http2/streams', [...genFields({ pkg: 'golang.org/x/net/http2', prefix: '' }), 'golang.org/x/net/http2/h2c.bufConn.Conn']],
+  // x/net's copy and h2c's wrapper are optional (stripped, the bundled copy is traced alone), and so are the TCP seqs' offsets (null seqs without them).
+  ['http2', 'http2/streams', [...genFields({ pkg: 'golang.org/x/net/http2', prefix: '' }), 'golang.org/x/net/http2/h2c.bufConn.Conn',
+    ...[{ pkg: 'golang.org/x/net/http2', prefix: '' as const }, { pkg: 'net/http', prefix: 'http2' as const }].flatMap((g) =>
+      Object.values(SEQ_FIELDS).map((f) => (typeof f === 'string' ? f : `${g.pkg}.${g.prefix}${f[0]}.${f[1]}`)))]],
 ] as const) {
   test(`${ruleId}: fieldsRead is what its plan resolves from DWARF on the ${name} fixture`, () => {
     const path = fixture(name).path;
