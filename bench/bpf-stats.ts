@@ -59,3 +59,19 @@ export function progCosts(before: Map<number, ProgRun>, after: Map<number, ProgR
   }
   return [...byName].map(([name, c]) => ({ name, ...c })).sort((x, y) => y.ns - x.ns);
 }
+
+/** The table bench:overhead prints: runs, ns per run and ns per request of each program, and the floor's. */
+export function progCostLines(progs: readonly ProgCost[], requests: number, floor: ProgCost | undefined): string[] {
+  const pad = (x: string, n: number): string => x.padStart(n);
+  const out = [`\nBPF programs, traced (kernel run counters over the window; per request = over ${requests} requests):`,
+    `  ${'program'.padEnd(38)} ${pad('runs/req', 9)} ${pad('ns/run', 7)} ${pad('ns/req', 7)}`];
+  let total = 0;
+  for (const p of progs) {
+    total += p.ns;
+    if (p.runs / requests < 0.01) continue; // another binary's programs, or process start/exit
+    out.push(`  ${p.name.padEnd(38)} ${pad((p.runs / requests).toFixed(2), 9)} ${pad((p.ns / p.runs).toFixed(0), 7)} ${pad((p.ns / requests).toFixed(0), 7)}`);
+  }
+  out.push(`  ${'total'.padEnd(38)} ${pad('', 9)} ${pad('', 7)} ${pad((total / requests).toFixed(0), 7)}`);
+  if (floor) out.push(`  floor: ${floor.name} ${(floor.ns / floor.runs).toFixed(0)} ns/run (the empty program, counters included)`);
+  return out;
+}

@@ -23,7 +23,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, fixture } from '../test/support/binaries';
 import { attachFloor, type FloorSite } from './floor/floor';
-import { enableBpfStats, progCosts, progRuns, type ProgCost, type ProgRun } from './bpf-stats';
+import { enableBpfStats, progCostLines, progCosts, progRuns, type ProgCost, type ProgRun } from './bpf-stats';
 
 const CLI = join(ROOT, 'dist', 'core', 'cli', 'main.js');
 // BENCH_RULES: another rules directory (e.g. only the http1 rules, while a plugin under work fails to attach).
@@ -251,7 +251,7 @@ function report(rows: Row[], hits: Awaited<ReturnType<typeof countHits>>, sites:
   const idle = [...hits.perSite].filter(([, v]) => v < 0.005);
   for (const [k, v] of hits.perSite) if (v >= 0.005) console.log(`  ${v.toFixed(2)}  ${k}`);
   if (idle.length) console.log(`  (${idle.length} more sites, other rules' probes, not hit)`);
-  printProgCosts(t, f);
+  for (const line of progCostLines(t.g!.progs, t.w.wrk.requests, f.progs?.[0])) console.log(line);
   const perHit = (r: Row): string => ((cpuPerReq(r) - cpuPerReq(u)) / hits.total).toFixed(2);
   console.log(`server CPU per probe hit (Δ µs CPU/req vs untraced, over hits/request): floor ${perHit(f)} µs, traced ${perHit(t)} µs`);
   console.log('\ngoals (reported, not asserted):');
@@ -259,22 +259,6 @@ function report(rows: Row[], hits: Awaited<ReturnType<typeof countHits>>, sites:
   console.log(`  traced throughput ≥ 0.9× floor: ${ratio.toFixed(3)}  ${ratio >= 0.9 ? 'met' : 'NOT met'}`);
   console.log(`  zero drops: ${g.drops}  ${g.drops === 0 ? 'met' : 'NOT met'}`);
   console.log(`  gotrace under one core: ${(g.cpu * 100).toFixed(1)}%  ${g.cpu < 1 ? 'met' : 'NOT met'}`);
-}
-
-/** ns per run and per request of each BPF program (kernel.bpf_stats_enabled), traced and floor. */
-function printProgCosts(t: Row, f: Row): void {
-  const req = t.w.wrk.requests;
-  let total = 0;
-  console.log(`\nBPF programs, traced (kernel run counters over the window; per request = over ${req} requests):`);
-  console.log(`  ${'program'.padEnd(38)} ${pad('runs/req', 9)} ${pad('ns/run', 7)} ${pad('ns/req', 7)}`);
-  for (const p of t.g!.progs) {
-    total += p.ns;
-    if (p.runs / req < 0.01) continue; // another binary's programs, or process start/exit
-    console.log(`  ${p.name.padEnd(38)} ${pad((p.runs / req).toFixed(2), 9)} ${pad((p.ns / p.runs).toFixed(0), 7)} ${pad((p.ns / req).toFixed(0), 7)}`);
-  }
-  console.log(`  ${'total'.padEnd(38)} ${pad('', 9)} ${pad('', 7)} ${pad((total / req).toFixed(0), 7)}`);
-  const fp = f.progs?.[0];
-  if (fp) console.log(`  floor: ${fp.name} ${(fp.ns / fp.runs).toFixed(0)} ns/run (the empty program, counters included)`);
 }
 
 async function main(): Promise<void> {
