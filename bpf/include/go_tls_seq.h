@@ -54,4 +54,58 @@ static __always_inline int go_tls_record_seq(__u64 tls_conn, const struct go_tls
 	return -1;
 }
 
+/* A frame in the first record of a TLS write: Go sizes a write's first
+ * record to about one MSS (crypto/tls maxPayloadSizeForWrite: at least 1,186
+ * bytes of plaintext), so a frame ending within 1,024 bytes of the write's
+ * start is in it.
+ */
+#define GO_TLS_FIRST_RECORD 1024
+
+/* Reader side: the wire seq of a frame of frame_len bytes (header included)
+ * just read from socket sk, straight (br == 0) or through the bufio.Reader br
+ * whose unread bytes [r, w) follow the frame. TLS (tls_conn != 0): the record
+ * holding the frame, which must lie in the part of it already read; plain:
+ * the frame's first byte. 0 and *seq when proven, -1 otherwise.
+ */
+static __always_inline int go_read_frame_seq(__u64 tls_conn, struct sock *sk, __u64 br, __u32 br_r, __u32 br_w,
+					     const struct go_tls_seq_offsets *o, __u64 frame_len, __u32 *seq)
+{
+	__u64 after = 0, r = 0, w = 0, consumed = 0;
+
+	if (!sk || !frame_len)
+		return -1;
+	if (br) {
+		if (!br_w || bpf_probe_read_user(&r, sizeof(r), (void *)(br + br_r)) ||
+		    bpf_probe_read_user(&w, sizeof(w), (void *)(br + br_w)) || w < r)
+			return -1;
+		after = w - r;
+	}
+	if (!tls_conn) {
+		*seq = go_tcp_copied_seq(sk) - (__u32)(after + frame_len);
+		return 0;
+	}
+	if (go_tls_record_seq(tls_conn, o, sk, seq, &consumed) || after + frame_len > consumed)
+		return -1;
+	return 0;
+}
+
+/* Writer side: a frame of at most frame_bound bytes goes into a buffer behind
+ * `buffered` bytes, none of which is on the wire yet. Plain: its first byte
+ * is write_seq + buffered. TLS: the flush starts a record at write_seq, which
+ * holds the frame when it ends within the first record.
+ */
+static __always_inline int go_write_frame_seq(bool tls, struct sock *sk, __u64 buffered, __u64 frame_bound, __u32 *seq)
+{
+	if (!sk)
+		return -1;
+	if (!tls) {
+		*seq = go_tcp_write_seq(sk) + (__u32)buffered;
+		return 0;
+	}
+	if (buffered + frame_bound > GO_TLS_FIRST_RECORD)
+		return -1;
+	*seq = go_tcp_write_seq(sk);
+	return 0;
+}
+
 #endif /* __GOTRACE_GO_TLS_SEQ_H */

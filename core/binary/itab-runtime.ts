@@ -128,6 +128,11 @@ function stringMatches(s: string, want: GoTypeName): boolean {
   return /^[\p{L}_][\p{L}\p{N}_]*$/u.test(pkg);
 }
 
+/** Whether the package name in reflect string `s` is the last element of `want`'s path. */
+function pkgNameIs(s: string, want: GoTypeName): boolean {
+  return s.slice(want.star.length, s.length - want.name.length - 1) === want.path.slice(want.path.lastIndexOf('/') + 1);
+}
+
 /** The method functions fun[0] may be: the pointer receiver's, or for a value type its own. */
 function methodNames(t: GoTypeName, method: string): string[] {
   return t.star ? [`${t.path}.(*${t.name}).${method}`] : [`${t.path}.${t.name}.${method}`, `${t.path}.(*${t.name}).${method}`];
@@ -212,8 +217,15 @@ export function findItabInRuntime(bin: GoBinary, concrete: string, iface: string
     return { why: `none of the ${all.undecodable} itablinks entries decodes; the binary looks corrupted` };
   }
   const pcln = bin.pclntab;
-  const hits = all.itabs.filter((t) => t.isInterface && t.funs.length > 0 && stringMatches(t.iface, wantIface) &&
+  let hits = all.itabs.filter((t) => t.isInterface && t.funs.length > 0 && stringMatches(t.iface, wantIface) &&
     stringMatches(t.concrete, want) && confirmedBy(pcln, t, want));
+  // Reflect strings carry package names, not paths, so matching allows any name (a vendored or renamed
+  // package). When that leaves several (*bufio.Reader for io.Reader and for compress/flate's Reader),
+  // the one whose package names are the paths' last elements is the one meant, if it is alone.
+  if (hits.length > 1) {
+    const exact = hits.filter((t) => pkgNameIs(t.iface, wantIface) && pkgNameIs(t.concrete, want));
+    if (exact.length === 1) hits = exact;
+  }
   if (hits.length > 1) return { why: `${hits.length} itabs match ${concrete},${iface}; refusing to guess` };
   if (hits.length === 0) return { why: `no ${concrete} itab for ${iface} in moduledata.itablinks (the program never converts a ${concrete} to ${iface})` };
   return { symbol: 'itablinks', address: hits[0]!.address };

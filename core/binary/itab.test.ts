@@ -59,12 +59,13 @@ for (const name of ['https', 'http2', 'grpc']) {
     for (const sec of ['.text', '.noptrdata', '.data']) assert.equal(sectionPrint(stripped, sec), sectionPrint(full, sec), sec);
     const nm = goNm(fixture(name).path);
     const pairs: (readonly [string, string])[] = [...CONN_PAIRS];
-    if (name === 'grpc') pairs.push(['*google.golang.org/grpc/internal/credentials.syscallConn', 'net.Conn']);
+    // *bufio.Reader has a second one-method itab with the same reflect shape (compress/flate's Reader): the package name tells.
+    if (name === 'grpc') pairs.push(['*google.golang.org/grpc/internal/credentials.syscallConn', 'net.Conn'], ['*bufio.Reader', 'io.Reader']);
     for (const [c, i] of pairs) {
       const want = nm.get(`go.itab.${c},${i}`);
       assert.ok(want, `go tool nm has no go.itab.${c},${i}`);
       assert.deepEqual(findItab(stripped, c, i), { symbol: 'itablinks', address: want }, `${c},${i}`);
-      assert.deepEqual(funWords(stripped, want, 8), funWords(full, want, 8), `${c},${i} net.Conn's 8 methods`);
+      if (i === 'net.Conn') assert.deepEqual(funWords(stripped, want, 8), funWords(full, want, 8), `${c},${i} net.Conn's 8 methods`);
       assert.deepEqual(findItabInRuntime(full, c, i), { symbol: 'itablinks', address: want }, `${c},${i} forced fallback on the unstripped build`);
     }
   });

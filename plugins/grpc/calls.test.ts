@@ -6,7 +6,7 @@ import { CallAssembler, type GrpcRecord } from './calls';
 import type { RawEvent } from './layout';
 
 const base: RawEvent = { ts: 1000n, goid: 7, conn: 0xc000n, pid: 1, streamId: 1, kind: 'req-begin', side: 1, tls: false, fd: 5, index: 0, count: 0,
-  name: '', value: '', nameLen: 0, valueLen: 0, n: 0, endStream: false, wrapped: false, local: '127.0.0.1:1', remote: '127.0.0.1:2' };
+  name: '', value: '', nameLen: 0, valueLen: 0, n: 0, endStream: false, wrapped: false, tcpSeq: null, local: '127.0.0.1:1', remote: '127.0.0.1:2' };
 const ev = (e: Partial<RawEvent>): RawEvent => {
   const r = { ...base, ...e };
   return { ...r, nameLen: r.name.length, valueLen: r.value.length };

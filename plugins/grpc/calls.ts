@@ -34,8 +34,9 @@ export interface GrpcRecord {
   readonly local: string | null;
   readonly remote: string | null;
   readonly fd: number | null;
-  readonly reqTcpSeq: null;
-  readonly respTcpSeq: null;
+  /** The wire seq of the request's / the first response block's HEADERS frame (docs/tcp-seqs.md); null when unknown. */
+  readonly reqTcpSeq: number | null;
+  readonly respTcpSeq: number | null;
   /** The RST_STREAM error code when the stream ended by a reset (the server received it, or the client sent it). */
   readonly rstCode?: number;
   readonly pid: number;
@@ -58,6 +59,8 @@ interface Call {
   callerGoid: number | null;
   reqSeen: boolean;
   respSeen: boolean;
+  /** The first header block back (headers, or trailers-only): its seq; undefined until seen. */
+  respSeq: number | null | undefined;
   reqMessages: number;
   respMessages: number;
   reqBytes: number;
@@ -90,7 +93,7 @@ export function rstStatus(code: number): number {
 }
 
 const newCall = (role: Call['role'], e: RawEvent): Call => ({ role, first: e, connEv: role === 'server' ? e : null, req: {}, resp: {}, trailers: null, block: {}, callerGoid: null,
-  reqSeen: role === 'server', respSeen: false, reqMessages: 0, respMessages: 0, reqBytes: 0, respBytes: 0 });
+  reqSeen: role === 'server', respSeen: false, respSeq: undefined, reqMessages: 0, respMessages: 0, reqBytes: 0, respBytes: 0 });
 
 export class CallAssembler {
   private readonly open: BoundedTable<Call>;
@@ -127,6 +130,7 @@ export class CallAssembler {
       case 'out-end': {
         const block = c.block;
         c.block = {};
+        if (c.respSeq === undefined) c.respSeq = e.tcpSeq;
         if (e.endStream) { c.trailers = block; this.finish(key, c, e.ts); } // trailers (or trailers-only)
         else if (!c.respSeen) { c.resp = block; c.respSeen = true; }
         break;
@@ -155,6 +159,7 @@ export class CallAssembler {
       case 'in-end': {
         const block = c.block;
         c.block = {};
+        if (c.respSeq === undefined) c.respSeq = e.tcpSeq;
         // Trailers are the block with grpc-status (a trailers-only response too); the first other block is the headers.
         if (block['grpc-status'] !== undefined) c.trailers = block;
         else if (!c.respSeen) { c.resp = block; c.respSeen = true; }
@@ -194,7 +199,7 @@ export class CallAssembler {
       streamId: c.first.streamId, reqHeaders: c.req, respHeaders: c.resp, respTrailers: t,
       reqMessages: c.reqMessages, respMessages: c.respMessages, reqBytes: c.reqBytes, respBytes: c.respBytes,
       latencyNs: error ? null : Number(endNs - c.first.ts), local: b?.local ?? null, remote: b?.remote ?? null, fd: b && b.fd >= 0 ? b.fd : null,
-      reqTcpSeq: null, respTcpSeq: null, ...(rstCode !== undefined ? { rstCode } : {}), pid: c.first.pid, goid: c.role === 'server' ? c.first.goid : c.callerGoid,
+      reqTcpSeq: b?.tcpSeq ?? null, respTcpSeq: c.respSeq ?? null, ...(rstCode !== undefined ? { rstCode } : {}), pid: c.first.pid, goid: c.role === 'server' ? c.first.goid : c.callerGoid,
       tsNs: c.first.ts, ...(error ? { error } : {}),
     });
   }

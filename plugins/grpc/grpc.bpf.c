@@ -21,6 +21,7 @@
 #include "go_abi.h"
 #include "go_goroutine.h"
 #include "go_conn.h"
+#include "go_tls_seq.h"
 #include "go_string.h"
 #include "grpc.h"
 
@@ -66,8 +67,13 @@ static __always_inline struct gr_event *reserve(__u8 kind, __u32 pid, __s64 goid
 /* One event per hpack.HeaderField{Name, Value string; Sensitive bool} (40
  * bytes, Name at 0, Value at 16; the hooker checks this against DWARF).
  */
-static __always_inline void emit_fields(__u8 kind, __u32 pid, __s64 goid, __u64 conn, __u32 stream, __u8 side, __u64 fields, __u32 count)
+/* Returns a bound on the block's HPACK size (each field at most 1 + 5 + name + 5 + value bytes; Huffman and indexing only shrink it), or ~0 when a field could not be read. */
+static __always_inline __u64 emit_fields(__u8 kind, __u32 pid, __s64 goid, __u64 conn, __u32 stream, __u8 side, __u64 fields, __u32 count)
 {
+	__u64 bound = 0;
+
+	if (count > GR_MAX_FIELDS)
+		bound = ~0ULL; /* fields past the ones read: no bound */
 	for (__u32 i = 0; i < GR_MAX_FIELDS; i++) {
 		__u64 w[4] = {};
 		struct gr_event *e;
@@ -75,10 +81,11 @@ static __always_inline void emit_fields(__u8 kind, __u32 pid, __s64 goid, __u64 
 		if (i >= count)
 			break;
 		if (bpf_probe_read_user(w, sizeof(w), (void *)(fields + (__u64)i * 40)))
-			break;
+			return ~0ULL;
+		bound += 11 + w[1] + w[3];
 		e = reserve(kind, pid, goid, conn, stream);
 		if (!e)
-			return;
+			return ~0ULL;
 		e->index = i;
 		e->count = count;
 		e->side = side;
@@ -88,41 +95,87 @@ static __always_inline void emit_fields(__u8 kind, __u32 pid, __s64 goid, __u64 
 		GO_READ_STR(e->value, GR_VALUE, w[2], w[3]);
 		bpf_ringbuf_submit(e, 0);
 	}
+	return bound;
 }
+
+/* A side's connection, as far as it can be known. */
+struct gr_conn {
+	__u64 tls_conn;  /* the *tls.Conn, 0 when not TLS */
+	struct sock *sk; /* NULL when the fd is unknown */
+	__s32 fd;
+	__u8 tls;        /* 0 no, 1 yes, 2 unknown */
+	__u8 fd_why;
+	__u8 wrapped;
+};
 
 /* The net.Conn at t + off (http2Server.conn, bufWriter.conn): through grpc's
  * credentials wrapper (syscallConn embeds the net.Conn the handshake
  * returned), TLS when that is a *tls.Conn (itab), then the *net.TCPConn inside.
  */
-static __always_inline void conn_info(const struct gr_cfg *cfg, __u64 t, __u32 off, struct gr_event *e)
+static __always_inline void conn_resolve(const struct gr_cfg *cfg, __u64 t, __u32 off, struct gr_conn *c)
 {
 	struct go_conn_offsets o = cfg->conn;
 	__u64 iface[2] = {};
 	__u64 outer = t;
-	struct sock *sk;
 
-	e->tls = 2;
+	c->tls = 2;
+	c->fd = -1;
 	if (bpf_probe_read_user(iface, sizeof(iface), (void *)(outer + off)))
 		return;
 	if (cfg->wrap_itab && iface[0] == cfg->wrap_itab) {
-		e->wrapped = 1;
+		c->wrapped = 1;
 		outer = iface[1];
 		off = cfg->wrap_conn;
 		if (!outer || bpf_probe_read_user(iface, sizeof(iface), (void *)(outer + off)))
 			return;
 	}
 	if (cfg->tls_itab && iface[0] == cfg->tls_itab) {
-		e->tls = 1;
+		c->tls = 1;
 		outer = iface[1]; /* *tls.Conn; o.iface_off is tls.Conn.conn */
+		c->tls_conn = outer;
 	} else {
-		if (cfg->tls_itab && !e->wrapped)
-			e->tls = 0; /* grpc wraps only conns its credentials made */
+		if (cfg->tls_itab && !c->wrapped)
+			c->tls = 0; /* grpc wraps only conns its credentials made */
 		o.iface_off = off;
 	}
-	e->fd = go_conn_fd(outer, &o, &e->fd_why);
-	sk = go_fd_sock(e->fd);
-	if (sk)
-		go_sock_addrs(sk, &e->addrs);
+	c->fd = go_conn_fd(outer, &o, &c->fd_why);
+	c->sk = go_fd_sock(c->fd);
+}
+
+static __always_inline void conn_info(const struct gr_cfg *cfg, __u64 t, __u32 off, struct gr_event *e, struct gr_conn *c)
+{
+	conn_resolve(cfg, t, off, c);
+	e->tls = c->tls;
+	e->fd = c->fd;
+	e->fd_why = c->fd_why;
+	e->wrapped = c->wrapped;
+	if (c->sk)
+		go_sock_addrs(c->sk, &e->addrs);
+}
+
+/* The wire seq of the HEADERS frame hf just read by the transport t (its
+ * framer at t + framer_off reads through a *bufio.Reader, or the conn itself),
+ * on the reader goroutine that called operateHeaders: nothing reads meanwhile.
+ */
+static __always_inline void read_seq(const struct gr_cfg *cfg, const struct gr_conn *c, __u64 t, __u32 framer_off, __u64 hf, struct gr_event *e)
+{
+	__u64 fr = 0, h2 = 0, rd[2] = {}, br = 0;
+	__u32 length = 0, seq = 0;
+
+	if (!cfg->fh_length || !framer_off || !cfg->fr_fr ||
+	    bpf_probe_read_user(&fr, sizeof(fr), (void *)(t + framer_off)) || !fr ||
+	    bpf_probe_read_user(&h2, sizeof(h2), (void *)(fr + cfg->fr_fr)) || !h2 ||
+	    bpf_probe_read_user(rd, sizeof(rd), (void *)(h2 + cfg->h2fr_r)) ||
+	    bpf_probe_read_user(&length, sizeof(length), (void *)(hf + cfg->fh_length)))
+		return;
+	if (cfg->bufr_itab && rd[0] == cfg->bufr_itab)
+		br = rd[1];
+	else if (rd[1] != c->tls_conn || !c->tls_conn)
+		return; /* neither a bufio.Reader nor the *tls.Conn itself: unknown */
+	if (go_read_frame_seq(c->tls_conn, c->sk, br, cfg->br_r, cfg->br_w, &cfg->tls_seq, 9 + (__u64)length, &seq))
+		return;
+	e->tcp_seq = seq;
+	e->seq_ok = 1;
 }
 
 /* The data word of the net.Conn at p + off: the connection's key. */
@@ -142,6 +195,7 @@ int uprobe_transport_http2server_operateheaders(struct pt_regs *ctx)
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
 	__u64 t = 0, f = 0, hf = 0, conn, fields[2] = {};
+	struct gr_conn c = {};
 	__u32 stream = 0, count;
 	struct gr_event *e;
 	__s64 goid;
@@ -160,7 +214,8 @@ int uprobe_transport_http2server_operateheaders(struct pt_regs *ctx)
 		return 0;
 	e->count = count;
 	e->side = 1;
-	conn_info(cfg, t, cfg->srv_conn, e);
+	conn_info(cfg, t, cfg->srv_conn, e, &c);
+	read_seq(cfg, &c, t, cfg->srv_framer, hf, e);
 	bpf_ringbuf_submit(e, 0);
 	emit_fields(GR_REQ_FIELD, pid, goid, conn, stream, 1, fields[0], count);
 	return 0;
@@ -172,7 +227,8 @@ int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
-	__u64 l = 0, stream = 0, end = 0, hf = 0, hf_len = 0, side = 0, fr = 0, bw = 0, conn;
+	__u64 l = 0, stream = 0, end = 0, hf = 0, hf_len = 0, side = 0, fr = 0, bw = 0, conn, bound, buffered = 0;
+	struct gr_conn c = {};
 	__u32 count;
 	struct gr_event *e;
 	__s64 goid;
@@ -188,7 +244,7 @@ int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 	conn = conn_key(bw, cfg->bw_conn);
 	goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
 	count = hf_len > 0xffff ? 0xffff : (__u32)hf_len;
-	emit_fields(GR_OUT_FIELD, pid, goid, conn, (__u32)stream, (__u8)side, hf, count);
+	bound = emit_fields(GR_OUT_FIELD, pid, goid, conn, (__u32)stream, (__u8)side, hf, count);
 	e = reserve(GR_OUT_END, pid, goid, conn, (__u32)stream);
 	if (!e)
 		return 0;
@@ -196,7 +252,16 @@ int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 	e->side = (__u8)side;
 	e->end_stream = (__u8)(end & 1);
 	if (side == 0) /* a client's request headers open its call: say which conn */
-		conn_info(cfg, bw, cfg->bw_conn, e);
+		conn_info(cfg, bw, cfg->bw_conn, e, &c);
+	else
+		conn_resolve(cfg, bw, cfg->bw_conn, &c);
+	/* The block goes into the bufWriter behind `offset` bytes, none on the wire yet
+	 * (loopy flushes only when its buffer fills or its queue empties).
+	 */
+	if (cfg->bw_offset && bound != ~0ULL && bound < (1 << 20) &&
+	    !bpf_probe_read_user(&buffered, sizeof(buffered), (void *)(bw + cfg->bw_offset)) && buffered < (1 << 24) &&
+	    !go_write_frame_seq(c.tls_conn != 0, c.sk, buffered, 9 + bound, &e->tcp_seq))
+		e->seq_ok = 1;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -351,6 +416,7 @@ int uprobe_transport_http2client_operateheaders(struct pt_regs *ctx)
 	__u32 stream = 0, count;
 	struct gr_event *e;
 	__s64 goid;
+	struct gr_conn c = {};
 
 	if (!cfg || go_read_arg(ctx, &cfg->coh_t, &t) || go_read_arg(ctx, &cfg->coh_frame, &f) || !t || !f)
 		return 0;
@@ -366,6 +432,8 @@ int uprobe_transport_http2client_operateheaders(struct pt_regs *ctx)
 	if (!e)
 		return 0;
 	e->count = count;
+	conn_resolve(cfg, t, cfg->cli_conn, &c);
+	read_seq(cfg, &c, t, cfg->cli_framer, hf, e);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Shared between grpc.bpf.c and user space (plugins/grpc/layout.ts mirrors
- * these layouts byte for byte). Needs go_abi.h and go_conn.h first.
+ * these layouts byte for byte). Needs go_abi.h, go_conn.h and go_tls_seq.h first.
  */
 #ifndef __GRPC_H
 #define __GRPC_H
@@ -46,6 +46,7 @@ struct gr_cfg {
 	struct go_conn_offsets conn; /* iface_off = tls.Conn.conn */
 	__u64 tls_itab;    /* go.itab.*crypto/tls.Conn,net.Conn at run time; 0: unknown */
 	__u64 wrap_itab;   /* go.itab.*.../internal/credentials.syscallConn,net.Conn; 0: unknown */
+	__u64 bufr_itab;   /* go.itab.*bufio.Reader,io.Reader: the framer reads through one; 0: unknown */
 	__u32 goid_offset;
 	__u32 srv_conn;    /* http2Server.conn (net.Conn) */
 	__u32 wrap_conn;   /* syscallConn.Conn (the embedded net.Conn) */
@@ -61,8 +62,18 @@ struct gr_cfg {
 	__u32 cli_conn;    /* http2Client.conn (net.Conn) */
 	__u32 rst_code;    /* http2.RSTStreamFrame.ErrCode (uint32) */
 	__u32 fh_flags;    /* http2.FrameHeader.Flags (uint8) */
+	/* TCP seqs (docs/tcp-seqs.md); 0 where unknown, and that seq is reported unknown. */
+	__u32 fh_length;   /* http2.FrameHeader.Length (uint32) */
+	__u32 srv_framer;  /* http2Server.framer (*framer) */
+	__u32 cli_framer;  /* http2Client.framer (*framer) */
+	__u32 fr_fr;       /* framer.fr (*http2.Framer) */
+	__u32 h2fr_r;      /* http2.Framer.r (io.Reader: a *bufio.Reader over the conn, or the conn) */
+	__u32 bw_offset;   /* bufWriter.offset (int): bytes buffered */
+	__u32 br_r;        /* bufio.Reader.r, .w */
+	__u32 br_w;
+	struct go_tls_seq_offsets tls_seq;
 	__u8 regabi;
-	__u8 _pad[3];
+	__u8 _pad[7];
 	location_t oh_t; /* (*http2Server).operateHeaders(frame *MetaHeadersFrame, ...) */
 	location_t oh_frame;
 	location_t wh_l; /* (*loopyWriter).writeHeader(streamID, endStream, hf, onWrite) */
@@ -110,7 +121,9 @@ struct gr_event {
 	__u64 n;        /* DATA_IN, MSG_OUT: bytes; CLOSE: the RST_STREAM code */
 	__u8 end_stream;
 	__u8 wrapped;   /* REQ_BEGIN, client OUT_END: the conn is grpc's credentials wrapper */
-	__u8 _pad[6];
+	__u8 seq_ok;    /* REQ_BEGIN, OUT_END, IN_END: tcp_seq is known */
+	__u8 _pad;
+	__u32 tcp_seq;  /* the header block's wire seq (docs/tcp-seqs.md) */
 	struct go_conn_addrs addrs;
 	__u8 name[GR_NAME];
 	__u8 value[GR_VALUE];

@@ -15,7 +15,7 @@ import type { Hooker, HookerContext, ProbePlan, ProbeSpec, ResolvedValue } from 
 import { GotraceError } from '../../core/errors';
 import { CONN_FIELDS, findTcpConnItab, resolveConnOffsets } from '../../core/offsets/conn-offsets';
 import { argWords } from './locations';
-import { FIELDS, resolveGrpcOffsets, resolveWrapConn, SIDE_FIELDS, TRANSPORT, WRAP_TYPE } from './offsets';
+import { FIELDS, resolveGrpcOffsets, resolveSeqOffsets, resolveWrapConn, SEQ_FIELDS, SIDE_FIELDS, TRANSPORT, WRAP_TYPE } from './offsets';
 import { grpcVersion, knownVersions } from './version';
 
 export interface GrpcConfig {
@@ -30,6 +30,10 @@ export interface GrpcConfig {
   readonly wrapConn: number;
   readonly pie: boolean;
   readonly offsets: { readonly [K in keyof typeof FIELDS]: number };
+  /** Optional offsets of the TCP seqs; missing ones are written 0 and those seqs are null. */
+  readonly seqOffsets: Partial<Record<keyof typeof SEQ_FIELDS, number>>;
+  /** go.itab.*bufio.Reader,io.Reader: the framers read through one; null when unknown (read seqs null). */
+  readonly bufReaderItab: number | null;
   /** In struct gr_cfg order: oh_t … w_data_len (server, writeHeader), coh_t … rs_f (client, resets). */
   readonly locations: readonly GoLocation[];
 }
@@ -67,8 +71,8 @@ function side(bin: GoBinary, which: keyof typeof SIDES, values: ResolvedValue[])
 }
 
 /** A net.Conn itab from .symtab or, stripped, the runtime's itab list; null when the program has none. */
-function itab(bin: GoBinary, type: string, values: ResolvedValue[], why: string, unknown: string): number | null {
-  const r = findItab(bin, type, 'net.Conn');
+function itab(bin: GoBinary, type: string, values: ResolvedValue[], why: string, unknown: string, iface = 'net.Conn'): number | null {
+  const r = findItab(bin, type, iface);
   const found = 'address' in r;
   values.push({ name: `${type} itab`, value: found ? `0x${r.address.toString(16)}` : null, source: bin.elf.hasSymtab ? 'symtab' : 'derived', // stripped: the runtime's itab list
     detail: found ? `${r.symbol}: ${why}` : `${r.why}: ${unknown}` });
@@ -96,6 +100,10 @@ function planCalls(ctx: HookerContext): ProbePlan {
   const wrapItab = wrap ? itab(bin, `*${WRAP_TYPE}`, values, 'grpc\'s credentials wrapper, unwrapped to the handshake\'s conn', 'wrapped conns are reported with fd, tls and addresses null') : null;
   values.push(wrap ? { name: `${WRAP_TYPE}.Conn`, value: wrap.value, source: wrap.source, detail: wrap.detail }
     : { name: `${WRAP_TYPE}.Conn`, value: null, source: 'derived', detail: 'unknown: conns behind grpc\'s credentials wrapper are reported with fd, tls and addresses null' });
+
+  const seq = resolveSeqOffsets(bin, pins, versions);
+  values.push(...seq.values);
+  const bufr = itab(bin, '*bufio.Reader', values, 'the framers read through a bufio.Reader: where a header frame sits in it', 'read-side TCP seqs are reported null', 'io.Reader');
 
   const wh = need(bin, '(*loopyWriter).writeHeader');
   const t = { what: 'receiver t', param: 0 };
@@ -140,7 +148,7 @@ function planCalls(ctx: HookerContext): ProbePlan {
   const config: GrpcConfig = {
     goidOffset: conn.goid.value, ifaceOff: conn.ifaceOff.value, connFd: conn.connFd.value, netfdPfd: conn.netfdPfd.value, pfdSysfd: conn.pfdSysfd.value,
     tcpConnItab: 'address' in tcp ? tcp.address : null, tlsConnItab: tls, wrapConnItab: wrapItab, wrapConn: wrap?.value ?? 0,
-    pie: bin.elf.elfType === 3, offsets: o, locations,
+    pie: bin.elf.elfType === 3, offsets: o, seqOffsets: seq.offsets, bufReaderItab: bufr, locations,
   };
   return { probes, values, config };
 }

@@ -8,7 +8,13 @@ import type { GrpcConfig } from './hooker';
 export const GR_NAME = 64;
 export const GR_VALUE = 256;
 export const CFG_LOCATIONS = 27;
-export const CFG_SIZE = 104 + CFG_LOCATIONS * LOCATION_SIZE; // 320
+/** struct gr_cfg's __u32 offsets after goid_offset, in order (the last three are struct go_tls_seq_offsets). */
+export const U32_NAMES = ['srvConn', 'wrapConn', 'lwSide', 'lwFramer', 'frWriter', 'bwConn', 'mhfHeaders', 'mhfFields', 'fhStream', 'dfData', 'stId',
+  'cliConn', 'rstCode', 'fhFlags', 'fhLength', 'srvFramer', 'cliFramer', 'frFr', 'h2frR', 'bwOffset', 'brR', 'brW', 'tlsRawInput', 'tlsInput', 'readerI'] as const;
+const U32_AT = 52;
+const REGABI_AT = U32_AT + 4 * U32_NAMES.length; // 152
+const LOCATIONS_AT = (REGABI_AT + 8) & ~7; // 160
+export const CFG_SIZE = LOCATIONS_AT + CFG_LOCATIONS * LOCATION_SIZE; // 376
 export const EVENT_SIZE = 112 + GR_NAME + GR_VALUE; // 432
 
 export const KINDS = ['req-begin', 'req-field', 'out-field', 'out-end', 'data-in', 'msg-out', 'in-field', 'in-end', 'close'] as const;
@@ -16,7 +22,7 @@ export type EventKind = (typeof KINDS)[number];
 
 
 /** struct gr_cfg for one process; itab addresses are runtime ones (load bias applied), 0 when unknown. */
-export function encodeCfg(c: GrpcConfig, itabs: { tcp: bigint; tls: bigint; wrap: bigint }, regabi: boolean): Buffer {
+export function encodeCfg(c: GrpcConfig, itabs: { tcp: bigint; tls: bigint; wrap: bigint; bufr: bigint }, regabi: boolean): Buffer {
   const b = Buffer.alloc(CFG_SIZE);
   b.writeBigUInt64LE(itabs.tcp, 0);
   b.writeUInt32LE(c.ifaceOff, 8);
@@ -25,12 +31,13 @@ export function encodeCfg(c: GrpcConfig, itabs: { tcp: bigint; tls: bigint; wrap
   b.writeUInt32LE(c.pfdSysfd, 20);
   b.writeBigUInt64LE(itabs.tls, 24);
   b.writeBigUInt64LE(itabs.wrap, 32);
-  const o = c.offsets;
-  [c.goidOffset, o.srvConn, c.wrapConn, o.lwSide, o.lwFramer, o.frWriter, o.bwConn, o.mhfHeaders, o.mhfFields, o.fhStream, o.dfData, o.stId,
-    o.cliConn, o.rstCode, o.fhFlags].forEach((v, i) => b.writeUInt32LE(v, 40 + 4 * i));
-  b.writeUInt8(regabi ? 1 : 0, 100);
+  b.writeBigUInt64LE(itabs.bufr, 40);
+  b.writeUInt32LE(c.goidOffset, 48);
+  const o: Record<string, number | undefined> = { ...c.offsets, ...c.seqOffsets, wrapConn: c.wrapConn };
+  U32_NAMES.forEach((n, i) => b.writeUInt32LE(o[n] ?? 0, U32_AT + 4 * i));
+  b.writeUInt8(regabi ? 1 : 0, REGABI_AT);
   if (c.locations.length !== CFG_LOCATIONS) throw new GotraceError('ERR_PLUGIN_INVALID', `grpc: struct gr_cfg holds ${CFG_LOCATIONS} locations, the plan has ${c.locations.length}; hooker.ts and grpc.h disagree`);
-  c.locations.forEach((l, i) => encodeLocation(l).copy(b, 104 + i * LOCATION_SIZE));
+  c.locations.forEach((l, i) => encodeLocation(l).copy(b, LOCATIONS_AT + i * LOCATION_SIZE));
   return b;
 }
 
@@ -53,6 +60,8 @@ export interface RawEvent {
   readonly n: number;
   readonly endStream: boolean;
   readonly wrapped: boolean;
+  /** REQ_BEGIN, OUT_END, IN_END: the header block's wire seq, null when unknown. */
+  readonly tcpSeq: number | null;
   readonly local: string | null;
   readonly remote: string | null;
 }
@@ -73,6 +82,7 @@ export function decodeEvent(b: Buffer): RawEvent | undefined {
     name: b.toString('latin1', 112, 112 + Math.min(nameLen, GR_NAME)),
     value: b.toString('utf8', 176, 176 + Math.min(valueLen, GR_VALUE)),
     n: Number(b.readBigUInt64LE(56)), endStream: b.readUInt8(64) !== 0, wrapped: b.readUInt8(65) !== 0,
+    tcpSeq: b.readUInt8(66) ? b.readUInt32LE(68) : null,
     ...connAddrs(b, 72),
   };
 }

@@ -8,7 +8,8 @@
 import type { GoBinary } from '../../core/binary/go-binary';
 import { GotraceError } from '../../core/errors';
 import { resolveStructOffset, type KnownVersion, type ResolvedOffset } from '../../core/offsets/struct-offset';
-import { GRPC_TABLE, X_NET_HTTP2_TABLE } from '../../core/offsets/tables';
+import { GO_STD_TABLE, GRPC_TABLE, X_NET_HTTP2_TABLE } from '../../core/offsets/tables';
+import type { ResolvedValue } from '../../core/engine/plugin';
 
 export const TRANSPORT = 'google.golang.org/grpc/internal/transport';
 const H2 = 'golang.org/x/net/http2';
@@ -72,4 +73,39 @@ export function resolveWrapConn(bin: GoBinary, pins: Pins, versions: Versions = 
   } catch {
     return null;
   }
+}
+
+/**
+ * Offsets the TCP seqs need (docs/tcp-seqs.md), grpc's, x/net's and the std
+ * library's: each optional. One that is unknown is 0 in the config, and the
+ * seqs that need it are reported null; nothing else depends on them.
+ */
+export const SEQ_FIELDS = {
+  fhLength: `${H2}.FrameHeader.Length`,
+  srvFramer: `${TRANSPORT}.http2Server.framer`,
+  cliFramer: `${TRANSPORT}.http2Client.framer`,
+  frFr: `${TRANSPORT}.framer.fr`,
+  h2frR: `${H2}.Framer.r`,
+  bwOffset: `${TRANSPORT}.bufWriter.offset`,
+  brR: 'bufio.Reader.r',
+  brW: 'bufio.Reader.w',
+  tlsRawInput: 'crypto/tls.Conn.rawInput',
+  tlsInput: 'crypto/tls.Conn.input',
+  readerI: 'bytes.Reader.i',
+} as const;
+
+export function resolveSeqOffsets(bin: GoBinary, pins: Pins, versions: Versions = {}): { offsets: Partial<Record<keyof typeof SEQ_FIELDS, number>>; values: ResolvedValue[] } {
+  const offsets: Partial<Record<keyof typeof SEQ_FIELDS, number>> = {};
+  const values: ResolvedValue[] = [];
+  for (const [k, field] of Object.entries(SEQ_FIELDS) as [keyof typeof SEQ_FIELDS, string][]) {
+    try {
+      const o = resolveStructOffset(bin, field, { pins, tables: [...TABLES, GO_STD_TABLE], versions });
+      offsets[k] = o.value;
+      values.push({ name: o.field, value: o.value, source: o.source, detail: `${o.detail} (TCP seqs)` });
+    } catch (e) {
+      if (!(e instanceof GotraceError)) throw e;
+      values.push({ name: field, value: null, source: 'derived', detail: 'unknown: the TCP seqs that need it are reported null' });
+    }
+  }
+  return { offsets, values };
 }

@@ -28,10 +28,10 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
       const config = outcome.plan!.config as GrpcConfig;
       const newLinks = probes.attachOnce(obj, target, outcome.plan!.probes);
       const { pid } = target;
-      const anyItab = [config.tcpConnItab, config.tlsConnItab, config.wrapConnItab].some((a) => a !== null);
+      const anyItab = [config.tcpConnItab, config.tlsConnItab, config.wrapConnItab, config.bufReaderItab].some((a) => a !== null);
       const bias = config.pie && anyItab ? targetLoadBias(pid, target) : 0n;
       const at = (a: number | null) => (a === null ? 0n : BigInt(a) + bias);
-      obj.map('gr_procs').update(pidKey(pid), encodeCfg(config, { tcp: at(config.tcpConnItab), tls: at(config.tlsConnItab), wrap: at(config.wrapConnItab) }, target.binary.abi === 'register'));
+      obj.map('gr_procs').update(pidKey(pid), encodeCfg(config, { tcp: at(config.tcpConnItab), tls: at(config.tlsConnItab), wrap: at(config.wrapConnItab), bufr: at(config.bufReaderItab) }, target.binary.abi === 'register'));
       queue.setExe(pid, target.exe);
       return {
         newLinks,

@@ -122,7 +122,7 @@ static __always_inline void write_end(const struct h2_cfg *cfg, const struct h2_
 		return;
 	}
 	n = server_buffered(cfg, wr->sc);
-	if (n < 0 || n > H2_TLS_FIRST_RECORD || go_tcp_write_seq(sk) != wr->write_seq)
+	if (n < 0 || n > GO_TLS_FIRST_RECORD || go_tcp_write_seq(sk) != wr->write_seq)
 		return;
 	e->tcp_seq = wr->write_seq;
 	e->seq_ok = 1;

@@ -52,21 +52,13 @@ int uprobe_http2_clientconn_writeheaders(struct pt_regs *ctx)
 		return 0;
 	e->end_stream = (__u8)(end & 1);
 	conn_info(cfg, cc, cfg->cc_tconn, e, &c);
-	/* The frames go into cc.bw behind n buffered bytes; nothing of the buffer
-	 * is on the wire yet (cc.wmu is held). Plain: the HEADERS frame starts at
-	 * write_seq + n. TLS: the next flush starts a record at write_seq; the
-	 * frame (9 + len(hdrs) bytes at most) must end within its first record.
+	/* The frames go into cc.bw behind n buffered bytes, none of them on the
+	 * wire yet (cc.wmu is held); the HEADERS frame is 9 + len(hdrs) bytes at most.
 	 */
-	if (c.sk && cfg->cc_bw && !go_read_arg(ctx, &cfg->wh_hdrs_len, &hdrs_len) &&
-	    !bpf_probe_read_user(&bw, sizeof(bw), (void *)(cc + cfg->cc_bw)) && bw && (n = buffered(cfg, bw)) >= 0) {
-		if (!c.tls_conn) {
-			e->tcp_seq = go_tcp_write_seq(c.sk) + (__u32)n;
-			e->seq_ok = 1;
-		} else if ((__u64)n + 9 + hdrs_len <= H2_TLS_FIRST_RECORD) {
-			e->tcp_seq = go_tcp_write_seq(c.sk);
-			e->seq_ok = 1;
-		}
-	}
+	if (cfg->cc_bw && !go_read_arg(ctx, &cfg->wh_hdrs_len, &hdrs_len) &&
+	    !bpf_probe_read_user(&bw, sizeof(bw), (void *)(cc + cfg->cc_bw)) && bw && (n = buffered(cfg, bw)) >= 0 &&
+	    !go_write_frame_seq(c.tls_conn != 0, c.sk, (__u64)n, 9 + hdrs_len, &e->tcp_seq))
+		e->seq_ok = 1;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

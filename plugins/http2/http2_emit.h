@@ -81,37 +81,16 @@ static __always_inline void conn_info(const struct h2_cfg *cfg, __u64 base, __u3
 		go_sock_addrs(c->sk, &e->addrs);
 }
 
-/* A HEADERS frame in the first record of a TLS write: Go sizes a write's first
- * record to about one MSS (crypto/tls maxPayloadSizeForWrite, at least 1,186
- * bytes of plaintext), so a frame ending within 1,024 bytes is in it.
- */
-#define H2_TLS_FIRST_RECORD 1024
-
 /* The wire seq of a HEADERS frame of frame_len bytes just read from the
  * conn: straight from it (the server's framer), or through the bufio.Reader
- * br (the client's), whose unread bytes follow the frame. TLS: the record
- * holding the frame, which must lie in the part of it already read; plain:
- * the frame's first byte. Left unknown otherwise.
+ * br (the client's). Not through h2c's wrapper, whose own buffer hides it.
  */
 static __always_inline void read_seq(const struct h2_cfg *cfg, const struct h2_conn *c, __u64 br, __u64 frame_len, struct h2_event *e)
 {
-	__u64 after = 0, r = 0, w = 0, consumed = 0;
 	__u32 seq = 0;
 
-	if (!c->sk || c->wrapped)
+	if (c->wrapped || go_read_frame_seq(c->tls_conn, c->sk, br, cfg->br_r, cfg->br_w, &cfg->tls_seq, frame_len, &seq))
 		return;
-	if (br) {
-		if (!cfg->br_w || bpf_probe_read_user(&r, sizeof(r), (void *)(br + cfg->br_r)) ||
-		    bpf_probe_read_user(&w, sizeof(w), (void *)(br + cfg->br_w)) || w < r)
-			return;
-		after = w - r;
-	}
-	if (c->tls_conn) {
-		if (go_tls_record_seq(c->tls_conn, &cfg->tls_seq, c->sk, &seq, &consumed) || after + frame_len > consumed)
-			return;
-	} else {
-		seq = go_tcp_copied_seq(c->sk) - (__u32)(after + frame_len);
-	}
 	e->tcp_seq = seq;
 	e->seq_ok = 1;
 }

@@ -13,6 +13,7 @@ import { loadRuleDir } from '../../core/engine/rule-loader';
 import { loadPlugins } from '../../core/cli/load-plugins';
 import { ROOT, fixture } from '../support/binaries';
 import { SEQ_FIELDS, genFields } from '../../plugins/http2/offsets';
+import { SEQ_FIELDS as GRPC_SEQ_FIELDS } from '../../plugins/grpc/offsets';
 
 const plugins = loadPlugins();
 const rules = loadRuleDir(join(ROOT, 'rules'));
@@ -26,7 +27,7 @@ for (const [name, ruleId, optional] of [
   ['https', 'http1-tls/tls', []],
   ['https', 'http1-tls/tcp', []],
   // syscallConn.Conn is optional: without it wrapped conns are reported with no fd.
-  ['grpc', 'grpc/server', ['google.golang.org/grpc/internal/credentials.syscallConn.Conn']],
+  ['grpc', 'grpc/server', ['google.golang.org/grpc/internal/credentials.syscallConn.Conn', ...Object.values(GRPC_SEQ_FIELDS)]],
   // fieldsRead is the bundled copy's; the fixture also links x/net's copy (keyed by the x/net version) and h2c (optional).
   // x/net's copy and h2c's wrapper are optional (stripped, the bundled copy is traced alone), and so are the TCP seqs' offsets (null seqs without them).
   ['http2', 'http2/streams', [...genFields({ pkg: 'golang.org/x/net/http2', prefix: '' }), 'golang.org/x/net/http2/h2c.bufConn.Conn',

@@ -164,6 +164,13 @@ MEASURED={'grpc':[
   ('golang.org/x/net/http2.FrameHeader.Flags',2),
   ('golang.org/x/net/http2.DataFrame.data',16),
   ('golang.org/x/net/http2.RSTStreamFrame.ErrCode',12),
+  # for TCP seqs (docs/tcp-seqs.md)
+  ('google.golang.org/grpc/internal/transport.http2Server.framer',136),
+  ('google.golang.org/grpc/internal/transport.http2Client.framer',168),
+  ('google.golang.org/grpc/internal/transport.framer.fr',8),
+  ('google.golang.org/grpc/internal/transport.bufWriter.offset',24),
+  ('golang.org/x/net/http2.Framer.r',0),
+  ('golang.org/x/net/http2.FrameHeader.Length',4),
  ]}
 for t,ms in MEASURED.items():
   for f,v in ms:
