@@ -72,6 +72,7 @@ export function decodeChunk(b: Buffer): RawChunk | undefined {
   if (b.length < EVENT_HEADER_SIZE) return undefined;
   const dataLen = b.readUInt32LE(40);
   if (dataLen > H1_CHUNK || EVENT_HEADER_SIZE + dataLen > b.length) return undefined;
+  const { local, remote } = connAddrs(b, 56);
   return {
     ts: b.readBigUInt64LE(0), goid: b.readBigInt64LE(8), conn: b.readBigUInt64LE(16),
     pid: b.readUInt32LE(24), fd: b.readInt32LE(28), callLen: b.readUInt32LE(32), offset: b.readUInt32LE(36),
@@ -79,7 +80,7 @@ export function decodeChunk(b: Buffer): RawChunk | undefined {
     direction: b.readUInt8(48) === 0 ? 'write' : 'read',
     fdWhy: b.readUInt8(50),
     tls: b.readUInt8(51) === 1,
-    ...connAddrs(b, 56),
+    local, remote,
     // Copied: the ring's memory is reused once the callback returns.
     data: Buffer.from(b.subarray(EVENT_HEADER_SIZE, EVENT_HEADER_SIZE + dataLen)),
   };

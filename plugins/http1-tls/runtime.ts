@@ -14,23 +14,30 @@ import { decodeChunk, encodeProcConfig, type ProcPlans, type RawChunk } from './
 import { pidKey } from '../../core/plugin-kit/map-keys';
 import { targetLoadBias } from '../../core/plugin-kit/target-load-bias';
 
-/** A connKey per (pid, fd) that changes when another *tls.Conn (or, plain, struct sock) takes the fd over. */
+/**
+ * A connKey per (pid, fd) that changes when another *tls.Conn (or, plain,
+ * struct sock) takes the fd over. Looked up per record, so by numbers, with
+ * the key string built once per connection rather than per record.
+ */
 class ConnKeys {
-  private readonly byFd = new Map<string, { conn: bigint; gen: number }>();
+  private readonly byPid = new Map<number, Map<number, { conn: bigint; gen: number; key: string }>>();
 
   key(c: RawChunk, onReplaced: (oldKey: string) => void): string {
     if (c.fd < 0) return `${c.pid}:conn-${c.conn.toString(16)}`;
-    const at = `${c.pid}:${c.fd}${c.tls ? '' : ':tcp'}`;
-    const known = this.byFd.get(at);
-    if (known && known.conn === c.conn) return `${at}:${known.gen}`;
+    let fds = this.byPid.get(c.pid);
+    if (!fds) this.byPid.set(c.pid, (fds = new Map()));
+    const slot = c.tls ? c.fd : -1 - c.fd; // TLS and plain bytes on one fd are different conns
+    const known = fds.get(slot);
+    if (known && known.conn === c.conn) return known.key;
     const gen = known ? known.gen + 1 : 0;
-    if (known) onReplaced(`${at}:${known.gen}`);
-    this.byFd.set(at, { conn: c.conn, gen });
-    return `${at}:${gen}`;
+    if (known) onReplaced(known.key);
+    const key = `${c.pid}:${c.fd}${c.tls ? '' : ':tcp'}:${gen}`;
+    fds.set(slot, { conn: c.conn, gen, key });
+    return key;
   }
 
   forgetPid(pid: number): void {
-    for (const k of this.byFd.keys()) if (k.startsWith(`${pid}:`)) this.byFd.delete(k);
+    this.byPid.delete(pid);
   }
 }
 
