@@ -1,5 +1,9 @@
-// npm run bench:overhead — what tracing costs a busy Go HTTPS server. The
-// https fixture serves /hello to wrk (TLS, keep-alive) three ways in one run:
+// npm run bench:overhead — what tracing costs a busy Go server, per protocol
+// plugin (BENCH_SCENARIOS=https,http2,grpc; all by default): the https
+// fixture serving /hello to wrk (HTTP/1.1 over TLS, keep-alive), the http2
+// fixture's net/http TLS server to h2load (HTTP/2, 4 connections x 16
+// streams), and the grpc fixture's health server to the grpcload fixture
+// (unary Check, 16 callers on one connection). Each three ways in one run:
 // untraced; traced by a child `gotrace run`; and the floor, the same probe
 // sites with empty BPF programs, which is the kernel's own uprobe cost and
 // the least any uprobe tracer can cost. Results are ratios of the same run.
@@ -19,7 +23,8 @@
 // kernel's per-program run counters (bench/bpf-stats.ts: ns per run of each
 // BPF program) and gotrace's CPU time per record.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, fixture } from '../test/support/binaries';
 import { attachFloor, type FloorSite } from './floor/floor';
@@ -28,7 +33,6 @@ import { enableBpfStats, progCostLines, progCosts, progRuns, type ProgCost, type
 const CLI = join(ROOT, 'dist', 'core', 'cli', 'main.js');
 // BENCH_RULES: another rules directory (e.g. only the http1 rules, while a plugin under work fails to attach).
 const RULES = process.env.BENCH_RULES ?? join(ROOT, 'rules');
-const HTTPS = fixture('https').path;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 3);
 const COUNT_S = Number(process.env.BENCH_COUNT_SECONDS ?? 3);
@@ -43,8 +47,18 @@ const GOTRACE_NICE = process.env.BENCH_GOTRACE_NICE ?? NICE;
 const pinned = (cpu: string, cmd: string[], nice = NICE): [string, string[]] => ['nice', ['-n', nice, 'taskset', '-c', cpu, ...cmd]];
 const TICK_S = 1 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 
-interface WrkResult { rps: number; requests: number; p50Ms: number; p99Ms: number; errors: string }
-interface Window { wrk: WrkResult; serverCpu: number; loadCpuBusy: number; serverCpuOther: number }
+interface LoadResult { rps: number; requests: number; p50Ms: number; p99Ms: number; errors: string }
+interface Window { wrk: LoadResult; serverCpu: number; loadCpuBusy: number; serverCpuOther: number }
+
+/** One server under one load generator. */
+interface Scenario {
+  readonly name: string;
+  readonly binary: string;
+  readonly serverArgs: readonly string[];
+  /** How the load is made, for the report. */
+  readonly loadDescription: string;
+  load(addr: string, seconds: number): Promise<LoadResult>;
+}
 interface GotraceStats {
   cpu: number; peakRssMb: number; recordsPerS: number; recordsPerReq: number; events: number; drops: number; probes: number;
   /** gotrace's BPF programs over the measured window (kernel run counters). */
@@ -80,41 +94,81 @@ function toMs(v: string): number {
   return Number(m[1]) * (m[2] === 'us' ? 1e-3 : m[2] === 'ms' ? 1 : 1e3);
 }
 
-function parseWrk(out: string): WrkResult {
+function parseWrk(out: string): LoadResult {
   const pct = (p: string): number => toMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out)![1]!);
   const errors = [/Socket errors:.*/.exec(out)?.[0], /Non-2xx or 3xx responses:.*/.exec(out)?.[0]].filter(Boolean).join('; ');
   return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]), requests: Number(/(\d+) requests in/.exec(out)![1]),
     p50Ms: pct('50'), p99Ms: pct('99'), errors };
 }
 
-async function wrk(addr: string, seconds: number): Promise<WrkResult> {
-  const c = spawn(...pinned(LOAD_CPU, ['wrk', '-t1', `-c${CONNS}`, `-d${seconds}s`, '--latency', `https://${addr}/hello`]), { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs a load generator pinned to LOAD_CPU to its end; its stdout and stderr. */
+async function runLoad(cmd: string[], ok: RegExp): Promise<string> {
+  const c = spawn(...pinned(LOAD_CPU, cmd), { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
   let out = '';
   c.stdout!.on('data', (d) => { out += d; });
   c.stderr!.on('data', (d) => { out += d; });
   await exited(c);
-  if (c.exitCode !== 0 || !/Requests\/sec/.test(out)) throw new Error(`wrk failed (exit ${c.exitCode}):\n${out}`);
-  return parseWrk(out);
+  if (c.exitCode !== 0 || !ok.test(out)) throw new Error(`${cmd[0]} failed (exit ${c.exitCode}):\n${out}`);
+  return out;
 }
 
+async function wrk(addr: string, seconds: number): Promise<LoadResult> {
+  return parseWrk(await runLoad(['wrk', '-t1', `-c${CONNS}`, `-d${seconds}s`, '--latency', `https://${addr}/hello`], /Requests\/sec/));
+}
+
+const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? NaN;
+
+/** h2load over TLS (it does not verify the fixture's certificate); p50/p99 from its per-request log (µs). */
+async function h2load(addr: string, seconds: number): Promise<LoadResult> {
+  const log = join(tmpdir(), `gotrace-h2load-${process.pid}.log`);
+  try {
+    const out = await runLoad(['h2load', '-c', String(H2_CONNS), '-m', String(H2_STREAMS), '-D', String(seconds), `--log-file=${log}`, `https://${addr}/hello`], /finished in/);
+    const m = /requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(out);
+    if (!m) throw new Error(`h2load output not understood:\n${out}`);
+    const us = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => Number(l.split('\t')[2])).sort((a, b) => a - b);
+    const requests = Number(m[2]);
+    return { rps: requests / seconds, requests, p50Ms: percentile(us, 0.5) / 1e3, p99Ms: percentile(us, 0.99) / 1e3,
+      errors: Number(m[3]) || Number(m[4]) ? `${m[3]} failed, ${m[4]} errored` : '' };
+  } finally {
+    rmSync(log, { force: true });
+  }
+}
+
+/** The grpcload fixture: unary Health/Check from GRPC_CALLERS goroutines over one cleartext connection. */
+async function grpcload(addr: string, seconds: number): Promise<LoadResult> {
+  const out = await runLoad([fixture('grpcload').path, '-addr', addr, '-c', String(GRPC_CALLERS), '-d', `${seconds}s`, '-warmup', '0s'], /^calls \d+/m);
+  const m = /calls (\d+) rps ([\d.]+) p50_us (\d+) p99_us (\d+) errors (\d+)/.exec(out)!;
+  return { rps: Number(m[2]), requests: Number(m[1]), p50Ms: Number(m[3]) / 1e3, p99Ms: Number(m[4]) / 1e3, errors: m[5] === '0' ? '' : `${m[5]} calls failed` };
+}
+
+const H2_CONNS = 4, H2_STREAMS = 16, GRPC_CALLERS = 16;
+const SCENARIOS: readonly Scenario[] = [
+  { name: 'https', binary: fixture('https').path, serverArgs: ['-mode', 'server', '-addr', '127.0.0.1:0'],
+    loadDescription: `wrk -t1 -c${CONNS} --latency https://ADDR/hello (HTTP/1.1 over TLS, keep-alive)`, load: wrk },
+  { name: 'http2', binary: fixture('http2').path, serverArgs: ['-mode', 'bundled', '-addr', '127.0.0.1:0'],
+    loadDescription: `h2load -c ${H2_CONNS} -m ${H2_STREAMS} https://ADDR/hello (HTTP/2 over TLS, net/http's bundled server)`, load: h2load },
+  { name: 'grpc', binary: fixture('grpc').path, serverArgs: ['-mode', 'server', '-addr', '127.0.0.1:0'],
+    loadDescription: `grpcload -c ${GRPC_CALLERS} (unary Health/Check, one cleartext connection, grpc-go 1.33 both ends)`, load: grpcload },
+];
+
 /** Runs the measured wrk window; `around` samples other things at its start and end. */
-async function measure(server: Server, around?: { start(): void; end(): void }): Promise<Window> {
-  await wrk(server.addr, WARMUP_S);
+async function measure(sc: Scenario, server: Server, around?: { start(): void; end(): void }): Promise<Window> {
+  await sc.load(server.addr, WARMUP_S);
   const cpu0 = cpuSeconds(server.pid), load0 = cpuTimes(LOAD_CPU), srv0 = cpuTimes(SERVER_CPU);
   around?.start();
-  const r = await wrk(server.addr, SECONDS);
+  const r = await sc.load(server.addr, SECONDS);
   around?.end();
   const serverCpu = (cpuSeconds(server.pid) - cpu0) / SECONDS, load1 = cpuTimes(LOAD_CPU), srv1 = cpuTimes(SERVER_CPU);
-  if (r.errors) console.log(`  wrk reported errors: ${r.errors}`);
+  if (r.errors) console.log(`  the load generator reported errors: ${r.errors}`);
   const busy = (a: typeof load0, b: typeof load0): number => (b.busy - a.busy) / (b.all - a.all);
   return { wrk: r, serverCpu, loadCpuBusy: busy(load0, load1), serverCpuOther: Math.max(0, busy(srv0, srv1) - serverCpu) };
 }
 
 interface Server { pid: number; addr: string; stop(): Promise<void> }
 
-async function startServer(): Promise<Server> {
+async function startServer(sc: Scenario): Promise<Server> {
   // taskset execs the server: the child's pid is the server's.
-  const c = spawn(...pinned(SERVER_CPU, [HTTPS, '-mode', 'server', '-addr', '127.0.0.1:0']), { stdio: ['ignore', 'pipe', 'ignore'] });
+  const c = spawn(...pinned(SERVER_CPU, [sc.binary, ...sc.serverArgs]), { stdio: ['ignore', 'pipe', 'ignore'], cwd: ROOT });
   const addr = await new Promise<string>((res, rej) => {
     let out = '';
     c.stdout!.on('data', (d) => {
@@ -122,7 +176,7 @@ async function startServer(): Promise<Server> {
       const m = /listening (\S+)/.exec(out);
       if (m) res(m[1]!);
     });
-    c.once('exit', (code) => rej(new Error(`https fixture exited (${code}) before listening`)));
+    c.once('exit', (code) => rej(new Error(`${sc.name} fixture exited (${code}) before listening`)));
   });
   return { pid: c.pid!, addr, stop: async () => { c.kill(); await exited(c); } };
 }
@@ -133,17 +187,17 @@ function doneLine(stderr: string): { events: number; drops: number; probes: numb
   return JSON.parse(line);
 }
 
-async function untraced(): Promise<Row> {
-  const server = await startServer();
+async function untraced(sc: Scenario): Promise<Row> {
+  const server = await startServer(sc);
   try {
-    return { name: 'untraced', w: await measure(server) };
+    return { name: 'untraced', w: await measure(sc, server) };
   } finally {
     await server.stop();
   }
 }
 
-async function traced(): Promise<Row> {
-  const server = await startServer();
+async function traced(sc: Scenario): Promise<Row> {
+  const server = await startServer(sc);
   const g = spawn(...pinned(LOAD_CPU, [process.execPath, CLI, 'run', '--rules', RULES, '--format', 'json', '--pid', String(server.pid)], GOTRACE_NICE),
     { stdio: ['ignore', 'pipe', 'pipe'] });
   // Records are JSON lines; counting newlines here is cheaper than a counter process.
@@ -157,7 +211,7 @@ async function traced(): Promise<Row> {
     }
     let cpu0 = 0, lines0 = 0, t0 = 0n, cpu = 0, records = 0, windowS = 1, rss = 0;
     let runs0 = new Map<number, ProgRun>(), progs: ProgCost[] = [];
-    const w = await measure(server, {
+    const w = await measure(sc, server, {
       start: () => { cpu0 = cpuSeconds(g.pid!); lines0 = lines; t0 = process.hrtime.bigint(); runs0 = progRuns(g.pid!); },
       end: () => {
         windowS = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -180,26 +234,26 @@ async function traced(): Promise<Row> {
 
 interface ProbeJson { symbol: string; kind: string; fileOffset: number; program: string }
 
-/** The probe sites gotrace would attach in HTTPS, from `gotrace inspect --json`. */
-function probeSites(): FloorSite[] {
-  const r = spawnSync(process.execPath, [CLI, 'inspect', HTTPS, '--rules', RULES, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+/** The probe sites gotrace would attach in the scenario's server, from `gotrace inspect --json`. */
+function probeSites(sc: Scenario): FloorSite[] {
+  const r = spawnSync(process.execPath, [CLI, 'inspect', sc.binary, '--rules', RULES, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`gotrace inspect failed: ${r.stderr}`);
   const report = JSON.parse(r.stdout) as { rules: { probes?: ProbeJson[] }[] };
   // Two rules can plan the same site (the TLS and TCP rules both read FD.Read); gotrace
   // attaches it once, so the floor must too.
   const seen = new Set<number>();
   const sites = report.rules.flatMap((rule) => rule.probes ?? []).filter((p) => !seen.has(p.fileOffset) && seen.add(p.fileOffset));
-  if (!sites.length) throw new Error(`gotrace inspect planned no probes for ${HTTPS}`);
+  if (!sites.length) throw new Error(`gotrace inspect planned no probes for ${sc.binary}`);
   return sites;
 }
 
-async function floor(sites: FloorSite[]): Promise<Row> {
-  const server = await startServer();
+async function floor(sc: Scenario, sites: FloorSite[]): Promise<Row> {
+  const server = await startServer(sc);
   try {
-    const f = attachFloor(HTTPS, server.pid, sites, false);
+    const f = attachFloor(sc.binary, server.pid, sites, false);
     try {
       let runs0 = new Map<number, ProgRun>(), progs: ProgCost[] = [];
-      const w = await measure(server, { start: () => { runs0 = progRuns('self'); }, end: () => { progs = progCosts(runs0, progRuns('self')); } });
+      const w = await measure(sc, server, { start: () => { runs0 = progRuns('self'); }, end: () => { progs = progCosts(runs0, progRuns('self')); } });
       return { name: 'floor', w, progs };
     } finally {
       await f.close();
@@ -210,13 +264,13 @@ async function floor(sites: FloorSite[]): Promise<Row> {
 }
 
 /** Hits per request at each site: the floor program counting, over a short wrk run of its own. */
-async function countHits(sites: FloorSite[]): Promise<{ perSite: Map<string, number>; total: number; rps: number }> {
-  const server = await startServer();
+async function countHits(sc: Scenario, sites: FloorSite[]): Promise<{ perSite: Map<string, number>; total: number; rps: number }> {
+  const server = await startServer(sc);
   try {
-    await wrk(server.addr, 1); // connections and handshakes before counting
-    const f = attachFloor(HTTPS, server.pid, sites, true);
+    await sc.load(server.addr, 1); // connections and handshakes before counting
+    const f = attachFloor(sc.binary, server.pid, sites, true);
     try {
-      const r = await wrk(server.addr, COUNT_S);
+      const r = await sc.load(server.addr, COUNT_S);
       const hits = f.hits();
       const perSite = new Map<string, number>();
       sites.forEach((s, i) => {
@@ -234,12 +288,13 @@ async function countHits(sites: FloorSite[]): Promise<{ perSite: Map<string, num
 
 const pad = (s: string, n: number): string => s.padStart(n);
 
-function report(rows: Row[], hits: Awaited<ReturnType<typeof countHits>>, sites: FloorSite[]): void {
+function report(sc: Scenario, rows: Row[], hits: Awaited<ReturnType<typeof countHits>>, sites: FloorSite[]): void {
   const by = (n: Row['name']): Row => median(rows.filter((r) => r.name === n), (r) => r.w.wrk.rps);
   const u = by('untraced'), t = by('traced'), f = by('floor');
   /** The server's CPU time per request, µs: its cost even where it is not the bottleneck. */
   const cpuPerReq = (r: Row): number => (r.w.serverCpu / r.w.wrk.rps) * 1e6;
-  console.log(`\n${pad('config', 10)} ${pad('req/s', 9)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('×untraced', 10)} ${pad('×floor', 7)} ${pad('server CPU', 11)} ${pad('µs CPU/req', 11)} ${pad(`CPU ${LOAD_CPU} busy`, 11)} ${pad(`other on CPU ${SERVER_CPU}`, 15)}`);
+  console.log(`\n[${sc.name}] ${sc.loadDescription}`);
+  console.log(`${pad('config', 10)} ${pad('req/s', 9)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('×untraced', 10)} ${pad('×floor', 7)} ${pad('server CPU', 11)} ${pad('µs CPU/req', 11)} ${pad(`CPU ${LOAD_CPU} busy`, 11)} ${pad(`other on CPU ${SERVER_CPU}`, 15)}`);
   for (const r of [u, t, f]) {
     const x = r.w.wrk;
     console.log(`${pad(r.name, 10)} ${pad(x.rps.toFixed(0), 9)} ${pad(x.p50Ms.toFixed(3), 8)} ${pad(x.p99Ms.toFixed(3), 8)} ${pad((x.rps / u.w.wrk.rps).toFixed(3), 10)} ${pad((x.rps / f.w.wrk.rps).toFixed(3), 7)} ${pad(`${(r.w.serverCpu * 100).toFixed(0)}%`, 11)} ${pad(cpuPerReq(r).toFixed(1), 11)} ${pad(`${(r.w.loadCpuBusy * 100).toFixed(0)}%`, 11)} ${pad(`${(r.w.serverCpuOther * 100).toFixed(0)}%`, 15)}`);
@@ -262,24 +317,30 @@ function report(rows: Row[], hits: Awaited<ReturnType<typeof countHits>>, sites:
 }
 
 async function main(): Promise<void> {
+  const wanted = (process.env.BENCH_SCENARIOS ?? SCENARIOS.map((x) => x.name).join(',')).split(',');
+  const scenarios = SCENARIOS.filter((x) => wanted.includes(x.name));
+  if (!scenarios.length) throw new Error(`BENCH_SCENARIOS names none of ${SCENARIOS.map((x) => x.name).join(', ')}`);
   console.log(`bench:overhead  ${new Date().toISOString()}  node ${process.version}`);
-  console.log(`server ${HTTPS} on CPU ${SERVER_CPU}; wrk -t1 -c${CONNS} --latency, gotrace and the bench on CPU ${LOAD_CPU}; all at nice ${NICE} (gotrace ${GOTRACE_NICE}); warm-up ${WARMUP_S} s, window ${SECONDS} s, reps ${REPS} (the median rep by req/s)`);
+  console.log(`servers on CPU ${SERVER_CPU}; the load generator, gotrace and the bench on CPU ${LOAD_CPU}; all at nice ${NICE} (gotrace ${GOTRACE_NICE}); warm-up ${WARMUP_S} s, window ${SECONDS} s, reps ${REPS} (the median rep by req/s)`);
   console.log(`load average before: ${readFileSync('/proc/loadavg', 'utf8').trim()} (other work on these CPUs skews every number)`);
   spawnSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
   spawnSync('renice', ['-n', NICE, '-p', String(process.pid)], { stdio: 'ignore' });
-  const sites = probeSites();
   // Every config runs with the kernel's run counters on (tens of ns per run, the floor's included).
   const restoreStats = enableBpfStats();
   try {
-    const rows: Row[] = [];
-    for (let i = 0; i < REPS; i++) {
-      for (const run of [untraced, traced, () => floor(sites)]) {
-        const r = await run();
-        rows.push(r);
-        console.log(`  rep ${i + 1} ${r.name}: ${r.w.wrk.rps.toFixed(0)} req/s, p99 ${r.w.wrk.p99Ms.toFixed(2)} ms, server CPU ${(r.w.serverCpu * 100).toFixed(0)}%, CPU ${LOAD_CPU} busy ${(r.w.loadCpuBusy * 100).toFixed(0)}%, other on CPU ${SERVER_CPU} ${(r.w.serverCpuOther * 100).toFixed(0)}%${r.g ? `, gotrace CPU ${(r.g.cpu * 100).toFixed(1)}%` : ''}`);
+    for (const sc of scenarios) {
+      const sites = probeSites(sc);
+      const rows: Row[] = [];
+      console.log(`\n[${sc.name}] ${sc.loadDescription}`);
+      for (let i = 0; i < REPS; i++) {
+        for (const run of [untraced, traced, (x: Scenario) => floor(x, sites)]) {
+          const r = await run(sc);
+          rows.push(r);
+          console.log(`  rep ${i + 1} ${r.name}: ${r.w.wrk.rps.toFixed(0)} req/s, p99 ${r.w.wrk.p99Ms.toFixed(2)} ms, server CPU ${(r.w.serverCpu * 100).toFixed(0)}%, CPU ${LOAD_CPU} busy ${(r.w.loadCpuBusy * 100).toFixed(0)}%, other on CPU ${SERVER_CPU} ${(r.w.serverCpuOther * 100).toFixed(0)}%${r.g ? `, gotrace CPU ${(r.g.cpu * 100).toFixed(1)}%` : ''}`);
+        }
       }
+      report(sc, rows, await countHits(sc, sites), sites);
     }
-    report(rows, await countHits(sites), sites);
   } finally {
     restoreStats();
   }
