@@ -248,9 +248,9 @@ for (const [label, mode, clientBin] of [
   });
 }
 
-test('Go client, 100 concurrent streams on one connection, both sides traced', async (t) => {
+for (const mode of ['bundled', 'xnet'] as const) test(`Go client, 100 concurrent streams on one connection, both sides traced (${mode} server)`, async (t) => {
   if (!requireBpf(t)) return;
-  const r = await bothSides('bundled', fixture('http2'), '/hello', ['-n', '201', '-c', '100']);
+  const r = await bothSides(mode, fixture('http2'), '/hello', ['-n', '201', '-c', '100']);
   assert.deepEqual([r.ok, r.fail], [201, 0]);
   assert.equal(r.client.length, 201, `nothing lost, nothing twice: ${JSON.stringify(r.client.filter((x) => x.error))}`);
   assert.equal(r.server.length, 201, `nothing lost, nothing twice: ${JSON.stringify(r.server.filter((x) => x.error))}`);
@@ -275,7 +275,7 @@ test('Go client, 100 concurrent streams on one connection, both sides traced', a
 
 test('Go client, a 1 MiB response body: 1048576 bytes on both sides', async (t) => {
   if (!requireBpf(t)) return;
-  for (const mode of ['bundled', 'h2c']) {
+  for (const mode of ['bundled', 'xnet', 'h2c']) {
     const r = await bothSides(mode, fixture('http2'), '/big', ['-n', '1']);
     assert.deepEqual([r.ok, r.fail], [1, 0]);
     assert.equal(r.client.length, 1, mode);
@@ -306,7 +306,7 @@ test('Go client, a response ending with trailers: complete on both sides', async
 
 test('a stream reset by the client (timeout on /slow): once per side, status null and an error', async (t) => {
   if (!requireBpf(t)) return;
-  for (const mode of ['bundled', 'h2c']) {
+  for (const mode of ['bundled', 'xnet', 'h2c']) {
     const r = await bothSides(mode, fixture('http2'), '/slow', ['-n', '1', '-timeout', '700ms']);
     assert.deepEqual([r.ok, r.fail], [0, 1], 'the client gave up');
     assert.equal(r.client.length, 1, `${mode}: ${JSON.stringify(r.client)}`);
