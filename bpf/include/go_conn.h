@@ -116,6 +116,54 @@ static __always_inline void go_sock_addrs(struct sock *sk, struct go_conn_addrs 
 	a->family = (__u8)family;
 }
 
+/* A Go connection, as far as it can be known from its net.Conn. */
+struct go_conn_view {
+	__u64 tls_conn;  /* the *tls.Conn, 0 when the conn is not TLS */
+	struct sock *sk; /* NULL when the fd is unknown */
+	__s32 fd;
+	__u8 tls;        /* 0 no, 1 yes, 2 unknown */
+	__u8 fd_why;     /* enum go_conn_fd_why */
+	__u8 wrapped;    /* the net.Conn was a wrapper (wrap_itab), unwrapped once */
+};
+
+/* Resolves the net.Conn at base + off: unwrapped once when its itab is
+ * wrap_itab (a library's wrapper embedding a net.Conn at wrap_off: x/net's
+ * h2c.bufConn, grpc's credentials syscallConn), TLS when its itab is
+ * tls_itab, then the *net.TCPConn's fd and socket. A wrapped conn that is not
+ * TLS has tls unknown when wrapped_tls_unknown (grpc wraps only conns its
+ * credentials made, whatever they are), plain otherwise.
+ */
+static __always_inline void go_conn_resolve(__u64 base, __u32 off, __u64 wrap_itab, __u32 wrap_off, __u64 tls_itab,
+					    const struct go_conn_offsets *co, bool wrapped_tls_unknown, struct go_conn_view *c)
+{
+	struct go_conn_offsets o = *co;
+	__u64 iface[2] = {};
+	__u64 outer = base;
+
+	c->tls = 2;
+	c->fd = -1;
+	if (bpf_probe_read_user(iface, sizeof(iface), (void *)(base + off)))
+		return;
+	if (wrap_itab && iface[0] == wrap_itab) {
+		c->wrapped = 1;
+		outer = iface[1];
+		off = wrap_off;
+		if (!outer || bpf_probe_read_user(iface, sizeof(iface), (void *)(outer + off)))
+			return;
+	}
+	if (tls_itab && iface[0] == tls_itab) {
+		c->tls = 1;
+		outer = iface[1]; /* *tls.Conn; o.iface_off is tls.Conn.conn */
+		c->tls_conn = outer;
+	} else {
+		if (tls_itab && !(c->wrapped && wrapped_tls_unknown))
+			c->tls = 0;
+		o.iface_off = off;
+	}
+	c->fd = go_conn_fd(outer, &o, &c->fd_why);
+	c->sk = go_fd_sock(c->fd);
+}
+
 /* write_seq: the sequence number the next byte written will get.
  * copied_seq: the first byte not yet copied to user space by recvmsg.
  * https://github.com/torvalds/linux/blob/v6.8/include/linux/tcp.h

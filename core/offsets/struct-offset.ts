@@ -7,7 +7,7 @@
 import semver from 'semver';
 import type { GoBinary } from '../binary/go-binary';
 import { GotraceError } from '../errors';
-import type { Provenance } from '../engine/plugin';
+import type { Provenance, ResolvedValue } from '../engine/plugin';
 import { GO_STD_TABLE } from './tables';
 
 export interface TableEntry {
@@ -73,6 +73,28 @@ export function resolveStructOffset(bin: GoBinary, field: string, opts: { pins?:
   const tried = misses.length ? ` (${misses.join('; ')})` : '';
   throw new GotraceError('ERR_OFFSET_UNKNOWN',
     `${field}: no DWARF, no rule-file pin and no table entry for ${bin.goVersion?.raw ?? 'an unknown Go version'}${tried}; pin it in the rule's selector offsets: { "${field}": N }`, { file: bin.path });
+}
+
+/**
+ * Offsets a feature can do without (a plugin's TCP seqs): each resolved like
+ * any other, an unknown one left out of `offsets` (the BPF side then gets 0
+ * and skips what needs it) and said so in `values` with `why`.
+ */
+export function resolveOptionalOffsets<K extends string>(bin: GoBinary, fields: Readonly<Record<K, string>>, what: string, why: string,
+  opts: { pins?: Readonly<Record<string, number>>; tables?: readonly OffsetTable[]; versions?: Readonly<Record<string, KnownVersion>> }): { offsets: Partial<Record<K, number>>; values: ResolvedValue[] } {
+  const offsets: Partial<Record<K, number>> = {};
+  const values: ResolvedValue[] = [];
+  for (const [k, field] of Object.entries(fields) as [K, string][]) {
+    try {
+      const o = resolveStructOffset(bin, field, opts);
+      offsets[k] = o.value;
+      values.push({ name: o.field, value: o.value, source: o.source, detail: `${o.detail} (${what})` });
+    } catch (e) {
+      if (!(e instanceof GotraceError)) throw e;
+      values.push({ name: field, value: null, source: 'derived', detail: `unknown: ${why}` });
+    }
+  }
+  return { offsets, values };
 }
 
 /** The Go std/runtime table (runtime.g.goid and the rest); kept under its first name for callers. */

@@ -98,51 +98,15 @@ static __always_inline __u64 emit_fields(__u8 kind, __u32 pid, __s64 goid, __u64
 	return bound;
 }
 
-/* A side's connection, as far as it can be known. */
-struct gr_conn {
-	__u64 tls_conn;  /* the *tls.Conn, 0 when not TLS */
-	struct sock *sk; /* NULL when the fd is unknown */
-	__s32 fd;
-	__u8 tls;        /* 0 no, 1 yes, 2 unknown */
-	__u8 fd_why;
-	__u8 wrapped;
-};
-
-/* The net.Conn at t + off (http2Server.conn, bufWriter.conn): through grpc's
- * credentials wrapper (syscallConn embeds the net.Conn the handshake
- * returned), TLS when that is a *tls.Conn (itab), then the *net.TCPConn inside.
+/* The net.Conn at t + off (http2Server.conn, bufWriter.conn), through grpc's
+ * credentials wrapper (syscallConn embeds the net.Conn the handshake returned).
  */
-static __always_inline void conn_resolve(const struct gr_cfg *cfg, __u64 t, __u32 off, struct gr_conn *c)
+static __always_inline void conn_resolve(const struct gr_cfg *cfg, __u64 t, __u32 off, struct go_conn_view *c)
 {
-	struct go_conn_offsets o = cfg->conn;
-	__u64 iface[2] = {};
-	__u64 outer = t;
-
-	c->tls = 2;
-	c->fd = -1;
-	if (bpf_probe_read_user(iface, sizeof(iface), (void *)(outer + off)))
-		return;
-	if (cfg->wrap_itab && iface[0] == cfg->wrap_itab) {
-		c->wrapped = 1;
-		outer = iface[1];
-		off = cfg->wrap_conn;
-		if (!outer || bpf_probe_read_user(iface, sizeof(iface), (void *)(outer + off)))
-			return;
-	}
-	if (cfg->tls_itab && iface[0] == cfg->tls_itab) {
-		c->tls = 1;
-		outer = iface[1]; /* *tls.Conn; o.iface_off is tls.Conn.conn */
-		c->tls_conn = outer;
-	} else {
-		if (cfg->tls_itab && !c->wrapped)
-			c->tls = 0; /* grpc wraps only conns its credentials made */
-		o.iface_off = off;
-	}
-	c->fd = go_conn_fd(outer, &o, &c->fd_why);
-	c->sk = go_fd_sock(c->fd);
+	go_conn_resolve(t, off, cfg->wrap_itab, cfg->wrap_conn, cfg->tls_itab, &cfg->conn, true, c);
 }
 
-static __always_inline void conn_info(const struct gr_cfg *cfg, __u64 t, __u32 off, struct gr_event *e, struct gr_conn *c)
+static __always_inline void conn_info(const struct gr_cfg *cfg, __u64 t, __u32 off, struct gr_event *e, struct go_conn_view *c)
 {
 	conn_resolve(cfg, t, off, c);
 	e->tls = c->tls;
@@ -157,7 +121,7 @@ static __always_inline void conn_info(const struct gr_cfg *cfg, __u64 t, __u32 o
  * framer at t + framer_off reads through a *bufio.Reader, or the conn itself),
  * on the reader goroutine that called operateHeaders: nothing reads meanwhile.
  */
-static __always_inline void read_seq(const struct gr_cfg *cfg, const struct gr_conn *c, __u64 t, __u32 framer_off, __u64 hf, struct gr_event *e)
+static __always_inline void read_seq(const struct gr_cfg *cfg, const struct go_conn_view *c, __u64 t, __u32 framer_off, __u64 hf, struct gr_event *e)
 {
 	__u64 fr = 0, h2 = 0, rd[2] = {}, br = 0;
 	__u32 length = 0, seq = 0;
@@ -195,7 +159,7 @@ int uprobe_transport_http2server_operateheaders(struct pt_regs *ctx)
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
 	__u64 t = 0, f = 0, hf = 0, conn, fields[2] = {};
-	struct gr_conn c = {};
+	struct go_conn_view c = {};
 	__u32 stream = 0, count;
 	struct gr_event *e;
 	__s64 goid;
@@ -228,7 +192,7 @@ int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
 	__u64 l = 0, stream = 0, end = 0, hf = 0, hf_len = 0, side = 0, fr = 0, bw = 0, conn, bound, buffered = 0;
-	struct gr_conn c = {};
+	struct go_conn_view c = {};
 	__u32 count;
 	struct gr_event *e;
 	__s64 goid;
@@ -416,7 +380,7 @@ int uprobe_transport_http2client_operateheaders(struct pt_regs *ctx)
 	__u32 stream = 0, count;
 	struct gr_event *e;
 	__s64 goid;
-	struct gr_conn c = {};
+	struct go_conn_view c = {};
 
 	if (!cfg || go_read_arg(ctx, &cfg->coh_t, &t) || go_read_arg(ctx, &cfg->coh_frame, &f) || !t || !f)
 		return 0;

@@ -7,7 +7,7 @@
 // is tabled from our fixture's DWARF (docs/offset-tables.md, Measured values).
 import type { GoBinary } from '../../core/binary/go-binary';
 import { GotraceError } from '../../core/errors';
-import { resolveStructOffset, type KnownVersion, type ResolvedOffset } from '../../core/offsets/struct-offset';
+import { resolveOptionalOffsets, resolveStructOffset, type KnownVersion, type ResolvedOffset } from '../../core/offsets/struct-offset';
 import { GO_STD_TABLE, GRPC_TABLE, X_NET_HTTP2_TABLE } from '../../core/offsets/tables';
 import type { ResolvedValue } from '../../core/engine/plugin';
 
@@ -95,17 +95,5 @@ export const SEQ_FIELDS = {
 } as const;
 
 export function resolveSeqOffsets(bin: GoBinary, pins: Pins, versions: Versions = {}): { offsets: Partial<Record<keyof typeof SEQ_FIELDS, number>>; values: ResolvedValue[] } {
-  const offsets: Partial<Record<keyof typeof SEQ_FIELDS, number>> = {};
-  const values: ResolvedValue[] = [];
-  for (const [k, field] of Object.entries(SEQ_FIELDS) as [keyof typeof SEQ_FIELDS, string][]) {
-    try {
-      const o = resolveStructOffset(bin, field, { pins, tables: [...TABLES, GO_STD_TABLE], versions });
-      offsets[k] = o.value;
-      values.push({ name: o.field, value: o.value, source: o.source, detail: `${o.detail} (TCP seqs)` });
-    } catch (e) {
-      if (!(e instanceof GotraceError)) throw e;
-      values.push({ name: field, value: null, source: 'derived', detail: 'unknown: the TCP seqs that need it are reported null' });
-    }
-  }
-  return { offsets, values };
+  return resolveOptionalOffsets(bin, SEQ_FIELDS, 'TCP seqs', 'the TCP seqs that need it are reported null', { pins, tables: [...TABLES, GO_STD_TABLE], versions });
 }

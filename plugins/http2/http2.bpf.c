@@ -92,7 +92,7 @@ static __always_inline __s64 server_buffered(const struct h2_cfg *cfg, __u64 sc)
  */
 static __always_inline void write_start(const struct h2_cfg *cfg, __u64 sc, struct h2_wr *wr)
 {
-	struct h2_conn c = {};
+	struct go_conn_view c = {};
 	__s64 n;
 
 	conn_resolve(cfg, sc, cfg->sc_conn, &c);

@@ -40,7 +40,7 @@ int uprobe_http2_clientconn_writeheaders(struct pt_regs *ctx)
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct h2_cfg *cfg = cfg_of(ctx, pid);
 	__u64 cc = 0, fr = 0, stream = 0, end = 0, hdrs_len = 0, bw = 0;
-	struct h2_conn c = {};
+	struct go_conn_view c = {};
 	struct h2_event *e;
 	__s64 n;
 

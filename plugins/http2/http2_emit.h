@@ -25,53 +25,17 @@ static __always_inline struct h2_event *reserve(__u8 kind, __u32 pid, __u32 gen,
 	return e;
 }
 
-/* A serverConn's or ClientConn's connection, as far as it can be known. */
-struct h2_conn {
-	__u64 tls_conn;  /* the *tls.Conn, 0 when the conn is not TLS */
-	struct sock *sk; /* NULL when the fd is unknown */
-	__s32 fd;
-	__u8 tls;        /* 0 no, 1 yes, 2 unknown */
-	__u8 fd_why;     /* enum go_conn_fd_why */
-	bool wrapped;    /* reads go through a wrapper's buffer (h2c.bufConn) */
-};
-
-/* The conn at base + conn_off (a net.Conn): unwrapped once when it is h2c's
- * bufConn (x/net's h2c server hands ServeConn the accepted conn wrapped with
- * the bytes it read ahead), TLS when the net.Conn is a *tls.Conn (itab), then
- * the *net.TCPConn inside either.
+/* The conn of a serverConn or ClientConn (its net.Conn at base + conn_off),
+ * unwrapped from h2c's bufConn (x/net's h2c server hands ServeConn the
+ * accepted conn wrapped with the bytes it read ahead): plain when not TLS.
  */
-static __always_inline void conn_resolve(const struct h2_cfg *cfg, __u64 base, __u32 conn_off, struct h2_conn *c)
+static __always_inline void conn_resolve(const struct h2_cfg *cfg, __u64 base, __u32 conn_off, struct go_conn_view *c)
 {
-	struct go_conn_offsets o = cfg->conn;
-	__u64 iface[2] = {};
-	__u64 outer = base;
-
-	c->tls = 2;
-	c->fd = -1;
-	if (bpf_probe_read_user(iface, sizeof(iface), (void *)(base + conn_off)))
-		return;
-	if (cfg->wrap_itab && iface[0] == cfg->wrap_itab) {
-		c->wrapped = true;
-		outer = iface[1];
-		conn_off = cfg->wrap_conn;
-		if (!outer || bpf_probe_read_user(iface, sizeof(iface), (void *)(outer + conn_off)))
-			return;
-	}
-	if (cfg->tls_itab && iface[0] == cfg->tls_itab) {
-		c->tls = 1;
-		outer = iface[1]; /* *tls.Conn; o.iface_off is tls.Conn.conn */
-		c->tls_conn = outer;
-	} else {
-		if (cfg->tls_itab)
-			c->tls = 0;
-		o.iface_off = conn_off;
-	}
-	c->fd = go_conn_fd(outer, &o, &c->fd_why);
-	c->sk = go_fd_sock(c->fd);
+	go_conn_resolve(base, conn_off, cfg->wrap_itab, cfg->wrap_conn, cfg->tls_itab, &cfg->conn, false, c);
 }
 
 /* The conn into a begin event: tls, fd and addresses. */
-static __always_inline void conn_info(const struct h2_cfg *cfg, __u64 base, __u32 conn_off, struct h2_event *e, struct h2_conn *c)
+static __always_inline void conn_info(const struct h2_cfg *cfg, __u64 base, __u32 conn_off, struct h2_event *e, struct go_conn_view *c)
 {
 	conn_resolve(cfg, base, conn_off, c);
 	e->tls = c->tls;
@@ -85,7 +49,7 @@ static __always_inline void conn_info(const struct h2_cfg *cfg, __u64 base, __u3
  * conn: straight from it (the server's framer), or through the bufio.Reader
  * br (the client's). Not through h2c's wrapper, whose own buffer hides it.
  */
-static __always_inline void read_seq(const struct h2_cfg *cfg, const struct h2_conn *c, __u64 br, __u64 frame_len, struct h2_event *e)
+static __always_inline void read_seq(const struct h2_cfg *cfg, const struct go_conn_view *c, __u64 br, __u64 frame_len, struct h2_event *e)
 {
 	__u32 seq = 0;
 
@@ -117,7 +81,7 @@ static __always_inline void emit_headers(struct pt_regs *ctx, const struct h2_cf
 					 __u32 pid, __u32 gen, __u64 framer, __u64 f, __u64 conn_base, __u32 conn_off, __u64 br)
 {
 	__u64 hf = 0, fields[2] = {};
-	struct h2_conn c = {};
+	struct go_conn_view c = {};
 	__u8 flags = 0;
 	__u32 stream = 0, count, length = 0;
 	struct h2_event *e;

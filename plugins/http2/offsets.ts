@@ -6,7 +6,7 @@
 import type { GoBinary, ResolvedFunction } from '../../core/binary/go-binary';
 import { findGoFunction } from '../../core/engine/symbol-names';
 import { GotraceError } from '../../core/errors';
-import { resolveStructOffset, type OffsetTable, type ResolvedOffset } from '../../core/offsets/struct-offset';
+import { resolveOptionalOffsets, resolveStructOffset, type OffsetTable, type ResolvedOffset } from '../../core/offsets/struct-offset';
 import { GO_STD_TABLE } from '../../core/offsets/tables';
 import type { ResolvedValue } from '../../core/engine/plugin';
 
@@ -117,20 +117,8 @@ export const SEQ_FIELDS = {
 } as const;
 
 export function resolveSeqOffsets(bin: GoBinary, g: Generation, pins: Readonly<Record<string, number>> | undefined): { offsets: Partial<Record<keyof typeof SEQ_FIELDS, number>>; values: ResolvedValue[] } {
-  const offsets: Partial<Record<keyof typeof SEQ_FIELDS, number>> = {};
-  const values: ResolvedValue[] = [];
-  for (const [k, f] of Object.entries(SEQ_FIELDS) as [keyof typeof SEQ_FIELDS, (typeof SEQ_FIELDS)[keyof typeof SEQ_FIELDS]][]) {
-    const field = typeof f === 'string' ? f : `${g.pkg}.${g.prefix}${f[0]}.${f[1]}`;
-    try {
-      const o = resolveStructOffset(bin, field, { pins, tables: [HTTP2_TABLE, GO_STD_TABLE] });
-      offsets[k] = o.value;
-      values.push({ name: o.field, value: o.value, source: o.source, detail: `${o.detail} (TCP seqs)` });
-    } catch (e) {
-      if (!(e instanceof GotraceError)) throw e;
-      values.push({ name: field, value: null, source: 'derived', detail: 'unknown: the TCP seqs that need it are reported null' });
-    }
-  }
-  return { offsets, values };
+  const fields = Object.fromEntries(Object.entries(SEQ_FIELDS).map(([k, f]) => [k, typeof f === 'string' ? f : `${g.pkg}.${g.prefix}${f[0]}.${f[1]}`])) as Record<keyof typeof SEQ_FIELDS, string>;
+  return resolveOptionalOffsets(bin, fields, 'TCP seqs', 'the TCP seqs that need it are reported null', { pins, tables: [HTTP2_TABLE, GO_STD_TABLE] });
 }
 
 /** Every struct field (`pkg.Type.field`) the plan of one copy resolves: frames, server, client. */
