@@ -12,6 +12,8 @@ export interface AssembledRecord {
   readonly tsNs: bigint;
 }
 
+const NONE: TraceEvent[] = [];
+
 export class RecordQueue {
   private out: TraceEvent[] = [];
   private readonly exes = new Map<number, string>();
@@ -32,12 +34,17 @@ export class RecordQueue {
   }
 
   readonly push = (record: AssembledRecord): void => {
+    // One copy (the rest) per record, then fields added in place: this runs once per traced exchange.
     const { tsNs, ...r } = record;
-    this.out.push({ ...r, exe: this.exes.get(r.pid) ?? '', ts: monotonicToEpochMs(tsNs) });
+    const e = r as Record<string, unknown>;
+    e.exe = this.exes.get(r.pid) ?? '';
+    e.ts = monotonicToEpochMs(tsNs);
+    this.out.push(e as unknown as TraceEvent);
   };
 
-  /** The queued events, and an empty queue. */
+  /** The queued events, and an empty queue (a shared empty array when nothing was queued: most ring records finish no record). */
   take(): TraceEvent[] {
+    if (!this.out.length) return NONE;
     const got = this.out;
     this.out = [];
     return got;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { CallAssembler, type GrpcRecord } from './calls';
 import type { RawEvent } from './layout';
 
-const base: RawEvent = { ts: 1000n, goid: 7, conn: 0xc000n, pid: 1, streamId: 1, kind: 'req-begin', side: 1, tls: false, fd: 5, index: 0, count: 0,
+const base: RawEvent = { ts: 1000n, goid: 7, conn: 0xc000, pid: 1, streamId: 1, kind: 'req-begin', side: 1, tls: false, fd: 5, index: 0, count: 0,
   name: '', value: '', nameLen: 0, valueLen: 0, n: 0, endStream: false, wrapped: false, tcpSeq: null, local: '127.0.0.1:1', remote: '127.0.0.1:2' };
 const ev = (e: Partial<RawEvent>): RawEvent => {
   const r = { ...base, ...e };
@@ -66,7 +66,7 @@ test('bounded: more open calls than the limit report the oldest with an error', 
 test('client: a message seen before the request headers, response headers, data, trailers, then closeStream: one record', () => {
   const got: GrpcRecord[] = [];
   const a = new CallAssembler((r) => got.push(r));
-  const c = { side: 0, conn: 0xd000n, pid: 2 };
+  const c = { side: 0, conn: 0xd000, pid: 2 };
   a.push(ev({ ...c, kind: 'msg-out', n: 22, goid: 19, ts: 900n }));
   a.push(field('out-field', ':path', '/pkg.Svc/M', { ...c, goid: 5 }));
   a.push(field('out-field', 'authorization', 'Bearer secret', c));
@@ -96,7 +96,7 @@ test('a cancelled stream: the server receives RST_STREAM CANCEL, the client send
   a.push(field('req-field', ':path', '/pkg.Svc/Watch'));
   a.push(ev({ kind: 'msg-out', n: 7 }));
   a.push(ev({ kind: 'close', n: 8, endStream: true }));
-  const c = { side: 0, conn: 0xd000n, pid: 2 };
+  const c = { side: 0, conn: 0xd000, pid: 2 };
   a.push(field('out-field', ':path', '/pkg.Svc/Watch', c));
   a.push(ev({ ...c, kind: 'out-end' }));
   a.push(ev({ ...c, kind: 'data-in', n: 7, count: 1 }));
@@ -111,7 +111,7 @@ test('a cancelled stream: the server receives RST_STREAM CANCEL, the client send
 
 test('in progress: calls open longer than a second, oldest first, until they end', () => {
   const a = new CallAssembler(() => {});
-  const c = { side: 0, conn: 0xd000n, pid: 2 };
+  const c = { side: 0, conn: 0xd000, pid: 2 };
   a.push(ev({ kind: 'req-begin', ts: 1_000_000_000n }));
   a.push(field('req-field', ':path', '/pkg.Svc/Watch', { ts: 1_000_000_000n }));
   a.push(ev({ kind: 'msg-out', n: 7 }));

@@ -108,7 +108,7 @@ export class CallAssembler {
 
   push(e: RawEvent): void {
     const client = e.kind === 'in-field' || e.kind === 'in-end' || (e.kind !== 'req-begin' && e.kind !== 'req-field' && e.side !== SERVER_SIDE);
-    const key = `${client ? 'c' : 's'}:${e.pid}:${e.conn.toString(16)}:${e.streamId}`;
+    const key = `${client ? 'c' : 's'}:${e.pid}:${e.conn}:${e.streamId}`;
     if (client) this.pushClient(key, e);
     else this.pushServer(key, e);
   }

@@ -17,6 +17,8 @@ const LOCATIONS_AT = (REGABI_AT + 8) & ~7; // 160
 export const CFG_SIZE = LOCATIONS_AT + CFG_LOCATIONS * LOCATION_SIZE; // 376
 export const EVENT_SIZE = 112 + GR_NAME + GR_VALUE; // 432
 
+const NO_ADDRS = { local: null, remote: null } as const;
+
 export const KINDS = ['req-begin', 'req-field', 'out-field', 'out-end', 'data-in', 'msg-out', 'in-field', 'in-end', 'close'] as const;
 export type EventKind = (typeof KINDS)[number];
 
@@ -44,7 +46,8 @@ export function encodeCfg(c: GrpcConfig, itabs: { tcp: bigint; tls: bigint; wrap
 export interface RawEvent {
   readonly ts: bigint;
   readonly goid: number | null;
-  readonly conn: bigint;
+  /** The net.Conn's data word: a user-space pointer, exact as a number. */
+  readonly conn: number;
   readonly pid: number;
   readonly streamId: number;
   readonly kind: EventKind;
@@ -75,14 +78,19 @@ export function decodeEvent(b: Buffer): RawEvent | undefined {
   const nameLen = b.readUInt32LE(48), valueLen = b.readUInt32LE(52);
   const goid = b.readBigInt64LE(8);
   const tls = b.readUInt8(34);
+  // Most events are header fields: only they carry a name and value, only begin/end events addresses.
+  const field = kind === 'req-field' || kind === 'out-field' || kind === 'in-field';
+  const addrs = field || b.readUInt8(72) === 0 ? NO_ADDRS : connAddrs(b, 72);
   return {
-    ts: b.readBigUInt64LE(0), goid: goid >= 0n ? Number(goid) : null, conn: b.readBigUInt64LE(16), pid: b.readUInt32LE(24),
+    ts: b.readBigUInt64LE(0), goid: goid >= 0n ? Number(goid) : null,
+    // A user-space pointer (below 2^47) is exact as a number, and cheaper to key on than a BigInt.
+    conn: b.readUInt32LE(16) + b.readUInt32LE(20) * 0x1_0000_0000, pid: b.readUInt32LE(24),
     streamId: b.readUInt32LE(28), kind, side: b.readUInt8(33), tls: tls === 2 ? null : tls === 1, fd: b.readInt32LE(36),
     index: b.readUInt32LE(40), count: b.readUInt32LE(44), nameLen, valueLen,
-    name: b.toString('latin1', 112, 112 + Math.min(nameLen, GR_NAME)),
-    value: b.toString('utf8', 176, 176 + Math.min(valueLen, GR_VALUE)),
-    n: Number(b.readBigUInt64LE(56)), endStream: b.readUInt8(64) !== 0, wrapped: b.readUInt8(65) !== 0,
+    name: field ? b.toString('latin1', 112, 112 + Math.min(nameLen, GR_NAME)) : '',
+    value: field ? b.toString('utf8', 176, 176 + Math.min(valueLen, GR_VALUE)) : '',
+    n: b.readUInt32LE(56) + b.readUInt32LE(60) * 0x1_0000_0000, endStream: b.readUInt8(64) !== 0, wrapped: b.readUInt8(65) !== 0,
     tcpSeq: b.readUInt8(66) ? b.readUInt32LE(68) : null,
-    ...connAddrs(b, 72),
+    local: addrs.local, remote: addrs.remote,
   };
 }
