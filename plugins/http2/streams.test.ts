@@ -8,7 +8,7 @@ import { StreamAssembler, type Http2Record } from './streams';
 let clock = 1_000n;
 function ev(kind: EventKind, over: Partial<RawEvent> = {}): RawEvent {
   clock += 1_000n;
-  return { ts: clock, goid: 7, framer: 0xc000100000n, pid: 42, streamId: 0, kind, tls: true, fd: 5, index: 0, count: 0, name: '', value: '',
+  return { ts: clock, goid: 7, framer: 0xc000100000, pid: 42, streamId: 0, kind, tls: true, fd: 5, index: 0, count: 0, name: '', value: '',
     nameLen: over.name?.length ?? 0, valueLen: over.value?.length ?? 0, n: 0, endStream: false, local: '127.0.0.1:1000', remote: '127.0.0.1:443', tcpSeq: null, ...over };
 }
 const field = (kind: EventKind, name: string, value: string, over: Partial<RawEvent> = {}) => ev(kind, { name, value, nameLen: name.length, valueLen: value.length, ...over });
@@ -76,9 +76,9 @@ test('resets: sent or received, reported once with status null and the error cod
   clientRequest(a, 1);
   a.push(ev('rst-out', { streamId: 1, n: 8 }));
   a.push(ev('rst-in', { streamId: 1, n: 8 }));
-  a.push(ev('req-begin', { streamId: 7, framer: 1n, count: 0 }));
-  a.push(ev('resp-end', { streamId: 7, framer: 1n, n: 200 }));
-  a.push(ev('rst-in', { streamId: 7, framer: 1n, n: 2 }));
+  a.push(ev('req-begin', { streamId: 7, framer: 1, count: 0 }));
+  a.push(ev('resp-end', { streamId: 7, framer: 1, n: 200 }));
+  a.push(ev('rst-in', { streamId: 7, framer: 1, n: 2 }));
   assert.equal(out.length, 2);
   assert.deepEqual(out.map((r) => [r.role, r.status, r.error]), [
     ['client', null, 'reset by this side: RST_STREAM CANCEL'],
@@ -101,7 +101,7 @@ test('bounded: the oldest open stream is reported when too many are open, unclai
 test('flush: open streams are reported, none lost', () => {
   const { a, out } = assembler();
   clientRequest(a, 1);
-  a.push(ev('req-begin', { streamId: 1, framer: 2n }));
+  a.push(ev('req-begin', { streamId: 1, framer: 2 }));
   a.flush(clock);
   assert.equal(out.length, 2);
   for (const r of out) {
@@ -112,9 +112,9 @@ test('flush: open streams are reported, none lost', () => {
 
 test('a connection closing reports its open streams, and only its own', () => {
   const { a, out } = assembler();
-  a.push(ev('req-begin', { streamId: 1, framer: 10n }));
-  a.push(ev('req-begin', { streamId: 1, framer: 11n }));
-  a.push(ev('conn-closed', { framer: 10n }));
+  a.push(ev('req-begin', { streamId: 1, framer: 10 }));
+  a.push(ev('req-begin', { streamId: 1, framer: 11 }));
+  a.push(ev('conn-closed', { framer: 10 }));
   assert.equal(out.length, 1);
   assert.deepEqual([out[0]!.status, out[0]!.error], [null, 'the connection closed before the stream was answered']);
   assert.equal(a.size, 1);

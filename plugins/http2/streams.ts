@@ -87,7 +87,7 @@ export class StreamAssembler {
   }
 
   push(e: RawEvent): void {
-    const key = `${e.pid}:${e.framer.toString(16)}:${e.streamId}`;
+    const key = `${e.pid}:${e.framer}:${e.streamId}`;
     if (e.kind === 'creq-field') {
       if (e.goid === null) return;
       const gk = `${e.pid}:${e.goid}`;
@@ -101,7 +101,7 @@ export class StreamAssembler {
       return;
     }
     if (e.kind === 'conn-closed') {
-      const prefix = `${e.pid}:${e.framer.toString(16)}:`;
+      const prefix = `${e.pid}:${e.framer}:`;
       for (const [k, s] of this.open.entries()) if (k.startsWith(prefix)) this.finish(k, s, e.ts, 'the connection closed before the stream was answered');
       return;
     }
