@@ -222,7 +222,7 @@ int uprobe_http2_framer_writedatapadded(struct pt_regs *ctx)
 	if (!cfg || go_read_arg(ctx, &cfg->wd_f, &f) || go_read_arg(ctx, &cfg->wd_stream, &stream) ||
 	    go_read_arg(ctx, &cfg->wd_end, &end) || go_read_arg(ctx, &cfg->wd_len, &len))
 		return 0;
-	e = reserve(H2_DATA_OUT, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), f, (__u32)stream);
+	e = reserve_here(ctx, cfg, H2_DATA_OUT, pid, f, (__u32)stream);
 	if (!e)
 		return 0;
 	e->n = len;
@@ -237,24 +237,12 @@ int uprobe_http2_serverconn_processdata(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct h2_cfg *cfg = cfg_of(ctx, pid);
-	__u64 sc = 0, f = 0, framer = 0, data[2] = {};
-	__u32 stream = 0;
-	__u8 flags = 0;
-	struct h2_event *e;
+	__u64 sc = 0, f = 0, framer = 0;
 
-	if (!cfg || go_read_arg(ctx, &cfg->pd_sc, &sc) || go_read_arg(ctx, &cfg->pd_f, &f) || !sc || !f)
+	if (!cfg || go_read_arg(ctx, &cfg->pd_sc, &sc) || go_read_arg(ctx, &cfg->pd_f, &f) || !sc || !f ||
+	    bpf_probe_read_user(&framer, sizeof(framer), (void *)(sc + cfg->sc_framer)))
 		return 0;
-	if (bpf_probe_read_user(&framer, sizeof(framer), (void *)(sc + cfg->sc_framer)) ||
-	    bpf_probe_read_user(&stream, sizeof(stream), (void *)(f + cfg->fh_stream)) ||
-	    bpf_probe_read_user(&flags, sizeof(flags), (void *)(f + cfg->fh_flags)) ||
-	    bpf_probe_read_user(data, sizeof(data), (void *)(f + cfg->df_data)))
-		return 0;
-	e = reserve(H2_DATA_IN, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), framer, stream);
-	if (!e)
-		return 0;
-	e->n = data[1];
-	e->end_stream = flags & 1;
-	bpf_ringbuf_submit(e, 0);
+	emit_data_in(ctx, cfg, H2_DATA_IN, pid, framer, f);
 	return 0;
 }
 
@@ -270,7 +258,7 @@ int uprobe_http2_framer_writerststream(struct pt_regs *ctx)
 	if (!cfg || go_read_arg(ctx, &cfg->rst_f, &f) || go_read_arg(ctx, &cfg->rst_stream, &stream) ||
 	    go_read_arg(ctx, &cfg->rst_code_arg, &code))
 		return 0;
-	e = reserve(H2_RST_OUT, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), f, (__u32)stream);
+	e = reserve_here(ctx, cfg, H2_RST_OUT, pid, f, (__u32)stream);
 	if (!e)
 		return 0;
 	e->n = (__u32)code;

@@ -22,7 +22,7 @@ int uprobe_http2_clientconn_writeheader(struct pt_regs *ctx)
 	    go_read_arg(ctx, &cfg->hf_value, &value) || go_read_arg(ctx, &cfg->hf_value_len, &vlen) ||
 	    bpf_probe_read_user(&fr, sizeof(fr), (void *)(cc + cfg->cc_fr)))
 		return 0;
-	e = reserve(H2_CREQ_FIELD, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), fr, 0);
+	e = reserve_here(ctx, cfg, H2_CREQ_FIELD, pid, fr, 0);
 	if (!e)
 		return 0;
 	e->name_len = go_len_u32(nlen);
@@ -47,7 +47,7 @@ int uprobe_http2_clientconn_writeheaders(struct pt_regs *ctx)
 	if (!cfg || go_read_arg(ctx, &cfg->wh_cc, &cc) || !cc || go_read_arg(ctx, &cfg->wh_stream, &stream) ||
 	    go_read_arg(ctx, &cfg->wh_end, &end) || bpf_probe_read_user(&fr, sizeof(fr), (void *)(cc + cfg->cc_fr)))
 		return 0;
-	e = reserve(H2_CREQ_BEGIN, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), fr, (__u32)stream);
+	e = reserve_here(ctx, cfg, H2_CREQ_BEGIN, pid, fr, (__u32)stream);
 	if (!e)
 		return 0;
 	e->end_stream = (__u8)(end & 1);
@@ -88,24 +88,11 @@ int uprobe_http2_clientconnreadloop_processdata(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct h2_cfg *cfg = cfg_of(ctx, pid);
-	__u64 rl = 0, f = 0, fr, data[2] = {};
-	__u32 stream = 0;
-	__u8 flags = 0;
-	struct h2_event *e;
+	__u64 rl = 0, f = 0;
 
-	if (!cfg || go_read_arg(ctx, &cfg->cpd_rl, &rl) || go_read_arg(ctx, &cfg->cpd_f, &f) || !f)
+	if (!cfg || go_read_arg(ctx, &cfg->cpd_rl, &rl) || go_read_arg(ctx, &cfg->cpd_f, &f))
 		return 0;
-	fr = rl_framer(cfg, rl);
-	if (!fr || bpf_probe_read_user(&stream, sizeof(stream), (void *)(f + cfg->fh_stream)) ||
-	    bpf_probe_read_user(&flags, sizeof(flags), (void *)(f + cfg->fh_flags)) ||
-	    bpf_probe_read_user(data, sizeof(data), (void *)(f + cfg->df_data)))
-		return 0;
-	e = reserve(H2_CDATA_IN, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), fr, stream);
-	if (!e)
-		return 0;
-	e->n = data[1];
-	e->end_stream = flags & 1;
-	bpf_ringbuf_submit(e, 0);
+	emit_data_in(ctx, cfg, H2_CDATA_IN, pid, rl_framer(cfg, rl), f);
 	return 0;
 }
 

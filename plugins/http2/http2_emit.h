@@ -25,6 +25,12 @@ static __always_inline struct h2_event *reserve(__u8 kind, __u32 pid, __u32 gen,
 	return e;
 }
 
+/* An event of the probe now running: its copy (the attach cookie) and this goroutine. */
+static __always_inline struct h2_event *reserve_here(struct pt_regs *ctx, const struct h2_cfg *cfg, __u8 kind, __u32 pid, __u64 framer, __u32 stream)
+{
+	return reserve(kind, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), framer, stream);
+}
+
 /* The conn of a serverConn or ClientConn (its net.Conn at base + conn_off),
  * unwrapped from h2c's bufConn (x/net's h2c server hands ServeConn the
  * accepted conn wrapped with the bytes it read ahead): plain when not TLS.
@@ -140,6 +146,26 @@ static __always_inline __u64 rl_framer(const struct h2_cfg *cfg, __u64 rl)
 	return fr;
 }
 
+/* A DATA frame received (either side's processData): body bytes and END_STREAM. */
+static __always_inline void emit_data_in(struct pt_regs *ctx, const struct h2_cfg *cfg, __u8 kind, __u32 pid, __u64 fr, __u64 f)
+{
+	__u64 data[2] = {};
+	__u32 stream = 0;
+	__u8 flags = 0;
+	struct h2_event *e;
+
+	if (!fr || !f || bpf_probe_read_user(&stream, sizeof(stream), (void *)(f + cfg->fh_stream)) ||
+	    bpf_probe_read_user(&flags, sizeof(flags), (void *)(f + cfg->fh_flags)) ||
+	    bpf_probe_read_user(data, sizeof(data), (void *)(f + cfg->df_data)))
+		return;
+	e = reserve_here(ctx, cfg, kind, pid, fr, stream);
+	if (!e)
+		return;
+	e->n = data[1];
+	e->end_stream = flags & 1;
+	bpf_ringbuf_submit(e, 0);
+}
+
 /* An RST_STREAM frame received: its stream id and error code. */
 static __always_inline void emit_rst_in(struct pt_regs *ctx, const struct h2_cfg *cfg, __u32 pid, __u64 fr, __u64 f)
 {
@@ -149,7 +175,7 @@ static __always_inline void emit_rst_in(struct pt_regs *ctx, const struct h2_cfg
 	if (!fr || !f || bpf_probe_read_user(&stream, sizeof(stream), (void *)(f + cfg->fh_stream)) ||
 	    bpf_probe_read_user(&code, sizeof(code), (void *)(f + cfg->rst_code)))
 		return;
-	e = reserve(H2_RST_IN, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), fr, stream);
+	e = reserve_here(ctx, cfg, H2_RST_IN, pid, fr, stream);
 	if (!e)
 		return;
 	e->n = code;
@@ -162,7 +188,7 @@ static __always_inline void emit_conn_closed(struct pt_regs *ctx, const struct h
 
 	if (!fr)
 		return;
-	e = reserve(H2_CONN_CLOSED, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), fr, 0);
+	e = reserve_here(ctx, cfg, H2_CONN_CLOSED, pid, fr, 0);
 	if (e)
 		bpf_ringbuf_submit(e, 0);
 }
