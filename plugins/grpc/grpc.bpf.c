@@ -47,110 +47,7 @@ struct {
 	__type(value, struct gr_msg_state);
 } gr_msgs SEC(".maps");
 
-static __always_inline struct gr_event *reserve(__u8 kind, __u32 pid, __s64 goid, __u64 conn, __u32 stream)
-{
-	struct gr_event *e = gotrace_ringbuf_reserve(&gr_events, sizeof(*e));
-
-	if (!e)
-		return NULL;
-	__builtin_memset(e, 0, sizeof(*e));
-	e->ts = bpf_ktime_get_ns();
-	e->kind = kind;
-	e->pid = pid;
-	e->goid = goid;
-	e->conn = conn;
-	e->stream_id = stream;
-	e->fd = -1;
-	return e;
-}
-
-/* One event per hpack.HeaderField{Name, Value string; Sensitive bool} (40
- * bytes, Name at 0, Value at 16; the hooker checks this against DWARF).
- */
-/* Returns a bound on the block's HPACK size (each field at most 1 + 5 + name + 5 + value bytes; Huffman and indexing only shrink it), or ~0 when a field could not be read. */
-static __always_inline __u64 emit_fields(__u8 kind, __u32 pid, __s64 goid, __u64 conn, __u32 stream, __u8 side, __u64 fields, __u32 count)
-{
-	__u64 bound = 0;
-
-	if (count > GR_MAX_FIELDS)
-		bound = ~0ULL; /* fields past the ones read: no bound */
-	for (__u32 i = 0; i < GR_MAX_FIELDS; i++) {
-		__u64 w[4] = {};
-		struct gr_event *e;
-
-		if (i >= count)
-			break;
-		if (bpf_probe_read_user(w, sizeof(w), (void *)(fields + (__u64)i * 40)))
-			return ~0ULL;
-		bound += 11 + w[1] + w[3];
-		e = reserve(kind, pid, goid, conn, stream);
-		if (!e)
-			return ~0ULL;
-		e->index = i;
-		e->count = count;
-		e->side = side;
-		e->name_len = go_len_u32(w[1]);
-		e->value_len = go_len_u32(w[3]);
-		GO_READ_STR(e->name, GR_NAME, w[0], w[1]);
-		GO_READ_STR(e->value, GR_VALUE, w[2], w[3]);
-		bpf_ringbuf_submit(e, 0);
-	}
-	return bound;
-}
-
-/* The net.Conn at t + off (http2Server.conn, bufWriter.conn), through grpc's
- * credentials wrapper (syscallConn embeds the net.Conn the handshake returned).
- */
-static __always_inline void conn_resolve(const struct gr_cfg *cfg, __u64 t, __u32 off, struct go_conn_view *c)
-{
-	go_conn_resolve(t, off, cfg->wrap_itab, cfg->wrap_conn, cfg->tls_itab, &cfg->conn, true, c);
-}
-
-static __always_inline void conn_info(const struct gr_cfg *cfg, __u64 t, __u32 off, struct gr_event *e, struct go_conn_view *c)
-{
-	conn_resolve(cfg, t, off, c);
-	e->tls = c->tls;
-	e->fd = c->fd;
-	e->fd_why = c->fd_why;
-	e->wrapped = c->wrapped;
-	if (c->sk)
-		go_sock_addrs(c->sk, &e->addrs);
-}
-
-/* The wire seq of the HEADERS frame hf just read by the transport t (its
- * framer at t + framer_off reads through a *bufio.Reader, or the conn itself),
- * on the reader goroutine that called operateHeaders: nothing reads meanwhile.
- */
-static __always_inline void read_seq(const struct gr_cfg *cfg, const struct go_conn_view *c, __u64 t, __u32 framer_off, __u64 hf, struct gr_event *e)
-{
-	__u64 fr = 0, h2 = 0, rd[2] = {}, br = 0;
-	__u32 length = 0, seq = 0;
-
-	if (!cfg->fh_length || !framer_off || !cfg->fr_fr ||
-	    bpf_probe_read_user(&fr, sizeof(fr), (void *)(t + framer_off)) || !fr ||
-	    bpf_probe_read_user(&h2, sizeof(h2), (void *)(fr + cfg->fr_fr)) || !h2 ||
-	    bpf_probe_read_user(rd, sizeof(rd), (void *)(h2 + cfg->h2fr_r)) ||
-	    bpf_probe_read_user(&length, sizeof(length), (void *)(hf + cfg->fh_length)))
-		return;
-	if (cfg->bufr_itab && rd[0] == cfg->bufr_itab)
-		br = rd[1];
-	else if (rd[1] != c->tls_conn || !c->tls_conn)
-		return; /* neither a bufio.Reader nor the *tls.Conn itself: unknown */
-	if (go_read_frame_seq(c->tls_conn, c->sk, br, cfg->br_r, cfg->br_w, &cfg->tls_seq, 9 + (__u64)length, &seq))
-		return;
-	e->tcp_seq = seq;
-	e->seq_ok = 1;
-}
-
-/* The data word of the net.Conn at p + off: the connection's key. */
-static __always_inline __u64 conn_key(__u64 p, __u32 off)
-{
-	__u64 iface[2] = {};
-
-	if (!p || bpf_probe_read_user(iface, sizeof(iface), (void *)(p + off)))
-		return 0;
-	return iface[1];
-}
+#include "grpc_emit.h"
 
 /* func (t *http2Server) operateHeaders(frame *http2.MetaHeadersFrame, handle func(*Stream), traceCtx func(context.Context, string) context.Context) (fatal bool) */
 SEC("uprobe")
@@ -228,53 +125,6 @@ int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 		e->seq_ok = 1;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
-}
-
-/* Walks the gRPC length prefixes in one DATA frame's payload, carrying a
- * prefix or message cut by the frame's end over to the next frame; returns
- * how many prefixes completed. Bounded: 16 messages per frame are counted.
- */
-static __always_inline __u32 walk_messages(struct gr_msg_key *k, __u64 data, __u64 len, __u8 end_stream)
-{
-	struct gr_msg_state zero = {}, st, *old = bpf_map_lookup_elem(&gr_msgs, k);
-	__u64 pos = 0;
-	__u32 msgs = 0;
-
-	st = old ? *old : zero;
-	for (int i = 0; i < 16; i++) {
-		__u8 b[5] = {};
-
-		if (pos >= len)
-			break;
-		if (st.rem) {
-			__u64 take = len - pos < st.rem ? len - pos : st.rem;
-
-			pos += take;
-			st.rem -= (__u32)take;
-			continue;
-		}
-		if (bpf_probe_read_user(b, sizeof(b), (void *)(data + pos)))
-			break;
-		for (int j = 0; j < 5; j++) {
-			if (st.have >= 5 || pos >= len)
-				break;
-			if (st.have) /* byte 0 is the compressed flag */
-				st.plen = (st.plen << 8) | b[j];
-			st.have++;
-			pos++;
-		}
-		if (st.have >= 5) {
-			msgs++;
-			st.rem = st.plen;
-			st.plen = 0;
-			st.have = 0;
-		}
-	}
-	if (end_stream)
-		bpf_map_delete_elem(&gr_msgs, k);
-	else
-		bpf_map_update_elem(&gr_msgs, k, &st, BPF_ANY);
-	return msgs;
 }
 
 /* handleData(f *http2.DataFrame) of either side: payload bytes and messages. */
@@ -410,7 +260,6 @@ int uprobe_transport_http2client_closestream(struct pt_regs *ctx)
 	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
 	__u64 t = 0, s = 0, rst = 0, code = 0;
 	struct gr_msg_key k = {};
-	struct gr_event *e;
 
 	if (!cfg || go_read_arg(ctx, &cfg->cs_t, &t) || go_read_arg(ctx, &cfg->cs_s, &s) ||
 	    go_read_arg(ctx, &cfg->cs_rst, &rst) || go_read_arg(ctx, &cfg->cs_code, &code) || !t || !s)
@@ -419,14 +268,7 @@ int uprobe_transport_http2client_closestream(struct pt_regs *ctx)
 	k.conn = conn_key(t, cfg->cli_conn);
 	if (bpf_probe_read_user(&k.stream, sizeof(k.stream), (void *)(s + cfg->st_id)))
 		return 0;
-	bpf_map_delete_elem(&gr_msgs, &k);
-	e = reserve(GR_CLOSE, pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), k.conn, k.stream);
-	if (!e)
-		return 0;
-	e->side = 0;
-	e->end_stream = (__u8)(rst & 1);
-	e->n = (__u32)code;
-	bpf_ringbuf_submit(e, 0);
+	emit_close(ctx, cfg, &k, 0, (__u8)(rst & 1), (__u32)code);
 	return 0;
 }
 
@@ -439,7 +281,6 @@ int uprobe_transport_http2server_handlerststream(struct pt_regs *ctx)
 	__u64 t = 0, f = 0;
 	__u32 code = 0;
 	struct gr_msg_key k = {};
-	struct gr_event *e;
 
 	if (!cfg || go_read_arg(ctx, &cfg->rs_t, &t) || go_read_arg(ctx, &cfg->rs_f, &f) || !t || !f)
 		return 0;
@@ -448,13 +289,6 @@ int uprobe_transport_http2server_handlerststream(struct pt_regs *ctx)
 	if (bpf_probe_read_user(&k.stream, sizeof(k.stream), (void *)(f + cfg->fh_stream)) ||
 	    bpf_probe_read_user(&code, sizeof(code), (void *)(f + cfg->rst_code)))
 		return 0;
-	bpf_map_delete_elem(&gr_msgs, &k);
-	e = reserve(GR_CLOSE, pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), k.conn, k.stream);
-	if (!e)
-		return 0;
-	e->side = 1;
-	e->end_stream = 1;
-	e->n = code;
-	bpf_ringbuf_submit(e, 0);
+	emit_close(ctx, cfg, &k, 1, 1, code);
 	return 0;
 }
