@@ -16,9 +16,16 @@ export function socketAddr(family: number, b: Buffer, port: number): string | nu
   return `[${groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}]:${port}`;
 }
 
-/** struct go_conn_addrs (40 bytes) at `at` in `b`: the local and remote address. */
+const NO_ADDRS = { local: null, remote: null } as const;
+
+/**
+ * struct go_conn_addrs (40 bytes) at `at` in `b`: the local and remote
+ * address. Events without a connection (family 0) are most events, so they
+ * get one shared null pair and no allocation.
+ */
 export function connAddrs(b: Buffer, at: number): { local: string | null; remote: string | null } {
   const family = b.readUInt8(at);
+  if (family !== AF_INET && family !== AF_INET6) return NO_ADDRS;
   return {
     local: socketAddr(family, b.subarray(at + 8, at + 24), b.readUInt16LE(at + 2)),
     remote: socketAddr(family, b.subarray(at + 24, at + 40), b.readUInt16LE(at + 4)),

@@ -3,6 +3,7 @@
 import { encodeLocation, LOCATION_SIZE } from '../../core/bpf/go-location';
 import { GotraceError } from '../../core/errors';
 import { connAddrs } from '../../core/plugin-kit/socket-addr';
+import { u64Number } from '../../core/plugin-kit/event-words';
 import type { GrpcConfig } from './hooker';
 
 export const GR_NAME = 64;
@@ -16,8 +17,6 @@ const REGABI_AT = U32_AT + 4 * U32_NAMES.length; // 152
 const LOCATIONS_AT = (REGABI_AT + 8) & ~7; // 160
 export const CFG_SIZE = LOCATIONS_AT + CFG_LOCATIONS * LOCATION_SIZE; // 376
 export const EVENT_SIZE = 112 + GR_NAME + GR_VALUE; // 432
-
-const NO_ADDRS = { local: null, remote: null } as const;
 
 export const KINDS = ['req-begin', 'req-field', 'out-field', 'out-end', 'data-in', 'msg-out', 'in-field', 'in-end', 'close'] as const;
 export type EventKind = (typeof KINDS)[number];
@@ -78,18 +77,17 @@ export function decodeEvent(b: Buffer): RawEvent | undefined {
   const nameLen = b.readUInt32LE(48), valueLen = b.readUInt32LE(52);
   const goid = b.readBigInt64LE(8);
   const tls = b.readUInt8(34);
-  // Most events are header fields: only they carry a name and value, only begin/end events addresses.
+  // Most events are header fields: only they carry a name and value, only begin/end events a connection.
   const field = kind === 'req-field' || kind === 'out-field' || kind === 'in-field';
-  const addrs = field || b.readUInt8(72) === 0 ? NO_ADDRS : connAddrs(b, 72);
+  const addrs = connAddrs(b, 72);
   return {
     ts: b.readBigUInt64LE(0), goid: goid >= 0n ? Number(goid) : null,
-    // A user-space pointer (below 2^47) is exact as a number, and cheaper to key on than a BigInt.
-    conn: b.readUInt32LE(16) + b.readUInt32LE(20) * 0x1_0000_0000, pid: b.readUInt32LE(24),
+    conn: u64Number(b, 16), pid: b.readUInt32LE(24),
     streamId: b.readUInt32LE(28), kind, side: b.readUInt8(33), tls: tls === 2 ? null : tls === 1, fd: b.readInt32LE(36),
     index: b.readUInt32LE(40), count: b.readUInt32LE(44), nameLen, valueLen,
     name: field ? b.toString('latin1', 112, 112 + Math.min(nameLen, GR_NAME)) : '',
     value: field ? b.toString('utf8', 176, 176 + Math.min(valueLen, GR_VALUE)) : '',
-    n: b.readUInt32LE(56) + b.readUInt32LE(60) * 0x1_0000_0000, endStream: b.readUInt8(64) !== 0, wrapped: b.readUInt8(65) !== 0,
+    n: u64Number(b, 56), endStream: b.readUInt8(64) !== 0, wrapped: b.readUInt8(65) !== 0,
     tcpSeq: b.readUInt8(66) ? b.readUInt32LE(68) : null,
     local: addrs.local, remote: addrs.remote,
   };

@@ -2,6 +2,7 @@
 // sizes against the BPF object's BTF, so a change on one side fails it.
 import { encodeLocation, LOCATION_SIZE } from '../../core/bpf/go-location';
 import { connAddrs } from '../../core/plugin-kit/socket-addr';
+import { u64Number } from '../../core/plugin-kit/event-words';
 import type { GenConfig, Http2Config } from './hooker';
 
 export const H2_NAME = 64;
@@ -25,8 +26,6 @@ const WRAP_ITAB_AT = (REGABI_AT + 1 + 7) & ~7; // 144
 const LOCATIONS_AT = WRAP_ITAB_AT + 8;
 export const CFG_SIZE = LOCATIONS_AT + LOCATION_NAMES.length * LOCATION_SIZE;
 export const EVENT_SIZE = 112 + H2_NAME + H2_VALUE; // 432
-
-const NO_ADDRS = { local: null, remote: null } as const;
 
 export const KINDS = ['req-begin', 'req-field', 'resp-field', 'resp-end', 'data-out', 'data-in',
   'creq-field', 'creq-begin', 'cresp-begin', 'cresp-field', 'cdata-in', 'rst-out', 'rst-in', 'conn-closed'] as const;
@@ -97,18 +96,17 @@ export function decodeEvent(b: Buffer): RawEvent | undefined {
   const nameLen = b.readUInt32LE(48), valueLen = b.readUInt32LE(52);
   const goid = b.readBigInt64LE(8);
   const tls = b.readUInt8(34);
-  // Most events are header fields: only they carry a name and value, only begin events addresses.
+  // Most events are header fields: only they carry a name and value, only begin events a connection.
   const field = kind === 'req-field' || kind === 'resp-field' || kind === 'creq-field' || kind === 'cresp-field';
-  const addrs = field || b.readUInt8(72) === 0 ? NO_ADDRS : connAddrs(b, 72);
+  const addrs = connAddrs(b, 72);
   return {
     ts: b.readBigUInt64LE(0), goid: goid >= 0n ? Number(goid) : null,
-    // A user-space pointer (below 2^47) is exact as a number, and cheaper to key on than a BigInt.
-    framer: b.readUInt32LE(16) + b.readUInt32LE(20) * 0x1_0000_0000, pid: b.readUInt32LE(24),
+    framer: u64Number(b, 16), pid: b.readUInt32LE(24),
     streamId: b.readUInt32LE(28), kind, tls: tls === 2 ? null : tls === 1, fd: b.readInt32LE(36), index: b.readUInt32LE(40), count: b.readUInt32LE(44),
     nameLen, valueLen,
     name: field ? b.toString('latin1', 112, 112 + Math.min(nameLen, H2_NAME)) : '',
     value: field ? b.toString('utf8', 176, 176 + Math.min(valueLen, H2_VALUE)) : '',
-    n: b.readUInt32LE(56) + b.readUInt32LE(60) * 0x1_0000_0000, endStream: b.readUInt8(64) !== 0, tcpSeq: b.readUInt8(65) ? b.readUInt32LE(68) : null,
+    n: u64Number(b, 56), endStream: b.readUInt8(64) !== 0, tcpSeq: b.readUInt8(65) ? b.readUInt32LE(68) : null,
     local: addrs.local, remote: addrs.remote,
   };
 }
