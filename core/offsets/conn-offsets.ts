@@ -34,3 +34,16 @@ export function findTcpConnItab(bin: GoBinary): { symbol: string; address: numbe
   const r = findItab(bin, '*net.TCPConn', 'net.Conn');
   return 'why' in r ? { why: `${r.why}: fds (and addresses, seqs) are reported unknown` } : r;
 }
+
+/**
+ * The std fields bpf/include/go_tls_seq.h's reader side needs (a frame's place
+ * in a bufio.Reader, a tls.Conn's record state), by the names plugins give
+ * their config slots. Optional: a plugin without them reports read seqs null.
+ */
+export const TLS_SEQ_STD_FIELDS = {
+  brR: 'bufio.Reader.r',
+  brW: 'bufio.Reader.w',
+  tlsRawInput: 'crypto/tls.Conn.rawInput',
+  tlsInput: 'crypto/tls.Conn.input',
+  readerI: 'bytes.Reader.i',
+} as const;

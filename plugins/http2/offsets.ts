@@ -6,6 +6,7 @@
 import type { GoBinary, ResolvedFunction } from '../../core/binary/go-binary';
 import { findGoFunction } from '../../core/engine/symbol-names';
 import { GotraceError } from '../../core/errors';
+import { TLS_SEQ_STD_FIELDS } from '../../core/offsets/conn-offsets';
 import { resolveOptionalOffsets, resolveStructOffset, type OffsetTable, type ResolvedOffset } from '../../core/offsets/struct-offset';
 import { GO_STD_TABLE } from '../../core/offsets/tables';
 import type { ResolvedValue } from '../../core/engine/plugin';
@@ -109,11 +110,7 @@ export const SEQ_FIELDS = {
   scBw: ['serverConn', 'bw'],
   bfwBw: ['bufferedWriter', 'bw'],
   bwN: 'bufio.Writer.n',
-  brR: 'bufio.Reader.r',
-  brW: 'bufio.Reader.w',
-  tlsRawInput: 'crypto/tls.Conn.rawInput',
-  tlsInput: 'crypto/tls.Conn.input',
-  readerI: 'bytes.Reader.i',
+  ...TLS_SEQ_STD_FIELDS,
 } as const;
 
 export function resolveSeqOffsets(bin: GoBinary, g: Generation, pins: Readonly<Record<string, number>> | undefined): { offsets: Partial<Record<keyof typeof SEQ_FIELDS, number>>; values: ResolvedValue[] } {
