@@ -97,22 +97,24 @@ function ruleRow(rule: RuleSpec, plugin: GotracePlugin | undefined): SupportMatr
   const tables = plugin?.offsetTables ?? [GO_STD_TABLE];
   // Selectors keyed on module versions are left out: the matrix is over Go versions.
   const selector = (v: string) => rule.selectors.find((s) => inRange(v, s.when.go) && !s.when.modules);
-  const needsOf = (s: SelectorSpec): FieldNeeds | undefined => {
+  // What each selector's hooker needs, worked out once (the cells ask per Go patch release).
+  const needs = new Map(rule.selectors.map((s) => {
     const fields = plugin?.hookers.find((h) => h.name === s.hooker)?.fieldsRead;
-    return fields && classify(fields, s, tables);
-  };
-  let strippedModules: Record<string, readonly string[]> = {};
+    return [s, fields && classify(fields, s, tables)] as const;
+  }));
+  // Usable stripped: no field known nowhere, and every module's fields known at a common version.
+  const usable = (n: FieldNeeds | undefined): n is FieldNeeds => !!n && !n.unknown.length && Object.values(n.modules).every((spans) => spans.length > 0);
   const cells = GO_MINORS.map((m) => {
     const dwarf = cell(m, (v) => selector(v) !== undefined);
     const stripped = cell(m, (v) => {
       const s = selector(v);
-      const needs = s && needsOf(s);
-      if (!s || !needs || needs.unknown.length || Object.values(needs.modules).some((spans) => !spans.length)) return false;
-      strippedModules = Object.fromEntries(Object.entries(needs.modules).map(([k, spans]) => [k, spans.map(showSpan)]));
-      return needs.goKeyed.every((f) => goTablesHave(f, v, tables));
+      const n = s && needs.get(s);
+      return usable(n) && n.goKeyed.every((f) => goTablesHave(f, v, tables));
     });
     return { dwarf, stripped };
   });
+  const strippedModules = Object.fromEntries(rule.selectors.filter((s) => !s.when.modules).map((s) => needs.get(s)).filter(usable)
+    .flatMap((n) => Object.entries(n.modules).map(([k, spans]) => [k, spans.map(showSpan)] as const)));
   return { id: rule.id, plugin: rule.plugin, cells, strippedModules };
 }
 
