@@ -69,6 +69,32 @@ test('with DWARF: the c and b.ptr of crypto/tls.(*Conn).Read are read at every R
   assert.deepEqual(c.readAtReturn, { recv: { kind: 'stack', offset: 8, size: 8 }, bufPtr: { kind: 'stack', offset: 16, size: 8 } });
 });
 
+/** DW_AT_data_member_location of one member of a struct type, as llvm-dwarfdump prints it. */
+function dwarfdumpMember(path: string, type: string, member: string): number {
+  const out = execFileSync('llvm-dwarfdump', [`--name=${type}`, '-c', path], { encoding: 'utf8' });
+  const m = new RegExp(`DW_AT_name\\t\\("${member}"\\)\\s+DW_AT_data_member_location\\t\\((\\d+)\\)`).exec(out);
+  assert.ok(m, `llvm-dwarfdump shows no member ${member} of ${type}`);
+  return Number(m[1]);
+}
+
+test('with DWARF: internal/poll.(*FD).Read has no entry probe; fd and p.ptr come from the spill slots llvm-dwarfdump places them in at every RET', () => {
+  const p = plan('');
+  const c = p.config as Http1TlsConfig;
+  assert.equal(p.probes.filter((x) => x.program === 'uprobe_poll_fd_read').length, 0);
+  const rets = p.probes.filter((x) => x.program === 'uprobe_poll_fd_read_ret').map((x) => x.address);
+  assert.ok(rets.length >= 1);
+  const path = requireBinary(fixture('https'));
+  const fd = dwarfdumpLocations(path, 'internal/poll.(*FD).Read', 'fd'), buf = dwarfdumpLocations(path, 'internal/poll.(*FD).Read', 'p');
+  for (const pc of rets) {
+    const f = fd.find((x) => pc >= x.from && pc < x.to), b = buf.find((x) => pc >= x.from && pc < x.to);
+    assert.equal(f?.expr, 'DW_OP_call_frame_cfa', `fd at the RET 0x${pc.toString(16)}`);
+    assert.match(b?.expr ?? '', /^DW_OP_fbreg \+8, DW_OP_piece 0x8,/, `p.ptr at the RET 0x${pc.toString(16)}`);
+  }
+  // The closed bit the RET checks: FD.fdmu.state.
+  const state = dwarfdumpMember(path, 'internal/poll.FD', 'fdmu') + dwarfdumpMember(path, 'internal/poll.fdMutex', 'state');
+  assert.deepEqual(c.fdRead?.atReturn, { recv: { kind: 'stack', offset: 8, size: 8 }, bufPtr: { kind: 'stack', offset: 16, size: 8 }, fdmuState: state });
+});
+
 test('stripped: offsets from the table, locations from the signature, the itab from itablinks', () => {
   const p = plan('-stripped');
   const c = p.config as Http1TlsConfig;
@@ -79,7 +105,10 @@ test('stripped: offsets from the table, locations from the signature, the itab f
   assert.ok(p.values.some((v) => v.name === 'itablinks' && v.value === `0x${c.tcpConnItab!.toString(16)}`));
   assert.equal(p.values.find((v) => v.name === 'internal/poll.FD.Sysfd')?.source, 'table');
   assert.equal(p.values.find((v) => v.name === 'crypto/tls.(*Conn).Write buffer length')?.source, 'signature/abi');
-  assert.deepEqual(c, { ...(plan('').config as Http1TlsConfig), readAtReturn: null }, 'the same facts as with DWARF, the itab address included');
+  assert.equal(c.fdRead?.atReturn, null);
+  assert.equal(p.probes.filter((x) => x.program === 'uprobe_poll_fd_read').length, 1, 'FD.Read keeps its entry probe');
+  const dwarf = plan('').config as Http1TlsConfig;
+  assert.deepEqual(c, { ...dwarf, readAtReturn: null, fdRead: { ...dwarf.fdRead!, atReturn: null } }, 'the same facts as with DWARF, the itab address included');
 });
 
 test('PIE: the itab is marked to move with the load address', () => {

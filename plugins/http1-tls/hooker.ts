@@ -2,13 +2,13 @@
 // entry, crypto/tls.(*Conn).Read at entry and every RET, and (for the wire
 // seq of decrypted bytes) internal/poll.(*FD).Read the same way; plus the
 // offsets and the itab address that lead from a *tls.Conn to its fd.
-import type { GoBinary, ResolvedFunction } from '../../core/binary/go-binary';
-import { findEntrySite } from '../../core/binary/prologue';
 import type { GoLocation } from '../../core/bpf/go-location';
 import type { Hooker, HookerContext, ProbePlan, ProbeSpec, ResolvedValue } from '../../core/engine/plugin';
-import { GotraceError } from '../../core/errors';
+import { entryProbe, required, retProbes } from './probe-sites';
 import { argsAtReturn, methodWords, type ArgsAtReturn } from './locations';
+export { entryProbe, required, retProbes } from './probe-sites';
 import { findTcpConnItab, resolveConnOffsets } from './offsets';
+import { planFdRead, type FdReadWords } from './fd-read';
 
 export const TLS_WRITE = 'crypto/tls.(*Conn).Write';
 export const TLS_READ = 'crypto/tls.(*Conn).Read';
@@ -31,27 +31,9 @@ export interface Http1TlsConfig {
   readonly read: { conn: GoLocation; buf: GoLocation; n: GoLocation };
   /** Read's c and b.ptr at its RETs (DWARF-proven spill slots): then Read has no entry probe. */
   readonly readAtReturn: ArgsAtReturn | null;
-  readonly fdRead: { fd: GoLocation; n: GoLocation; buf: GoLocation } | null;
+  readonly fdRead: FdReadWords | null;
   /** Where (*halfConn).decrypt's record pointer is: read seqs per TLS record. */
   readonly decrypt: { record: GoLocation } | null;
-}
-
-export function entryProbe(bin: GoBinary, fn: ResolvedFunction, program: string, why: string): ProbeSpec {
-  const e = findEntrySite(bin.elf, fn.entry, fn.end, fn.name);
-  return { symbol: fn.name, kind: 'entry', address: e.address, fileOffset: e.fileOffset, program,
-    why: `${why}${e.afterStackCheck ? ', after the stack-growth check so morestack re-entry is not counted twice' : ''}` };
-}
-
-export function retProbes(bin: GoBinary, fn: ResolvedFunction, program: string, why: string): ProbeSpec[] {
-  const rets = bin.returnSites(fn);
-  if (!rets.length) throw new GotraceError('ERR_OFFSET_UNKNOWN', `${fn.name} has no RET instruction; the binary is unusual, report it`, { file: bin.path });
-  return rets.map((r) => ({ symbol: fn.name, kind: 'return' as const, address: r.address, fileOffset: r.fileOffset, program, why: `${why} (Go cannot use uretprobes)` }));
-}
-
-export function required(ctx: HookerContext, name: string): ResolvedFunction {
-  const fn = ctx.functions.get(name) ?? ctx.binary.findFunction(name);
-  if (!fn) throw new GotraceError('ERR_SYMBOL_NOT_FOUND', `${name} is not in the binary; the rule's checker should have required it`, { file: ctx.binary.path });
-  return fn;
 }
 
 export const tlsHooker: Hooker = {
@@ -82,10 +64,9 @@ export const tlsHooker: Hooker = {
     const fdRead = bin.findFunction(FD_READ);
     let fdWords: Http1TlsConfig['fdRead'] = null;
     if (fdRead) {
-      const f = methodWords(bin, fdRead, values);
-      fdWords = { fd: f.recv, n: f.n!, buf: f.bufPtr };
-      probes.push(entryProbe(bin, fdRead, 'uprobe_poll_fd_read', 'copied_seq before a socket read'),
-        ...retProbes(bin, fdRead, 'uprobe_poll_fd_read_ret', 'copied_seq after it: the wire seq of what TLS decrypts'));
+      const f = planFdRead(ctx, fdRead, values, 'the wire seq of what TLS decrypts');
+      fdWords = f.words;
+      probes.push(...f.probes);
     }
     // Optional too: with it, a TLS Read's tcpSeq is its record's, exact even when one
     // read(2) brought the handshake's last record and the first request together.

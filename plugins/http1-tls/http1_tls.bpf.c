@@ -110,20 +110,22 @@ int uprobe_crypto_tls_conn_read(struct pt_regs *ctx)
 	return 0;
 }
 
-/* c and b.ptr from their spill slots at a RET: one read when they are
- * adjacent words (b follows c in the spill area, as the ABI orders them).
+/* A receiver and b.ptr from their spill slots at a RET: one read when they
+ * are adjacent words (b follows the receiver in the spill area, as the ABI
+ * orders them). SP at a RET is SP at entry, so the slots are where they were.
  */
-static __always_inline int read_args_at_ret(struct pt_regs *ctx, const struct h1_proc_cfg *cfg, struct emit_args *a)
+static __always_inline int read_args_at_ret(struct pt_regs *ctx, const volatile location_t *recv, const volatile location_t *buf,
+					    __u64 *recv_out, __u64 *buf_out)
 {
-	__s32 off = cfg->read_conn_ret.offset;
+	__s32 off = recv->offset;
 	__u64 w[2];
 
-	if (cfg->read_conn_ret.kind != GO_LOC_STACK || cfg->read_buf_ret.kind != GO_LOC_STACK || cfg->read_buf_ret.offset != off + 8)
-		return go_read_arg(ctx, &cfg->read_conn_ret, &a->conn) || go_read_arg(ctx, &cfg->read_buf_ret, &a->buf);
+	if (recv->kind != GO_LOC_STACK || buf->kind != GO_LOC_STACK || buf->offset != off + 8)
+		return go_read_arg(ctx, recv, recv_out) || go_read_arg(ctx, buf, buf_out);
 	if (bpf_probe_read_user(w, sizeof(w), (void *)(*(volatile __u64 *)&ctx->sp + (__s64)off)))
 		return -1;
-	a->conn = w[0];
-	a->buf = w[1];
+	*recv_out = w[0];
+	*buf_out = w[1];
 	return 0;
 }
 
@@ -149,7 +151,7 @@ int uprobe_crypto_tls_conn_read_ret(struct pt_regs *ctx)
 		 */
 		if (go_read_arg(ctx, &cfg->read_n, &n) || (__s64)n <= 0)
 			return 0;
-		if (read_args_at_ret(ctx, cfg, &a))
+		if (read_args_at_ret(ctx, &cfg->read_conn_ret, &cfg->read_buf_ret, &a.conn, &a.buf))
 			return 0;
 		a.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
 	} else {
@@ -208,13 +210,71 @@ int uprobe_poll_fd_read(struct pt_regs *ctx)
 	return 0;
 }
 
+/* What an FD.Read of n > 0 bytes into p read from socket sk of fd, whose
+ * bytes began at wire seq `before`: the decrypt probe's base for TLS records
+ * (h1_rx), the fallback seq map for TLS Reads when decrypt is not probed, and
+ * the bytes themselves for plain TCP.
+ */
+static __always_inline void fd_read_done(const struct h1_proc_cfg *cfg, __u32 pid, __u64 g, int fd, struct sock *sk, __u64 p, __u64 n,
+					 __u32 before)
+{
+	__s64 goid = go_goid(g, cfg->goid_offset);
+
+	if (cfg->has_decrypt && p) {
+		struct h1_rx_key xk = { .pid = pid, .goid = goid };
+		struct h1_rx rx = { .p = p, .p_end = p + n, .seq_before = before, .fd = fd };
+		struct h1_rx *known = bpf_map_lookup_elem(&h1_rx, &xk);
+
+		if (known)
+			*known = rx; /* in place, as in h1_fd_calls */
+		else
+			bpf_map_update_elem(&h1_rx, &xk, &rx, BPF_ANY);
+	} else {
+		/* With decrypt probed, TLS Reads take their record's seq from
+		 * h1_rx: this LRU update (a lock each) would go unread.
+		 */
+		struct go_read_seq_key rk = { .pid = pid, .fd = fd, .seq_after = before + (__u32)n };
+
+		bpf_map_update_elem(&go_read_seqs, &rk, &before, BPF_ANY);
+	}
+	if (cfg->tcp && p)
+		emit_plain(pid, 0, 0, goid, fd, sk, p, n, before, H1_READ);
+}
+
+/* FD.Read's RET without an entry probe (fd_read_at_ret): fd and p.ptr from
+ * their spill slots, and the seq before the read from copied_seq now: the
+ * read(2) advanced it by exactly n, and the read lock kept other readers of
+ * the FD out meanwhile.
+ * The lock and the read's reference on the FD were dropped before this RET
+ * (defer fd.readUnlock()), so a Close may have begun and the fd number be
+ * reused by another socket. Close sets mutexClosed (bit 0 of fdmu.state)
+ * before it closes the fd: read after the fd -> socket walk, a clear bit
+ * proves the walk found this read's socket.
+ * https://github.com/golang/go/blob/go1.19/src/internal/poll/fd_mutex.go (increfAndClose)
+ */
+static __always_inline void fd_read_ret_only(struct pt_regs *ctx, const struct h1_proc_cfg *cfg, __u32 pid)
+{
+	__u64 n = 0, fd = 0, p = 0, state = 1;
+	__s64 sysfd = -1;
+	struct sock *sk;
+
+	/* n <= 0: EOF, an error, or a background read aborted by a deadline. */
+	if (go_read_arg(ctx, &cfg->fd_read_n, &n) || (__s64)n <= 0 ||
+	    read_args_at_ret(ctx, &cfg->fd_read_fd_ret, &cfg->fd_read_buf_ret, &fd, &p) || !fd ||
+	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(fd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff)
+		return;
+	sk = h1_fd_sock((int)sysfd);
+	if (!sk || bpf_probe_read_user(&state, sizeof(state), (void *)(fd + cfg->fdmu_state)) || (state & 1))
+		return;
+	fd_read_done(cfg, pid, go_current_g(ctx, cfg->regabi), (int)sysfd, sk, p, n, go_tcp_copied_seq(sk) - (__u32)n);
+}
+
 /* ... and after it: (pid, fd, copied_seq after) -> copied_seq before.
  * copied_seq after is before + n: FD.Read is one read(2) (it loops only on
  * EAGAIN, which reads nothing), and its fdMutex read lock keeps other
  * readers of this FD out, so nothing else advanced copied_seq meanwhile. The
- * socket is the one seen at entry: the read's reference on the FD keeps the
- * fd from being closed (internal/poll/fd_mutex.go), so the kernel need not be
- * walked from fd to socket again here.
+ * socket is the one seen at entry: the read's reference on the FD kept the
+ * fd from being closed until the read ended (internal/poll/fd_mutex.go).
  * https://github.com/golang/go/blob/go1.19/src/internal/poll/fd_unix.go (FD.Read)
  */
 SEC("uprobe")
@@ -223,43 +283,23 @@ int uprobe_poll_fd_read_ret(struct pt_regs *ctx)
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
 	struct h1_fd_call_key key = { .pid = pid };
-	struct go_read_seq_key rk = {};
 	struct h1_call *call;
-	struct sock *sk;
-	__u32 before;
-	__u64 n = 0, p;
-	__s64 goid;
+	__u64 n = 0;
 
 	if (!cfg)
 		return 0;
+	if (cfg->fd_read_at_ret) {
+		fd_read_ret_only(ctx, cfg, pid);
+		return 0;
+	}
 	key.g = go_current_g(ctx, cfg->regabi);
 	call = key.g ? bpf_map_lookup_elem(&h1_fd_calls, &key) : NULL;
 	if (!call || !call->seq_ok)
 		return 0; /* entered before we attached */
 	call->seq_ok = 0;
-	rk.pid = pid;
-	rk.fd = (__s32)call->buf;
-	before = call->seq_before;
-	p = call->p;
-	sk = (struct sock *)call->sk;
-	/* n <= 0: EOF, an error, or a background read aborted by a deadline. */
 	if (go_read_arg(ctx, &cfg->fd_read_n, &n) || (__s64)n <= 0)
 		return 0;
-	goid = go_goid(key.g, cfg->goid_offset);
-	if (cfg->has_decrypt && p) {
-		struct h1_rx_key xk = { .pid = pid, .goid = goid };
-		struct h1_rx rx = { .p = p, .p_end = p + n, .seq_before = before, .fd = rk.fd };
-		struct h1_rx *known = bpf_map_lookup_elem(&h1_rx, &xk);
-
-		if (known)
-			*known = rx; /* in place, as in h1_fd_calls */
-		else
-			bpf_map_update_elem(&h1_rx, &xk, &rx, BPF_ANY);
-	}
-	rk.seq_after = before + (__u32)n;
-	bpf_map_update_elem(&go_read_seqs, &rk, &before, BPF_ANY);
-	if (cfg->tcp && p)
-		emit_plain(pid, 0, 0, goid, rk.fd, sk, p, n, before, H1_READ);
+	fd_read_done(cfg, pid, key.g, (__s32)call->buf, (struct sock *)call->sk, call->p, n, call->seq_before);
 	return 0;
 }
 

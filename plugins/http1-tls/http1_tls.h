@@ -37,7 +37,11 @@ struct h1_proc_cfg {
 	location_t read_conn_ret; /* crypto/tls.(*Conn).Read: c and b.ptr at every RET (DWARF-proven spill slots) */
 	location_t read_buf_ret;
 	__u8 read_args_at_ret;    /* 1: Read has no entry probe; its RET reads c and b.ptr itself */
-	__u8 _pad[7];
+	__u8 fd_read_at_ret;      /* 1: FD.Read has no entry probe; its RET reads fd and p.ptr itself */
+	__u8 _pad[2];
+	__u32 fdmu_state;         /* FD.fdmu.state, whose bit 0 (mutexClosed) Close sets first */
+	location_t fd_read_fd_ret; /* internal/poll.(*FD).Read: fd and p.ptr at every RET (DWARF-proven spill slots) */
+	location_t fd_read_buf_ret;
 };
 
 /* An internal/poll.(*FD).Read in flight, by the goroutine running it. The

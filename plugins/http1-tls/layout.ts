@@ -7,7 +7,7 @@ import type { Http1TcpConfig } from './tcp-hooker';
 
 export const H1_CHUNK = 4096;
 export const H1_MAX_CHUNKS = 4;
-export const PROC_CFG_SIZE = 32 + 15 * LOCATION_SIZE + 8; // 160
+export const PROC_CFG_SIZE = 32 + 17 * LOCATION_SIZE + 8; // 176
 export const EVENT_HEADER_SIZE = 96;
 export const EVENT_SIZE = EVENT_HEADER_SIZE + H1_CHUNK; // 4192
 
@@ -40,6 +40,13 @@ export function encodeProcConfig(p: ProcPlans, itabAddress: bigint, regabi: bool
   locs.push(atRet?.recv, atRet?.bufPtr);
   locs.forEach((l, i) => { if (l) encodeLocation(l).copy(b, 32 + i * LOCATION_SIZE); });
   b.writeUInt8(atRet ? 1 : 0, 32 + 15 * LOCATION_SIZE);
+  const fdAtRet = fdRead?.atReturn;
+  b.writeUInt8(fdAtRet ? 1 : 0, 32 + 15 * LOCATION_SIZE + 1);
+  if (fdAtRet) {
+    b.writeUInt32LE(fdAtRet.fdmuState, 32 + 15 * LOCATION_SIZE + 4);
+    encodeLocation(fdAtRet.recv).copy(b, 32 + 15 * LOCATION_SIZE + 8);
+    encodeLocation(fdAtRet.bufPtr).copy(b, 32 + 16 * LOCATION_SIZE + 8);
+  }
   return b;
 }
 

@@ -8,8 +8,9 @@ import type { Hooker, HookerContext, ProbePlan, ResolvedValue } from '../../core
 import { resolveStructOffset } from '../../core/offsets/struct-offset';
 import { GO_STD_TABLE } from '../../core/offsets/tables';
 import type { GoLocation } from '../../core/bpf/go-location';
-import { FD_READ, entryProbe, required, retProbes } from './hooker';
+import { FD_READ, entryProbe, required } from './hooker';
 import { methodWords } from './locations';
+import { planFdRead, type FdReadWords } from './fd-read';
 
 export const FD_WRITE = 'internal/poll.(*FD).Write';
 
@@ -17,7 +18,7 @@ export interface Http1TcpConfig {
   readonly kind: 'tcp';
   readonly goidOffset: number;
   readonly pfdSysfd: number;
-  readonly fdRead: { fd: GoLocation; n: GoLocation; buf: GoLocation };
+  readonly fdRead: FdReadWords;
   readonly fdWrite: { fd: GoLocation; buf: GoLocation; len: GoLocation };
 }
 
@@ -34,18 +35,17 @@ export const tcpHooker: Hooker = {
     };
     const goidOffset = off('runtime.g.goid'), pfdSysfd = off('internal/poll.FD.Sysfd');
     const write = required(ctx, FD_WRITE), read = required(ctx, FD_READ);
-    const w = methodWords(bin, write, values, false), r = methodWords(bin, read, values);
+    const w = methodWords(bin, write, values, false), r = planFdRead(ctx, read, values, 'the bytes received, n of them');
     for (const fn of [write, read]) values.push({ name: `${fn.name} entry`, value: fn.entry, source: fn.source });
     const config: Http1TcpConfig = {
       kind: 'tcp', goidOffset, pfdSysfd,
-      fdRead: { fd: r.recv, n: r.n!, buf: r.bufPtr },
+      fdRead: r.words,
       fdWrite: { fd: w.recv, buf: w.bufPtr, len: w.bufLen },
     };
     return {
       probes: [
         entryProbe(bin, write, 'uprobe_poll_fd_write', 'bytes about to be sent on a socket'),
-        entryProbe(bin, read, 'uprobe_poll_fd_read', 'the fd, buffer and copied_seq of a socket read'),
-        ...retProbes(bin, read, 'uprobe_poll_fd_read_ret', 'the bytes received, n of them'),
+        ...r.probes,
       ],
       values,
       config,

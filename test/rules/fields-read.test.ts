@@ -14,6 +14,7 @@ import { loadPlugins } from '../../core/cli/load-plugins';
 import { ROOT, fixture } from '../support/binaries';
 import { SEQ_FIELDS, genFields } from '../../plugins/http2/offsets';
 import { SEQ_FIELDS as GRPC_SEQ_FIELDS } from '../../plugins/grpc/offsets';
+import { FD_READ_AT_RET_FIELDS } from '../../plugins/http1-tls/fd-read';
 
 const plugins = loadPlugins();
 const rules = loadRuleDir(join(ROOT, 'rules'));
@@ -24,8 +25,9 @@ const dwarfFields = (values: readonly { name: string; source: string }[]): strin
 
 for (const [name, ruleId, optional] of [
   ['divide', 'func-trace/demo-divide', []],
-  ['https', 'http1-tls/tls', []],
-  ['https', 'http1-tls/tcp', []],
+  // FD.Read's fdmu.state is read only where DWARF lets its entry probe go; stripped binaries keep the entry probe.
+  ['https', 'http1-tls/tls', FD_READ_AT_RET_FIELDS],
+  ['https', 'http1-tls/tcp', FD_READ_AT_RET_FIELDS],
   // syscallConn.Conn is optional: without it wrapped conns are reported with no fd.
   ['grpc', 'grpc/server', ['google.golang.org/grpc/internal/credentials.syscallConn.Conn', ...Object.values(GRPC_SEQ_FIELDS)]],
   // fieldsRead is the bundled copy's; the fixture also links x/net's copy (keyed by the x/net version) and h2c (optional).
