@@ -62,28 +62,6 @@ static __always_inline int go_conn_fd(__u64 outer, const struct go_conn_offsets 
 	return (int)sysfd;
 }
 
-/* The struct sock behind the current task's fd, or NULL when it is not a socket. */
-static __always_inline struct sock *go_fd_sock(int fd)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *f = NULL;
-	struct socket *sock;
-	umode_t mode;
-
-	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (!fds || bpf_core_read(&f, sizeof(f), &fds[fd]) || !f)
-		return NULL;
-	/* private_data is a struct socket only for socket files. */
-	mode = BPF_CORE_READ(f, f_inode, i_mode);
-	if ((mode & GO_CONN_S_IFMT) != GO_CONN_S_IFSOCK)
-		return NULL;
-	sock = (struct socket *)BPF_CORE_READ(f, private_data);
-	return sock ? BPF_CORE_READ(sock, sk) : NULL;
-}
-
 /* Endpoints as seen from this process: addresses in network order, ports in host order. */
 struct go_conn_addrs {
 	__u8 family; /* 0: unknown */
@@ -95,7 +73,8 @@ struct go_conn_addrs {
 	__u8 raddr[16];
 };
 
-static __always_inline void go_sock_addrs(struct sock *sk, struct go_conn_addrs *a)
+/* Field by field: IPv6, or a struct sock_common laid out unlike go_sock_addrs() expects. */
+static __always_inline void go_sock_addrs_fields(struct sock *sk, struct go_conn_addrs *a)
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
@@ -114,6 +93,99 @@ static __always_inline void go_sock_addrs(struct sock *sk, struct go_conn_addrs 
 		return;
 	}
 	a->family = (__u8)family;
+}
+
+/* A socket's addresses, in one read for IPv4: struct sock_common begins with
+ * skc_daddr, skc_rcv_saddr, skc_hash, skc_dport, skc_num, skc_family (18
+ * bytes), instead of a helper call per field. CO-RE says where they are in
+ * the running kernel; any other layout, and IPv6, go field by field.
+ * https://github.com/torvalds/linux/blob/v6.8/include/net/sock.h (struct sock_common)
+ */
+static __always_inline void go_sock_addrs(struct sock *sk, struct go_conn_addrs *a)
+{
+	struct {
+		__u32 daddr;
+		__u32 saddr;
+		__u32 hash;
+		__u16 dport;
+		__u16 num;
+		__u16 family;
+	} h;
+
+	if (bpf_core_field_offset(sk->__sk_common.skc_daddr) != 0 || bpf_core_field_offset(sk->__sk_common.skc_rcv_saddr) != 4 ||
+	    bpf_core_field_offset(sk->__sk_common.skc_dport) != 12 || bpf_core_field_offset(sk->__sk_common.skc_num) != 14 ||
+	    bpf_core_field_offset(sk->__sk_common.skc_family) != 16) {
+		go_sock_addrs_fields(sk, a);
+		return;
+	}
+	if (bpf_probe_read_kernel(&h, sizeof(h), sk))
+		return;
+	if (h.family != GO_CONN_AF_INET) {
+		go_sock_addrs_fields(sk, a);
+		return;
+	}
+	a->lport = h.num;
+	a->rport = bpf_ntohs(h.dport);
+	__builtin_memcpy(a->laddr, &h.saddr, sizeof(h.saddr));
+	__builtin_memcpy(a->raddr, &h.daddr, sizeof(h.daddr));
+	a->family = GO_CONN_AF_INET;
+}
+
+/* The f_op of socket files, learned from the first file whose inode says it
+ * is a socket: every socket file gets &socket_file_ops (sock_alloc_file()),
+ * so afterwards an equal f_op proves a socket without reading the inode.
+ * Racy writes are harmless: every writer stores the same value.
+ * https://github.com/torvalds/linux/blob/v6.8/net/socket.c (sock_alloc_file)
+ */
+static __u64 go_sock_fops;
+
+/* The struct sock behind the current task's fd, or NULL when it is not a
+ * socket, in few helper calls: this runs on most probe hits (FD.Read, FD.Write,
+ * TLS Read and Write, every plugin's conn), and each bpf_probe_read_kernel is
+ * a helper call. task->files->fdt and the fdtable's fields are loaded directly
+ * (the task is a BTF pointer, so the verifier turns these into fault-safe
+ * loads); the fd array slot is one read; f_op, private_data and f_inode are
+ * one read when they are adjacent (CO-RE offsets tell, at load time), and the
+ * inode only when f_op is not the known socket one.
+ */
+static __always_inline struct sock *go_fd_sock(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct files_struct *files = task->files;
+	struct fdtable *fdt = files ? files->fdt : NULL;
+	struct file **fds, *f = NULL;
+	__u64 fops, priv, inode, known;
+	__u32 o_op;
+	umode_t mode;
+
+	if (fd < 0 || !fdt || (unsigned int)fd >= fdt->max_fds)
+		return NULL;
+	fds = fdt->fd;
+	if (!fds || bpf_core_read(&f, sizeof(f), &fds[fd]) || !f)
+		return NULL;
+	o_op = bpf_core_field_offset(f->f_op);
+	if (bpf_core_field_offset(f->private_data) == o_op + 16 && bpf_core_field_offset(f->f_inode) == o_op + 24) {
+		__u64 w[4];
+
+		if (bpf_probe_read_kernel(w, sizeof(w), (void *)f + o_op))
+			return NULL;
+		fops = w[0];
+		priv = w[2];
+		inode = w[3];
+	} else {
+		fops = (__u64)BPF_CORE_READ(f, f_op);
+		priv = (__u64)BPF_CORE_READ(f, private_data);
+		inode = (__u64)BPF_CORE_READ(f, f_inode);
+	}
+	known = go_sock_fops;
+	if (!known || fops != known) {
+		/* private_data is a struct socket only for socket files. */
+		mode = BPF_CORE_READ((struct inode *)inode, i_mode);
+		if ((mode & GO_CONN_S_IFMT) != GO_CONN_S_IFSOCK)
+			return NULL;
+		go_sock_fops = fops;
+	}
+	return priv ? BPF_CORE_READ((struct socket *)priv, sk) : NULL;
 }
 
 /* A Go connection, as far as it can be known from its net.Conn. */

@@ -193,7 +193,7 @@ int uprobe_poll_fd_read(struct pt_regs *ctx)
 	if (!key.g || go_read_arg(ctx, &cfg->fd_read_fd, &call.conn) || !call.conn ||
 	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(call.conn + cfg->conn.pfd_sysfd)))
 		return 0;
-	sk = h1_fd_sock((int)sysfd);
+	sk = go_fd_sock((int)sysfd);
 	if (!sk)
 		return 0; /* not a socket: files, pipes */
 	call.buf = (__u64)sysfd;
@@ -263,7 +263,7 @@ static __always_inline void fd_read_ret_only(struct pt_regs *ctx, const struct h
 	    read_args_at_ret(ctx, &cfg->fd_read_fd_ret, &cfg->fd_read_buf_ret, &fd, &p) || !fd ||
 	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(fd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff)
 		return;
-	sk = h1_fd_sock((int)sysfd);
+	sk = go_fd_sock((int)sysfd);
 	if (!sk || bpf_probe_read_user(&state, sizeof(state), (void *)(fd + cfg->fdmu_state)) || (state & 1))
 		return;
 	fd_read_done(cfg, pid, go_current_g(ctx, cfg->regabi), (int)sysfd, sk, p, n, go_tcp_copied_seq(sk) - (__u32)n);
@@ -318,7 +318,7 @@ int uprobe_poll_fd_write(struct pt_regs *ctx)
 	    go_read_arg(ctx, &cfg->fd_write_len, &len) || !len ||
 	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(pfd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff)
 		return 0;
-	emit_plain(pid, go_current_g(ctx, cfg->regabi), cfg->goid_offset, -1, (int)sysfd, h1_fd_sock((int)sysfd), buf, len, 0, H1_WRITE);
+	emit_plain(pid, go_current_g(ctx, cfg->regabi), cfg->goid_offset, -1, (int)sysfd, go_fd_sock((int)sysfd), buf, len, 0, H1_WRITE);
 	return 0;
 }
 

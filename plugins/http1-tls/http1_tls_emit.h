@@ -113,10 +113,10 @@ static __always_inline void conn_info(const struct h1_proc_cfg *cfg, struct emit
 	a->fd = go_conn_fd(a->conn, &cfg->conn, &a->fd_why);
 	a->seq_ok = 0;
 	__builtin_memset(&a->addrs, 0, sizeof(a->addrs));
-	sk = h1_fd_sock(a->fd);
+	sk = go_fd_sock(a->fd);
 	if (!sk)
 		return;
-	h1_sock_addrs(sk, &a->addrs);
+	go_sock_addrs(sk, &a->addrs);
 	mark_tls(a->pid, a->fd, sk); /* its FD.Read/Write bytes are records, not HTTP */
 	if (a->dir == H1_WRITE) {
 		a->seq = go_tcp_write_seq(sk);
@@ -166,7 +166,7 @@ static __always_inline void emit_plain(__u32 pid, __u64 g, __u32 goid_offset, __
 	a.dir = dir;
 	a.seq = dir == H1_WRITE ? go_tcp_write_seq(sk) : read_seq;
 	a.seq_ok = 1;
-	h1_sock_addrs(sk, &a.addrs);
+	go_sock_addrs(sk, &a.addrs);
 	emit_chunks(&a);
 }
 
