@@ -153,7 +153,8 @@ int uprobe_crypto_tls_conn_read_ret(struct pt_regs *ctx)
 			return 0;
 		if (read_args_at_ret(ctx, &cfg->read_conn_ret, &cfg->read_buf_ret, &a.conn, &a.buf))
 			return 0;
-		a.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
+		a.g = go_current_g(ctx, cfg->regabi);
+		a.goid = go_goid(a.g, cfg->goid_offset);
 	} else {
 		if (go_call_key(ctx, cfg->regabi, cfg->goid_offset, pid, FN_TLS_READ, &key))
 			return 0;
@@ -166,6 +167,7 @@ int uprobe_crypto_tls_conn_read_ret(struct pt_regs *ctx)
 		if (go_read_arg(ctx, &cfg->read_n, &n) || (__s64)n <= 0)
 			return 0;
 		a.goid = key.goid;
+		a.g = go_current_g(ctx, cfg->regabi);
 	}
 	a.pid = pid;
 	a.call_len = go_len_u32(n);
@@ -218,10 +220,8 @@ int uprobe_poll_fd_read(struct pt_regs *ctx)
 static __always_inline void fd_read_done(const struct h1_proc_cfg *cfg, __u32 pid, __u64 g, int fd, struct sock *sk, __u64 p, __u64 n,
 					 __u32 before)
 {
-	__s64 goid = go_goid(g, cfg->goid_offset);
-
 	if (cfg->has_decrypt && p) {
-		struct h1_rx_key xk = { .pid = pid, .goid = goid };
+		struct h1_rx_key xk = { .pid = pid, .g = g };
 		struct h1_rx rx = { .p = p, .p_end = p + n, .seq_before = before, .fd = fd };
 		struct h1_rx *known = bpf_map_lookup_elem(&h1_rx, &xk);
 
@@ -238,7 +238,7 @@ static __always_inline void fd_read_done(const struct h1_proc_cfg *cfg, __u32 pi
 		bpf_map_update_elem(&go_read_seqs, &rk, &before, BPF_ANY);
 	}
 	if (cfg->tcp && p)
-		emit_plain(pid, 0, 0, goid, fd, sk, p, n, before, H1_READ);
+		emit_plain(pid, g, cfg->goid_offset, -1, fd, sk, p, n, before, H1_READ);
 }
 
 /* FD.Read's RET without an entry probe (fd_read_at_ret): fd and p.ptr from
@@ -336,7 +336,9 @@ int uprobe_crypto_tls_halfconn_decrypt(struct pt_regs *ctx)
 
 	if (!cfg || !cfg->has_decrypt || go_read_arg(ctx, &cfg->decrypt_rec, &rec))
 		return 0;
-	xk.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
+	xk.g = go_current_g(ctx, cfg->regabi);
+	if (!xk.g)
+		return 0;
 	rx = bpf_map_lookup_elem(&h1_rx, &xk);
 	/* The record must lie in the bytes before the end of that read; rawInput
 	 * holds at most a few records, so anything far below it is another buffer.

@@ -74,7 +74,7 @@ struct h1_call {
 struct h1_rx_key {
 	__u32 pid;
 	__u32 _pad;
-	__u64 goid;
+	__u64 g; /* the runtime.g: free in a register, where goid is a memory read */
 };
 
 struct h1_rx {

@@ -25,6 +25,7 @@ struct {
 
 struct emit_args {
 	__u64 goid;
+	__u64 g; /* conn_info's h1_rx key, for reads */
 	__u64 conn;
 	__u64 buf;
 	__u32 pid;
@@ -125,7 +126,7 @@ static __always_inline void conn_info(const struct h1_proc_cfg *cfg, struct emit
 	}
 	/* Best: the seq of the TLS record this goroutine decrypted last. */
 	{
-		struct h1_rx_key xk = { .pid = a->pid, .goid = a->goid };
+		struct h1_rx_key xk = { .pid = a->pid, .g = a->g };
 		struct h1_rx *rx = bpf_map_lookup_elem(&h1_rx, &xk);
 
 		if (rx && rx->record_ok && rx->fd == a->fd) {
