@@ -140,7 +140,10 @@ static __always_inline void go_sock_addrs(struct sock *sk, struct go_conn_addrs 
 static __u64 go_sock_fops;
 
 /* The struct sock behind the current task's fd, or NULL when it is not a
- * socket, in few helper calls: this runs on most probe hits (FD.Read, FD.Write,
+ * socket; with ino, also the socket's inode number, which names one
+ * connection for good: sockfs gives every new socket the next number, while
+ * the fd and even the struct sock's address are reused as soon as it closes.
+ * In few helper calls: this runs on most probe hits (FD.Read, FD.Write,
  * TLS Read and Write, every plugin's conn), and each bpf_probe_read_kernel is
  * a helper call. task->files->fdt and the fdtable's fields are loaded directly
  * (the task is a BTF pointer, so the verifier turns these into fault-safe
@@ -148,7 +151,7 @@ static __u64 go_sock_fops;
  * one read when they are adjacent (CO-RE offsets tell, at load time), and the
  * inode only when f_op is not the known socket one.
  */
-static __always_inline struct sock *go_fd_sock(int fd)
+static __always_inline struct sock *go_fd_sock_ino(int fd, __u64 *ino)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct files_struct *files = task->files;
@@ -185,7 +188,16 @@ static __always_inline struct sock *go_fd_sock(int fd)
 			return NULL;
 		go_sock_fops = fops;
 	}
-	return priv ? BPF_CORE_READ((struct socket *)priv, sk) : NULL;
+	if (!priv)
+		return NULL;
+	if (ino)
+		*ino = BPF_CORE_READ((struct inode *)inode, i_ino);
+	return BPF_CORE_READ((struct socket *)priv, sk);
+}
+
+static __always_inline struct sock *go_fd_sock(int fd)
+{
+	return go_fd_sock_ino(fd, NULL);
 }
 
 /* A Go connection, as far as it can be known from its net.Conn. */

@@ -138,8 +138,7 @@ export async function runTracing(o: TracingOptions): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     discovery?.stop();
-    const stats = session.stats();
-    session.close();
+    const stats = session.close();
     sink.close();
     const lat = attachLatencies.sort((a, b) => a - b);
     log.info({ ...stats, attachAfterExecMs: lat.length ? { p50: lat[Math.floor(lat.length / 2)], max: lat[lat.length - 1] } : undefined }, 'done');

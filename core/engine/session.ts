@@ -23,7 +23,16 @@ export interface SessionProcess {
 }
 
 /** probes: uprobes live, shared by the processes of one binary and kept until close. */
-export interface SessionStats { processes: number; probes: number; events: number; drops: number; ruleFailures: number }
+export interface SessionStats {
+  processes: number;
+  probes: number;
+  /** Events emitted (records, calls). */
+  events: number;
+  /** Ring-buffer records read from the BPF side, per plugin: what the probes sent up, before decoding. */
+  ringRecords: Record<string, number>;
+  drops: number;
+  ruleFailures: number;
+}
 
 interface LoadedPlugin {
   readonly runtime: PluginRuntime;
@@ -39,6 +48,7 @@ export class Session {
   private readonly binaries = new Map<string, { bin: GoBinary; outcomes: RuleOutcome[]; key: string }>();
   private readonly attached = new Map<number, AttachedProcess[]>();
   private readonly counters = { events: 0, probes: 0, ruleFailures: 0 };
+  private readonly ringRecords = new Map<string, number>();
 
   constructor(
     private readonly plugins: readonly GotracePlugin[],
@@ -97,6 +107,7 @@ export class Session {
       runtime.configure?.(obj);
       obj.load();
       const rings = runtime.ringBuffers.map((rb) => obj.openRingBuffer(rb, (records) => {
+        this.ringRecords.set(name, (this.ringRecords.get(name) ?? 0) + records.length);
         for (const r of records) for (const e of runtime.decode(rb, r)) this.emit(e);
       }));
       // unref: the timer alone must not keep the process alive.
@@ -178,7 +189,8 @@ export class Session {
   stats(): SessionStats {
     let drops = 0;
     for (const lp of this.loaded.values()) drops += Number(lp.obj.droppedRecords());
-    return { processes: this.attached.size, probes: this.counters.probes, events: this.counters.events, drops, ruleFailures: this.counters.ruleFailures };
+    return { processes: this.attached.size, probes: this.counters.probes, events: this.counters.events, ringRecords: Object.fromEntries(this.ringRecords),
+      drops, ruleFailures: this.counters.ruleFailures };
   }
 
   /** What plugins report still open (streams in progress), for the pretty status line. */
@@ -186,17 +198,29 @@ export class Session {
     return [...this.loaded.values()].flatMap((lp) => lp.runtime.inProgress?.() ?? []);
   }
 
-  /** Detaches every process, emits what plugins still hold, and closes every BPF object. */
-  close(): void {
+  /**
+   * Detaches every process, emits what plugins still hold, and closes every
+   * BPF object. Returns the final stats: taken after the last drain, so they
+   * count the records that drain read, and before the objects (which hold
+   * the drop counters) are closed.
+   */
+  close(): SessionStats {
+    // What the rings hold is decoded while its processes are still known;
+    // the drain after detaching picks up what came in meanwhile.
+    for (const lp of this.loaded.values()) for (const r of lp.rings) r.drain();
     for (const pid of [...this.attached.keys()]) this.removeProcess(pid);
     for (const lp of this.loaded.values()) {
       if (lp.drainTimer) clearInterval(lp.drainTimer);
       for (const r of lp.rings) r.drain();
       for (const e of lp.runtime.flush?.() ?? []) this.emit(e);
+    }
+    const stats = this.stats();
+    for (const lp of this.loaded.values()) {
       for (const r of lp.rings) r.close();
       lp.obj.close();
     }
     this.loaded.clear();
+    return stats;
   }
 }
 

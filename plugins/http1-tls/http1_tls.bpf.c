@@ -88,8 +88,7 @@ int uprobe_crypto_tls_conn_write(struct pt_regs *ctx)
 	a.call_len = go_len_u32(len);
 	a.dir = H1_WRITE;
 	a.tls = 1;
-	conn_info(cfg, &a);
-	emit_chunks(&a);
+	emit_tls(cfg, &a);
 	return 0;
 }
 
@@ -173,8 +172,7 @@ int uprobe_crypto_tls_conn_read_ret(struct pt_regs *ctx)
 	a.call_len = go_len_u32(n);
 	a.dir = H1_READ;
 	a.tls = 1;
-	conn_info(cfg, &a);
-	emit_chunks(&a);
+	emit_tls(cfg, &a);
 	return 0;
 }
 
@@ -195,7 +193,7 @@ int uprobe_poll_fd_read(struct pt_regs *ctx)
 	if (!key.g || go_read_arg(ctx, &cfg->fd_read_fd, &call.conn) || !call.conn ||
 	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(call.conn + cfg->conn.pfd_sysfd)))
 		return 0;
-	sk = go_fd_sock((int)sysfd);
+	sk = go_fd_sock_ino((int)sysfd, cfg->tcp ? &call.ino : NULL);
 	if (!sk)
 		return 0; /* not a socket: files, pipes */
 	call.buf = (__u64)sysfd;
@@ -217,8 +215,8 @@ int uprobe_poll_fd_read(struct pt_regs *ctx)
  * (h1_rx), the fallback seq map for TLS Reads when decrypt is not probed, and
  * the bytes themselves for plain TCP.
  */
-static __always_inline void fd_read_done(const struct h1_proc_cfg *cfg, __u32 pid, __u64 g, int fd, struct sock *sk, __u64 p, __u64 n,
-					 __u32 before)
+static __always_inline void fd_read_done(const struct h1_proc_cfg *cfg, __u32 pid, __u64 g, int fd, struct sock *sk, __u64 ino, __u64 p,
+					 __u64 n, __u32 before)
 {
 	if (cfg->has_decrypt && p) {
 		struct h1_rx_key xk = { .pid = pid, .g = g };
@@ -238,7 +236,7 @@ static __always_inline void fd_read_done(const struct h1_proc_cfg *cfg, __u32 pi
 		bpf_map_update_elem(&go_read_seqs, &rk, &before, BPF_ANY);
 	}
 	if (cfg->tcp && p)
-		emit_plain(pid, g, cfg->goid_offset, -1, fd, sk, p, n, before, H1_READ);
+		emit_plain(pid, g, cfg->goid_offset, -1, fd, sk, ino, p, n, before, H1_READ);
 }
 
 /* FD.Read's RET without an entry probe (fd_read_at_ret): fd and p.ptr from
@@ -254,7 +252,7 @@ static __always_inline void fd_read_done(const struct h1_proc_cfg *cfg, __u32 pi
  */
 static __always_inline void fd_read_ret_only(struct pt_regs *ctx, const struct h1_proc_cfg *cfg, __u32 pid)
 {
-	__u64 n = 0, fd = 0, p = 0, state = 1;
+	__u64 n = 0, fd = 0, p = 0, state = 1, ino = 0;
 	__s64 sysfd = -1;
 	struct sock *sk;
 
@@ -263,10 +261,10 @@ static __always_inline void fd_read_ret_only(struct pt_regs *ctx, const struct h
 	    read_args_at_ret(ctx, &cfg->fd_read_fd_ret, &cfg->fd_read_buf_ret, &fd, &p) || !fd ||
 	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(fd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff)
 		return;
-	sk = go_fd_sock((int)sysfd);
+	sk = go_fd_sock_ino((int)sysfd, cfg->tcp ? &ino : NULL);
 	if (!sk || bpf_probe_read_user(&state, sizeof(state), (void *)(fd + cfg->fdmu_state)) || (state & 1))
 		return;
-	fd_read_done(cfg, pid, go_current_g(ctx, cfg->regabi), (int)sysfd, sk, p, n, go_tcp_copied_seq(sk) - (__u32)n);
+	fd_read_done(cfg, pid, go_current_g(ctx, cfg->regabi), (int)sysfd, sk, ino, p, n, go_tcp_copied_seq(sk) - (__u32)n);
 }
 
 /* ... and after it: (pid, fd, copied_seq after) -> copied_seq before.
@@ -299,7 +297,7 @@ int uprobe_poll_fd_read_ret(struct pt_regs *ctx)
 	call->seq_ok = 0;
 	if (go_read_arg(ctx, &cfg->fd_read_n, &n) || (__s64)n <= 0)
 		return 0;
-	fd_read_done(cfg, pid, key.g, (__s32)call->buf, (struct sock *)call->sk, call->p, n, call->seq_before);
+	fd_read_done(cfg, pid, key.g, (__s32)call->buf, (struct sock *)call->sk, call->ino, call->p, n, call->seq_before);
 	return 0;
 }
 
@@ -309,8 +307,9 @@ int uprobe_poll_fd_write(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
-	__u64 pfd = 0, buf = 0, len = 0;
+	__u64 pfd = 0, buf = 0, len = 0, ino = 0;
 	__s64 sysfd = -1;
+	struct sock *sk;
 
 	if (!cfg || !cfg->tcp)
 		return 0;
@@ -318,7 +317,8 @@ int uprobe_poll_fd_write(struct pt_regs *ctx)
 	    go_read_arg(ctx, &cfg->fd_write_len, &len) || !len ||
 	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(pfd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff)
 		return 0;
-	emit_plain(pid, go_current_g(ctx, cfg->regabi), cfg->goid_offset, -1, (int)sysfd, go_fd_sock((int)sysfd), buf, len, 0, H1_WRITE);
+	sk = go_fd_sock_ino((int)sysfd, &ino);
+	emit_plain(pid, go_current_g(ctx, cfg->regabi), cfg->goid_offset, -1, (int)sysfd, sk, ino, buf, len, 0, H1_WRITE);
 	return 0;
 }
 

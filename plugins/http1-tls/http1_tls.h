@@ -60,6 +60,7 @@ struct h1_call {
 	__u64 buf;  /* b.ptr (TLS Read), or the fd (FD.Read) */
 	__u64 p;    /* FD.Read: where the bytes go (inside tls.Conn.rawInput for TLS) */
 	__u64 sk;   /* FD.Read: the fd's struct sock at entry (the read holds the fd open) */
+	__u64 ino;  /* FD.Read: that socket's inode number */
 	__u32 seq_before;
 	__u8 seq_ok; /* h1_fd_calls: 1 from the entry until its RET consumed it */
 	__u8 _pad[3];
@@ -91,18 +92,29 @@ struct h1_rx {
 enum h1_sock_kind {
 	H1_SOCK_PLAIN = 1,
 	H1_SOCK_TLS = 2,
+	/* HTTP/2 (plain or TLS): its client connection preface went by, so none
+	 * of its bytes are emitted any more. They were never HTTP/1 (the decoder
+	 * ignores such connections), and an HTTP/2 server or client does a TLS
+	 * Read and Write per frame batch: copying them out cost ring space,
+	 * BPF time and gotrace's CPU for nothing.
+	 */
+	H1_SOCK_H2 = 3,
 };
 
+/* The socket's inode number, not its fd or struct sock address: both are
+ * reused by the next connection as soon as one closes, and a new connection
+ * must not inherit the old one's kind (say H1_SOCK_H2, and lose its HTTP/1).
+ */
 struct h1_sock_key {
 	__u32 pid;
 	__s32 fd;
-	__u64 sk;
+	__u64 ino;
 };
 
 struct h1_event {
 	__u64 ts;
 	__s64 goid;
-	__u64 conn;     /* *tls.Conn (TLS) or struct sock (plain TCP): tells apart conns that reuse an fd */
+	__u64 conn;     /* the socket's inode number (else the *tls.Conn, or the struct sock): tells apart conns that reuse an fd */
 	__u32 pid;
 	__s32 fd;       /* -1: unknown, fd_why says why */
 	__u32 call_len; /* bytes of the whole Read/Write call */

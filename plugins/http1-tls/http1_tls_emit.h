@@ -46,13 +46,14 @@ struct emit_args {
  * bytes, and every reserved byte is copied again in user space. `cap` is a
  * power of two and a constant after inlining (reserve needs a constant size).
  */
-static __always_inline void emit_one(const struct emit_args *a, __u64 ts, __u32 off, __u32 n, const __u32 cap)
+static __always_inline bool emit_one(const struct emit_args *a, __u64 ts, __u32 off, __u32 n, const __u32 cap)
 {
 	struct h1_event *e = gotrace_ringbuf_reserve(&h1_events, H1_EVENT_HEADER + cap);
 	__u64 flags = BPF_RB_NO_WAKEUP;
+	bool preface;
 
 	if (!e)
-		return;
+		return false;
 	e->ts = ts;
 	e->goid = a->goid;
 	e->conn = a->conn;
@@ -73,17 +74,21 @@ static __always_inline void emit_one(const struct emit_args *a, __u64 ts, __u32 
 	if (bpf_probe_read_user(e->data, n, (void *)(a->buf + off)))
 		n = 0;
 	e->data_len = n;
+	preface = off == 0 && h2_preface(e->data, n);
 	if (bpf_ringbuf_query(&h1_events, BPF_RB_AVAIL_DATA) >= H1_WAKE_BYTES)
 		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
+	return preface;
 }
 
 /* One record per H1_CHUNK bytes, at most H1_MAX_CHUNKS: the rest of a big
- * call is known by its length only.
+ * call is known by its length only. True when the call's bytes begin with
+ * the HTTP/2 client preface.
  */
-static __always_inline void emit_chunks(const struct emit_args *a)
+static __always_inline bool emit_chunks(const struct emit_args *a)
 {
 	__u64 ts = bpf_ktime_get_ns();
+	bool preface = false;
 
 	for (__u32 i = 0; i < H1_MAX_CHUNKS; i++) {
 		__u32 off = i * H1_CHUNK, n;
@@ -94,35 +99,44 @@ static __always_inline void emit_chunks(const struct emit_args *a)
 		if (n > H1_CHUNK)
 			n = H1_CHUNK;
 		if (n <= 256)
-			emit_one(a, ts, off, n, 256);
+			preface |= emit_one(a, ts, off, n, 256);
 		else if (n <= 1024)
-			emit_one(a, ts, off, n, 1024);
+			preface |= emit_one(a, ts, off, n, 1024);
 		else
-			emit_one(a, ts, off, n, H1_CHUNK);
+			preface |= emit_one(a, ts, off, n, H1_CHUNK);
 	}
+	return preface;
 }
 
 /* The conn's fd and socket: addresses always, write_seq for a Write, and
  * for a Read the seq where the kernel read that brought its bytes began.
+ * Returns the socket's kind (tls_sock_kind), NULL when there is no socket.
  */
-static __always_inline void conn_info(const struct h1_proc_cfg *cfg, struct emit_args *a)
+static __always_inline __u8 *conn_info(const struct h1_proc_cfg *cfg, struct emit_args *a)
 {
 	struct go_read_seq_key rk = {};
 	struct sock *sk;
+	__u64 ino = 0;
+	__u8 *kind;
 	__u32 *before;
 
 	a->fd = go_conn_fd(a->conn, &cfg->conn, &a->fd_why);
 	a->seq_ok = 0;
 	__builtin_memset(&a->addrs, 0, sizeof(a->addrs));
-	sk = go_fd_sock(a->fd);
+	sk = go_fd_sock_ino(a->fd, &ino);
 	if (!sk)
-		return;
+		return NULL;
+	kind = tls_sock_kind(a->pid, a->fd, ino);
+	/* From here on the record's conn names the connection for good (see h1_sock_key). */
+	if (ino)
+		a->conn = ino;
+	if (kind && *kind == H1_SOCK_H2)
+		return kind; /* nothing more is needed: it is not emitted */
 	go_sock_addrs(sk, &a->addrs);
-	mark_tls(a->pid, a->fd, sk); /* its FD.Read/Write bytes are records, not HTTP */
 	if (a->dir == H1_WRITE) {
 		a->seq = go_tcp_write_seq(sk);
 		a->seq_ok = 1;
-		return;
+		return kind;
 	}
 	/* Best: the seq of the TLS record this goroutine decrypted last. */
 	{
@@ -132,7 +146,7 @@ static __always_inline void conn_info(const struct h1_proc_cfg *cfg, struct emit
 		if (rx && rx->record_ok && rx->fd == a->fd) {
 			a->seq = rx->record_seq;
 			a->seq_ok = 1;
-			return;
+			return kind;
 		}
 	}
 	/* Else: where the read(2) that brought the bytes began. */
@@ -144,6 +158,20 @@ static __always_inline void conn_info(const struct h1_proc_cfg *cfg, struct emit
 		a->seq = *before;
 		a->seq_ok = 1;
 	}
+	return kind;
+}
+
+/* A TLS call's bytes, unless its socket carries HTTP/2; the HTTP/2 client
+ * preface at the start of a call marks it so from the next call on.
+ */
+static __always_inline void emit_tls(const struct h1_proc_cfg *cfg, struct emit_args *a)
+{
+	__u8 *kind = conn_info(cfg, a);
+
+	if (kind && *kind == H1_SOCK_H2)
+		return;
+	if (emit_chunks(a) && kind)
+		*kind = H1_SOCK_H2;
 }
 
 /* Plain TCP bytes of an FD.Read (n read, seq where they began) or FD.Write
@@ -151,15 +179,19 @@ static __always_inline void conn_info(const struct h1_proc_cfg *cfg, struct emit
  * already) is a TCP socket that carries no TLS. The goid is read from g only
  * then (g == 0: the caller's goid): most FD calls of a TLS program end here.
  */
-static __always_inline void emit_plain(__u32 pid, __u64 g, __u32 goid_offset, __s64 goid, int fd, struct sock *sk, __u64 buf, __u64 len,
-				       __u32 read_seq, __u8 dir)
+static __always_inline void emit_plain(__u32 pid, __u64 g, __u32 goid_offset, __s64 goid, int fd, struct sock *sk, __u64 ino, __u64 buf,
+				       __u64 len, __u32 read_seq, __u8 dir)
 {
 	struct emit_args a = {};
+	__u8 *kind;
 
-	if (!sk || !sock_is_plain(pid, fd, sk, buf, len))
+	if (!sk)
+		return;
+	kind = plain_sock_kind(pid, fd, sk, ino, buf, len);
+	if (!kind)
 		return;
 	a.goid = g ? go_goid(g, goid_offset) : goid;
-	a.conn = (__u64)sk;
+	a.conn = ino ? ino : (__u64)sk;
 	a.buf = buf;
 	a.pid = pid;
 	a.call_len = go_len_u32(len);
@@ -168,7 +200,8 @@ static __always_inline void emit_plain(__u32 pid, __u64 g, __u32 goid_offset, __
 	a.seq = dir == H1_WRITE ? go_tcp_write_seq(sk) : read_seq;
 	a.seq_ok = 1;
 	go_sock_addrs(sk, &a.addrs);
-	emit_chunks(&a);
+	if (emit_chunks(&a))
+		*kind = H1_SOCK_H2;
 }
 
 #endif /* __GOTRACE_HTTP1_TLS_EMIT_H */

@@ -15,12 +15,21 @@ import { pidKey } from '../../core/plugin-kit/map-keys';
 import { targetLoadBias } from '../../core/plugin-kit/target-load-bias';
 
 /**
- * A connKey per (pid, fd) that changes when another *tls.Conn (or, plain,
- * struct sock) takes the fd over. Looked up per record, so by numbers, with
+ * A connKey per (pid, fd) that changes when another connection takes the fd
+ * over: the record's conn is the socket's inode number, which sockfs never
+ * gives two sockets in a row (a *tls.Conn's address, or a struct sock's, can
+ * come back for the next connection). Looked up per record, so by numbers, with
  * the key string built once per connection rather than per record.
  */
 class ConnKeys {
-  private readonly byPid = new Map<number, Map<number, { conn: bigint; gen: number; key: string }>>();
+  private readonly byPid = new Map<number, Map<number, { conn: bigint; key: string }>>();
+  /**
+   * Numbers every connection seen, across pids and their restarts: a key is
+   * never given twice, so records read after a pid was forgotten (its last
+   * ones, drained at detach) start a connection of their own instead of
+   * landing in an older one's decoder state.
+   */
+  private next = 0;
 
   key(c: RawChunk, onReplaced: (oldKey: string) => void): string {
     if (c.fd < 0) return `${c.pid}:conn-${c.conn.toString(16)}`;
@@ -29,10 +38,9 @@ class ConnKeys {
     const slot = c.tls ? c.fd : -1 - c.fd; // TLS and plain bytes on one fd are different conns
     const known = fds.get(slot);
     if (known && known.conn === c.conn) return known.key;
-    const gen = known ? known.gen + 1 : 0;
     if (known) onReplaced(known.key);
-    const key = `${c.pid}:${c.fd}${c.tls ? '' : ':tcp'}:${gen}`;
-    fds.set(slot, { conn: c.conn, gen, key });
+    const key = `${c.pid}:${c.fd}${c.tls ? '' : ':tcp'}:${this.next++}`;
+    fds.set(slot, { conn: c.conn, key });
     return key;
   }
 
