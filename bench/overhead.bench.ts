@@ -73,6 +73,8 @@ interface Scenario {
 }
 interface GotraceStats {
   cpu: number; peakRssMb: number; recordsPerS: number; recordsPerReq: number; events: number; drops: number; probes: number;
+  /** Ring-buffer records each plugin's BPF side sent up, over the whole run. */
+  ringRecords: Record<string, number>;
   /** gotrace's BPF programs over the measured window (kernel run counters). */
   progs: ProgCost[];
 }
@@ -193,7 +195,7 @@ async function startServer(sc: Scenario): Promise<Server> {
   return { pid: c.pid!, addr, stop: async () => { c.kill(); await exited(c); } };
 }
 
-function doneLine(stderr: string): { events: number; drops: number; probes: number } {
+function doneLine(stderr: string): { events: number; drops: number; probes: number; ringRecords: Record<string, number> } {
   const line = stderr.split('\n').reverse().find((l) => l.includes('"msg":"done"'));
   if (!line) throw new Error(`gotrace logged no "done" line:\n${stderr}`);
   return JSON.parse(line);
@@ -313,7 +315,7 @@ function report(sc: Scenario, rows: Row[], hits: Awaited<ReturnType<typeof count
   }
   const g = t.g!;
   console.log(`\nlatency traced/untraced: p50 ×${(t.w.wrk.p50Ms / u.w.wrk.p50Ms).toFixed(2)}, p99 ×${(t.w.wrk.p99Ms / u.w.wrk.p99Ms).toFixed(2)};  traced/floor: p50 ×${(t.w.wrk.p50Ms / f.w.wrk.p50Ms).toFixed(2)}, p99 ×${(t.w.wrk.p99Ms / f.w.wrk.p99Ms).toFixed(2)}`);
-  console.log(`gotrace: CPU ${(g.cpu * 100).toFixed(1)}% of one core (${((g.cpu / g.recordsPerS) * 1e6).toFixed(1)} µs per record), peak RSS ${g.peakRssMb.toFixed(0)} MiB, ${g.recordsPerS.toFixed(0)} records/s (${g.recordsPerReq.toFixed(2)} per request), probes ${g.probes}, drops ${g.drops} (events over the whole run ${g.events})`);
+  console.log(`gotrace: CPU ${(g.cpu * 100).toFixed(1)}% of one core (${((g.cpu / g.recordsPerS) * 1e6).toFixed(1)} µs per record), peak RSS ${g.peakRssMb.toFixed(0)} MiB, ${g.recordsPerS.toFixed(0)} records/s (${g.recordsPerReq.toFixed(2)} per request), probes ${g.probes}, drops ${g.drops} (over the whole run: events ${g.events}, ring records ${Object.entries(g.ringRecords ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')})`);
   console.log(`\nprobe hits per request (floor program counting per site, ${COUNT_S} s at ${hits.rps.toFixed(0)} req/s): ${hits.total.toFixed(2)} at ${sites.length} sites`);
   const idle = [...hits.perSite].filter(([, v]) => v < 0.005);
   for (const [k, v] of hits.perSite) if (v >= 0.005) console.log(`  ${v.toFixed(2)}  ${k}`);
