@@ -1,4 +1,4 @@
-// Assembles per-field events into one record per gRPC call and side.
+// Assembles header-block and data events into one record per gRPC call and side.
 // Server calls begin at the request headers (operateHeaders) and end when the
 // server sends trailers (END_STREAM) or the client resets the stream.
 // Client calls begin at the first event of their stream: the request headers
@@ -9,7 +9,6 @@
 // bounded: at most `maxCalls` open calls (the oldest is reported with an
 // error when more come), and calls older than `maxAgeNs` expire.
 import { BoundedTable } from '../../core/plugin-kit/bounded-table';
-import { addField, DEFAULT_REDACT, shownValue } from '../../core/plugin-kit/headers';
 import type { RawEvent } from './layout';
 
 const SERVER_SIDE = 1; // transport.serverSide (controlbuf.go: clientSide side = iota; serverSide)
@@ -48,13 +47,14 @@ export interface GrpcRecord {
 
 interface Call {
   readonly role: 'server' | 'client';
+  /** Its key in the bounded table: "s:pid:conn:stream" or "c:…". */
+  readonly key: string;
   first: RawEvent;
   /** The event carrying the conn (server: request headers; client: request headers sent). */
   connEv: RawEvent | null;
   req: Record<string, string>;
   resp: Record<string, string>;
   trailers: Record<string, string> | null;
-  block: Record<string, string>;
   /** Client: the goroutine that sent the first message (the request headers leave from grpc's loopy writer). */
   callerGoid: number | null;
   reqSeen: boolean;
@@ -68,7 +68,6 @@ interface Call {
 }
 
 export interface CallOptions {
-  readonly redact?: ReadonlySet<string>;
   readonly maxCalls?: number;
   readonly maxAgeNs?: bigint;
 }
@@ -92,73 +91,93 @@ export function rstStatus(code: number): number {
   return tab[code] ?? 13; // every other code is INTERNAL
 }
 
-const newCall = (role: Call['role'], e: RawEvent): Call => ({ role, first: e, connEv: role === 'server' ? e : null, req: {}, resp: {}, trailers: null, block: {}, callerGoid: null,
+const newCall = (role: Call['role'], e: RawEvent): Call => ({ role, key: `${role === 'server' ? 's' : 'c'}:${e.pid}:${e.conn}:${e.streamId}`, first: e, connEv: role === 'server' ? e : null, req: {}, resp: {}, trailers: null, callerGoid: null,
   reqSeen: role === 'server', respSeen: false, respSeq: undefined, reqMessages: 0, respMessages: 0, reqBytes: 0, respBytes: 0 });
 
+/** pid * STREAMS + stream id is exact: pids are below 2^22 (PID_MAX_LIMIT), stream ids below 2^31. */
+const STREAMS = 2 ** 31;
+
 export class CallAssembler {
+  /** Open calls in the order they began, bounded (the oldest is evicted); keyed by string. */
   private readonly open: BoundedTable<Call>;
-  private readonly redact: ReadonlySet<string>;
+  /**
+   * The same calls by side, conn and pid/stream, for the events' lookups:
+   * numbers, not a string per event (writing a 47-bit conn pointer in
+   * decimal and hashing the string was a quarter of the assembler's time).
+   */
+  private readonly byConn = { server: new Map<number, Map<number, Call>>(), client: new Map<number, Map<number, Call>>() };
 
   constructor(private readonly onRecord: (r: GrpcRecord) => void, opts: CallOptions = {}) {
-    this.redact = opts.redact ?? new Set(DEFAULT_REDACT);
-    this.open = new BoundedTable<Call>((c) => c.first.ts, (k, c, nowNs, why) => {
-      this.finish(k, c, nowNs, why === 'full' ? 'too many open calls: the oldest was dropped' : 'the call did not end within the call expiry');
+    this.open = new BoundedTable<Call>((c) => c.first.ts, (_k, c, nowNs, why) => {
+      this.finish(c, nowNs, why === 'full' ? 'too many open calls: the oldest was dropped' : 'the call did not end within the call expiry');
     }, { max: opts.maxCalls, maxAgeNs: opts.maxAgeNs });
   }
 
-  push(e: RawEvent): void {
-    const client = e.kind === 'in-field' || e.kind === 'in-end' || (e.kind !== 'req-begin' && e.kind !== 'req-field' && e.side !== SERVER_SIDE);
-    const key = `${client ? 'c' : 's'}:${e.pid}:${e.conn}:${e.streamId}`;
-    if (client) this.pushClient(key, e);
-    else this.pushServer(key, e);
+  private find(role: Call['role'], e: RawEvent): Call | undefined {
+    return this.byConn[role].get(e.conn)?.get(e.pid * STREAMS + e.streamId);
   }
 
-  private pushServer(key: string, e: RawEvent): void {
-    if (e.kind === 'req-begin') {
-      const old = this.open.get(key);
-      if (old) this.finish(key, old, e.ts, 'the stream id was reused before the call ended');
-      this.open.set(key, newCall('server', e), e.ts);
+  private begin(role: Call['role'], e: RawEvent): Call {
+    const c = newCall(role, e), byConn = this.byConn[role];
+    let streams = byConn.get(e.conn);
+    if (!streams) byConn.set(e.conn, (streams = new Map()));
+    streams.set(e.pid * STREAMS + e.streamId, c);
+    this.open.set(c.key, c, e.ts); // may evict the oldest, never c
+    return c;
+  }
+
+  private end(c: Call): void {
+    this.open.delete(c.key);
+    const byConn = this.byConn[c.role], streams = byConn.get(c.first.conn);
+    if (!streams) return;
+    streams.delete(c.first.pid * STREAMS + c.first.streamId);
+    if (!streams.size) byConn.delete(c.first.conn);
+  }
+
+  push(e: RawEvent): void {
+    const client = e.kind === 'in-hdrs' || (e.kind !== 'req-hdrs' && e.side !== SERVER_SIDE);
+    if (client) this.pushClient(e);
+    else this.pushServer(e);
+  }
+
+  private pushServer(e: RawEvent): void {
+    if (e.kind === 'req-hdrs') {
+      const old = this.find('server', e);
+      if (old) this.finish(old, e.ts, 'the stream id was reused before the call ended');
+      this.begin('server', e).req = e.headers;
       return;
     }
-    const c = this.open.get(key);
+    const c = this.find('server', e);
     if (!c) return; // a call begun before tracing
     switch (e.kind) {
-      case 'req-field': addField(c.req, e.name, shownValue(this.redact, e)); break;
       case 'data-in': c.reqBytes += e.n; c.reqMessages += e.count; break;
       case 'msg-out': c.respMessages += 1; c.respBytes += e.n; break;
-      case 'out-field': addField(c.block, e.name, shownValue(this.redact, e)); break;
-      case 'out-end': {
-        const block = c.block;
-        c.block = {};
+      case 'out-hdrs': {
+        const block = e.headers;
         if (c.respSeq === undefined) c.respSeq = e.tcpSeq;
-        if (e.endStream) { c.trailers = block; this.finish(key, c, e.ts); } // trailers (or trailers-only)
+        if (e.endStream) { c.trailers = block; this.finish(c, e.ts); } // trailers (or trailers-only)
         else if (!c.respSeen) { c.resp = block; c.respSeen = true; }
         break;
       }
-      case 'close': this.finish(key, c, e.ts, undefined, e.n); break; // the client reset the stream
+      case 'close': this.finish(c, e.ts, undefined, e.n); break; // the client reset the stream
       default: break;
     }
   }
 
-  private pushClient(key: string, e: RawEvent): void {
-    let c = this.open.get(key);
+  private pushClient(e: RawEvent): void {
+    let c = this.find('client', e);
     if (!c) {
       if (e.kind === 'close') return; // a stream that began before tracing, or closed twice
-      c = newCall('client', e);
-      this.open.set(key, c, e.ts);
+      c = this.begin('client', e);
     }
     switch (e.kind) {
-      case 'out-field': addField(c.block, e.name, shownValue(this.redact, e)); break;
-      case 'out-end':
-        if (!c.reqSeen) { c.req = c.block; c.reqSeen = true; c.connEv = e; }
-        c.block = {};
+      case 'out-hdrs':
+        if (!c.reqSeen) { c.req = e.headers; c.reqSeen = true; c.connEv = e; }
         break;
       case 'msg-out': c.reqMessages += 1; c.reqBytes += e.n; c.callerGoid ??= e.goid; break;
       case 'data-in': c.respBytes += e.n; c.respMessages += e.count; break;
-      case 'in-field': addField(c.block, e.name, shownValue(this.redact, e)); break;
-      case 'in-end': {
-        const block = c.block;
-        c.block = {};
+      case 'in-hdrs': {
+        const block = e.headers;
         if (c.respSeq === undefined) c.respSeq = e.tcpSeq;
         // Trailers are the block with grpc-status (a trailers-only response too); the first other block is the headers.
         if (block['grpc-status'] !== undefined) c.trailers = block;
@@ -166,8 +185,8 @@ export class CallAssembler {
         break;
       }
       case 'close':
-        if (!c.reqSeen) { this.open.delete(key); return; } // its request headers went out before tracing
-        this.finish(key, c, e.ts, c.trailers || e.endStream ? undefined : 'the stream closed without trailers or a reset', c.trailers ? undefined : e.endStream ? e.n : undefined);
+        if (!c.reqSeen) { this.end(c); return; } // its request headers went out before tracing
+        this.finish(c, e.ts, c.trailers || e.endStream ? undefined : 'the stream closed without trailers or a reset', c.trailers ? undefined : e.endStream ? e.n : undefined);
         break;
       default: break;
     }
@@ -175,7 +194,7 @@ export class CallAssembler {
 
   /** Every open call, reported unanswered (tracing stops). */
   flush(nowNs: bigint): void {
-    for (const [k, c] of this.open.entries()) this.finish(k, c, nowNs, 'the call had not ended when tracing stopped');
+    for (const [, c] of this.open.entries()) this.finish(c, nowNs, 'the call had not ended when tracing stopped');
   }
 
   get size(): number {
@@ -189,8 +208,8 @@ export class CallAssembler {
       `grpc ${c.role} ${c.req[':path'] ?? '?'} pid ${c.first.pid} stream ${c.first.streamId}, ${c.respMessages} responses, ${(Number(nowNs - c.first.ts) / 1e9).toFixed(1)}s`);
   }
 
-  private finish(key: string, c: Call, endNs: bigint, error?: string, rstCode?: number): void {
-    this.open.delete(key);
+  private finish(c: Call, endNs: bigint, error?: string, rstCode?: number): void {
+    this.end(c);
     const b = c.connEv, t = c.trailers ?? {}, status = t['grpc-status'];
     const code = status !== undefined && /^\d+$/.test(status) ? Number(status) : rstCode !== undefined ? rstStatus(rstCode) : null;
     this.onRecord({

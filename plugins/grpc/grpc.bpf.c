@@ -5,9 +5,9 @@
  * (*http2Client).operateHeaders, every header block a side sends at
  * (*loopyWriter).writeHeader, DATA bytes and messages received at
  * handleData, messages sent at Write, and streams that end without trailers
- * at (*http2Server).handleRSTStream and (*http2Client).closeStream. Events
- * are per field; user space assembles calls keyed by (pid, net.Conn data
- * word, stream id).
+ * at (*http2Server).handleRSTStream and (*http2Client).closeStream. A header
+ * block is one record with all its fields; user space assembles calls keyed
+ * by (pid, net.Conn data word, stream id).
  * https://github.com/grpc/grpc-go/blob/v1.33.3/internal/transport/http2_server.go
  * https://github.com/grpc/grpc-go/blob/v1.33.3/internal/transport/http2_client.go
  * https://github.com/grpc/grpc-go/blob/v1.33.3/internal/transport/controlbuf.go
@@ -23,9 +23,15 @@
 #include "go_conn.h"
 #include "go_tls_seq.h"
 #include "go_string.h"
+#include "go_hdr_block.h"
 #include "grpc.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Keeps struct gr_event in the object's BTF, so hooker.test.ts can check
+ * user space's idea of its size against the compiler's.
+ */
+const struct gr_event *unused_gr_event __attribute__((unused));
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -47,6 +53,29 @@ struct {
 	__type(value, struct gr_msg_state);
 } gr_msgs SEC(".maps");
 
+/* Header-block records are built here, not in the ring: bpf_ringbuf_reserve
+ * needs a constant size, and reserving the 4.6 KiB a block can take would
+ * clear and send that much for blocks of a few hundred bytes.
+ */
+#define GR_SCRATCH_SLOTS 2 /* a power of two: programs running at once on one CPU (grpc_emit.h hdr_event) */
+#define GR_HF_WORDS 5      /* an hpack.HeaderField is 40 bytes */
+#define GR_HF_BYTES 2048     /* a power of two (a mask bounds the read) holding GO_HDR_MAX_FIELDS fields */
+_Static_assert(GR_HF_BYTES >= GO_HDR_MAX_FIELDS * GR_HF_WORDS * 8 && !(GR_HF_BYTES & (GR_HF_BYTES - 1)), "GR_HF_BYTES");
+
+struct gr_scratch {
+	__u32 nest; /* slots in use */
+	__u32 _pad;
+	struct gr_hdr_event ev[GR_SCRATCH_SLOTS];
+	__u64 hf[GR_SCRATCH_SLOTS][GR_HF_BYTES / 8]; /* the []hpack.HeaderField being read */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct gr_scratch);
+} gr_scratch SEC(".maps");
+
 #include "grpc_emit.h"
 
 /* func (t *http2Server) operateHeaders(frame *http2.MetaHeadersFrame, handle func(*Stream), traceCtx func(context.Context, string) context.Context) (fatal bool) */
@@ -57,8 +86,10 @@ int uprobe_transport_http2server_operateheaders(struct pt_regs *ctx)
 	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
 	__u64 t = 0, f = 0, hf = 0, conn, fields[2] = {};
 	struct go_conn_view c = {};
-	__u32 stream = 0, count;
-	struct gr_event *e;
+	struct gr_scratch *s = NULL;
+	struct gr_hdr_event *e;
+	__u64 *hfs;
+	__u32 stream = 0;
 	__s64 goid;
 
 	if (!cfg || go_read_arg(ctx, &cfg->oh_t, &t) || go_read_arg(ctx, &cfg->oh_frame, &f) || !t || !f)
@@ -69,16 +100,13 @@ int uprobe_transport_http2server_operateheaders(struct pt_regs *ctx)
 		return 0;
 	conn = conn_key(t, cfg->srv_conn);
 	goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
-	count = fields[1] > 0xffff ? 0xffff : (__u32)fields[1];
-	e = reserve(GR_REQ_BEGIN, pid, goid, conn, stream);
+	e = hdr_event(&s, &hfs, GR_REQ_HDRS, 1, pid, goid, conn, stream);
 	if (!e)
 		return 0;
-	e->count = count;
-	e->side = 1;
 	conn_info(cfg, t, cfg->srv_conn, e, &c);
 	read_seq(cfg, &c, t, cfg->srv_framer, hf, e);
-	bpf_ringbuf_submit(e, 0);
-	emit_fields(GR_REQ_FIELD, pid, goid, conn, stream, 1, fields[0], count);
+	read_block(&e->b, hfs, fields[0], fields[1]);
+	emit_hdr(s, e);
 	return 0;
 }
 
@@ -90,8 +118,9 @@ int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
 	__u64 l = 0, stream = 0, end = 0, hf = 0, hf_len = 0, side = 0, fr = 0, bw = 0, conn, bound, buffered = 0;
 	struct go_conn_view c = {};
-	__u32 count;
-	struct gr_event *e;
+	struct gr_scratch *s = NULL;
+	struct gr_hdr_event *e;
+	__u64 *hfs;
 	__s64 goid;
 
 	if (!cfg || go_read_arg(ctx, &cfg->wh_l, &l) || go_read_arg(ctx, &cfg->wh_stream, &stream) ||
@@ -104,26 +133,30 @@ int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 		return 0;
 	conn = conn_key(bw, cfg->bw_conn);
 	goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
-	count = hf_len > 0xffff ? 0xffff : (__u32)hf_len;
-	bound = emit_fields(GR_OUT_FIELD, pid, goid, conn, (__u32)stream, (__u8)side, hf, count);
-	e = reserve(GR_OUT_END, pid, goid, conn, (__u32)stream);
+	e = hdr_event(&s, &hfs, GR_OUT_HDRS, (__u8)side, pid, goid, conn, (__u32)stream);
 	if (!e)
 		return 0;
-	e->count = count;
-	e->side = (__u8)side;
 	e->end_stream = (__u8)(end & 1);
-	if (side == 0) /* a client's request headers open its call: say which conn */
+	bound = read_block(&e->b, hfs, hf, hf_len);
+	if (side == 0) { /* a client's request headers open its call: say which conn */
 		conn_info(cfg, bw, cfg->bw_conn, e, &c);
-	else
+	} else if (end & 1 && !opens_response(&e->b)) {
+		/* A server's trailers after its headers: user space keeps the
+		 * first block's seq only, so the conn is not resolved for this one.
+		 */
+		emit_hdr(s, e);
+		return 0;
+	} else {
 		conn_resolve(cfg, bw, cfg->bw_conn, &c);
+	}
 	/* The block goes into the bufWriter behind `offset` bytes, none on the wire yet
 	 * (loopy flushes only when its buffer fills or its queue empties).
 	 */
-	if (cfg->bw_offset && bound != ~0ULL && bound < (1 << 20) &&
+	if (cfg->bw_offset && bound < (1 << 20) &&
 	    !bpf_probe_read_user(&buffered, sizeof(buffered), (void *)(bw + cfg->bw_offset)) && buffered < (1 << 24) &&
 	    !go_write_frame_seq(c.tls_conn != 0, c.sk, buffered, 9 + bound, &e->tcp_seq))
 		e->seq_ok = 1;
-	bpf_ringbuf_submit(e, 0);
+	emit_hdr(s, e);
 	return 0;
 }
 
@@ -156,7 +189,7 @@ static __always_inline int handle_data(struct pt_regs *ctx, __u8 side)
 	e->n = data[1];
 	e->count = msgs;
 	e->end_stream = flags & 0x1;
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -202,7 +235,7 @@ static __always_inline int write_msg(struct pt_regs *ctx, __u8 side)
 		return 0;
 	e->side = side;
 	e->n = hdr_len + data_len;
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -227,10 +260,12 @@ int uprobe_transport_http2client_operateheaders(struct pt_regs *ctx)
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
 	__u64 t = 0, f = 0, hf = 0, conn, fields[2] = {};
-	__u32 stream = 0, count;
-	struct gr_event *e;
-	__s64 goid;
 	struct go_conn_view c = {};
+	struct gr_scratch *s = NULL;
+	struct gr_hdr_event *e;
+	__u64 *hfs;
+	__u32 stream = 0;
+	__s64 goid;
 
 	if (!cfg || go_read_arg(ctx, &cfg->coh_t, &t) || go_read_arg(ctx, &cfg->coh_frame, &f) || !t || !f)
 		return 0;
@@ -240,15 +275,13 @@ int uprobe_transport_http2client_operateheaders(struct pt_regs *ctx)
 		return 0;
 	conn = conn_key(t, cfg->cli_conn);
 	goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
-	count = fields[1] > 0xffff ? 0xffff : (__u32)fields[1];
-	emit_fields(GR_IN_FIELD, pid, goid, conn, stream, 0, fields[0], count);
-	e = reserve(GR_IN_END, pid, goid, conn, stream);
+	e = hdr_event(&s, &hfs, GR_IN_HDRS, 0, pid, goid, conn, stream);
 	if (!e)
 		return 0;
-	e->count = count;
 	conn_resolve(cfg, t, cfg->cli_conn, &c);
 	read_seq(cfg, &c, t, cfg->cli_framer, hf, e);
-	bpf_ringbuf_submit(e, 0);
+	read_block(&e->b, hfs, fields[0], fields[1]);
+	emit_hdr(s, e);
 	return 0;
 }
 

@@ -1,25 +1,19 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Shared between grpc.bpf.c and user space (plugins/grpc/layout.ts mirrors
- * these layouts byte for byte). Needs go_abi.h, go_conn.h and go_tls_seq.h first.
+ * these layouts byte for byte). Needs go_abi.h, go_conn.h, go_tls_seq.h and
+ * go_hdr_block.h first.
  */
 #ifndef __GRPC_H
 #define __GRPC_H
 
-#define GR_MAX_FIELDS 32 /* header fields read per block; count says how many there were */
-#define GR_NAME 64       /* bytes of a field name kept; name_len says the real length */
-#define GR_VALUE 256
-
 enum gr_kind {
-	GR_REQ_BEGIN = 0, /* (*http2Server).operateHeaders: stream id, field count, the conn */
-	GR_REQ_FIELD = 1, /* one decoded request header field */
-	GR_OUT_FIELD = 2, /* (*loopyWriter).writeHeader: one field of the block a side sends */
-	GR_OUT_END = 3,   /* after that block's fields: end_stream, side, count */
-	GR_DATA_IN = 4,   /* (*http2{Server,Client}).handleData: DATA payload bytes, messages begun */
-	GR_MSG_OUT = 5,   /* (*http2{Server,Client}).Write: one message sent, prefix + payload bytes */
-	GR_IN_FIELD = 6,  /* (*http2Client).operateHeaders: one field of a response header block */
-	GR_IN_END = 7,    /* after that block's fields: count */
-	GR_CLOSE = 8,     /* the stream ended without trailers: server got RST_STREAM (n = its code),
-			   * or the client closed it (end_stream = it sent RST_STREAM, n = its code) */
+	GR_REQ_HDRS = 0, /* (*http2Server).operateHeaders: the request block, stream id, the conn */
+	GR_OUT_HDRS = 1, /* (*loopyWriter).writeHeader: a block a side sends (client: and its conn) */
+	GR_IN_HDRS = 2,  /* (*http2Client).operateHeaders: response headers or trailers */
+	GR_DATA_IN = 3,  /* (*http2{Server,Client}).handleData: DATA payload bytes, messages begun */
+	GR_MSG_OUT = 4,  /* (*http2{Server,Client}).Write: one message sent, prefix + payload bytes */
+	GR_CLOSE = 5,    /* the stream ended without trailers: server got RST_STREAM (n = its code),
+			  * or the client closed it (end_stream = it sent RST_STREAM, n = its code) */
 };
 
 /* DATA_IN also counts the gRPC messages whose 5-byte prefix (flag, 4-byte
@@ -103,6 +97,9 @@ struct gr_cfg {
 	location_t rs_f;
 };
 
+/* Both records begin alike, up to end_stream: user space reads kind first. */
+
+/* DATA_IN, MSG_OUT, CLOSE. */
 struct gr_event {
 	__u64 ts;
 	__s64 goid;
@@ -110,23 +107,35 @@ struct gr_event {
 	__u32 pid;
 	__u32 stream_id;
 	__u8 kind;      /* enum gr_kind */
-	__u8 side;      /* 0 client, 1 server (OUT_*: loopyWriter.side) */
-	__u8 tls;       /* REQ_BEGIN, client OUT_END: 0 no, 1 yes, 2 unknown */
-	__u8 fd_why;    /* enum go_conn_fd_why */
-	__s32 fd;
-	__u32 index;    /* *_FIELD: index of the field */
-	__u32 count;    /* fields in the block; DATA_IN: messages begun */
-	__u32 name_len; /* real lengths: name/value hold at most GR_NAME/GR_VALUE */
-	__u32 value_len;
-	__u64 n;        /* DATA_IN, MSG_OUT: bytes; CLOSE: the RST_STREAM code */
+	__u8 side;      /* 0 client, 1 server */
 	__u8 end_stream;
-	__u8 wrapped;   /* REQ_BEGIN, client OUT_END: the conn is grpc's credentials wrapper */
-	__u8 seq_ok;    /* REQ_BEGIN, OUT_END, IN_END: tcp_seq is known */
+	__u8 _pad;
+	__u32 count;    /* DATA_IN: messages begun */
+	__u64 n;        /* DATA_IN, MSG_OUT: bytes; CLOSE: the RST_STREAM code */
+};
+
+/* REQ_HDRS, OUT_HDRS, IN_HDRS: one whole header block. Sent at its real
+ * size (the block's used bytes), not sizeof: most blocks are a few hundred
+ * bytes of the 4 KiB kept.
+ */
+struct gr_hdr_event {
+	__u64 ts;
+	__s64 goid;
+	__u64 conn;
+	__u32 pid;
+	__u32 stream_id;
+	__u8 kind;
+	__u8 side;      /* OUT_HDRS: loopyWriter.side */
+	__u8 end_stream;
+	__u8 tls;       /* REQ_HDRS, client OUT_HDRS: 0 no, 1 yes, 2 unknown */
+	__s32 fd;
+	__u8 fd_why;    /* enum go_conn_fd_why */
+	__u8 wrapped;   /* REQ_HDRS, client OUT_HDRS: the conn is grpc's credentials wrapper */
+	__u8 seq_ok;    /* tcp_seq is known */
 	__u8 _pad;
 	__u32 tcp_seq;  /* the header block's wire seq (docs/tcp-seqs.md) */
-	struct go_conn_addrs addrs;
-	__u8 name[GR_NAME];
-	__u8 value[GR_VALUE];
+	struct go_conn_addrs addrs; /* REQ_HDRS, client OUT_HDRS */
+	struct go_hdr_block b;
 };
 
 #endif /* __GRPC_H */

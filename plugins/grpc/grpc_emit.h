@@ -1,11 +1,25 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* grpc.bpf.c's events and the reads its programs share: header fields, the
+/* grpc.bpf.c's events and the reads its programs share: header blocks, the
  * connection and its TCP seqs, the message walk over DATA frames, a call's
  * end. Included once, by grpc.bpf.c, after its maps.
  */
 #ifndef __GRPC_EMIT_H
 #define __GRPC_EMIT_H
 
+/* User space is not woken per record: at ~60k records/s a wakeup each (an
+ * irq_work on the traced thread's CPU, then an epoll round trip in gotrace)
+ * cost more than the record. It drains the ring on a timer instead
+ * (runtime.ts drainEveryMs); the ring wakes it only once this much is
+ * waiting, so a burst never waits for the timer with the ring filling up.
+ */
+#define GR_WAKE_BYTES (1 << 20)
+
+static __always_inline __u64 wake_flags(void)
+{
+	return bpf_ringbuf_query(&gr_events, BPF_RB_AVAIL_DATA) >= GR_WAKE_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/* A DATA_IN, MSG_OUT or CLOSE record, its head filled in. */
 static __always_inline struct gr_event *reserve(__u8 kind, __u32 pid, __s64 goid, __u64 conn, __u32 stream)
 {
 	struct gr_event *e = gotrace_ringbuf_reserve(&gr_events, sizeof(*e));
@@ -19,42 +33,111 @@ static __always_inline struct gr_event *reserve(__u8 kind, __u32 pid, __s64 goid
 	e->goid = goid;
 	e->conn = conn;
 	e->stream_id = stream;
-	e->fd = -1;
 	return e;
 }
 
-/* One event per hpack.HeaderField{Name, Value string; Sensitive bool} (40
- * bytes, Name at 0, Value at 16; the hooker checks this against DWARF).
- */
-/* Returns a bound on the block's HPACK size (each field at most 1 + 5 + name + 5 + value bytes; Huffman and indexing only shrink it), or ~0 when a field could not be read. */
-static __always_inline __u64 emit_fields(__u8 kind, __u32 pid, __s64 goid, __u64 conn, __u32 stream, __u8 side, __u64 fields, __u32 count)
+static __always_inline void submit(struct gr_event *e)
 {
+	bpf_ringbuf_submit(e, wake_flags());
+}
+
+/* A header-block record from this CPU's scratch, its head cleared and filled
+ * in and its block empty: the block's 4 KiB are not cleared, only the bytes
+ * written are sent. A uprobe program runs with migration off but, on a
+ * preemptible kernel (preempt=full or lazy), not with preemption off: another
+ * task's program can start on this CPU before this one ends, so it takes the
+ * next record (nest); a third finds none and is counted a drop. nest is a
+ * plain load and store (clang's BPF v1 has no atomic fetch): only a
+ * preemption between the two could make two programs share a record.
+ * emit_hdr gives the record back.
+ */
+static __always_inline struct gr_hdr_event *hdr_event(struct gr_scratch **sp, __u64 **hf, __u8 kind, __u8 side, __u32 pid, __s64 goid, __u64 conn, __u32 stream)
+{
+	__u32 zero = 0, slot;
+	struct gr_scratch *s = bpf_map_lookup_elem(&gr_scratch, &zero);
+	struct gr_hdr_event *e;
+
+	if (!s)
+		return NULL;
+	slot = s->nest;
+	if (slot >= GR_SCRATCH_SLOTS) {
+		gotrace_count_drop();
+		return NULL;
+	}
+	s->nest = slot + 1;
+	*sp = s;
+	e = &s->ev[slot & (GR_SCRATCH_SLOTS - 1)];
+	*hf = s->hf[slot & (GR_SCRATCH_SLOTS - 1)];
+	__builtin_memset(e, 0, __builtin_offsetof(struct gr_hdr_event, b));
+	e->ts = bpf_ktime_get_ns();
+	e->goid = goid;
+	e->conn = conn;
+	e->pid = pid;
+	e->stream_id = stream;
+	e->kind = kind;
+	e->side = side;
+	e->fd = -1;
+	go_hdr_block_reset(&e->b);
+	return e;
+}
+
+/* Sends the record up to the end of its block's used bytes, and gives it back. */
+static __always_inline void emit_hdr(struct gr_scratch *s, struct gr_hdr_event *e)
+{
+	__u64 size = __builtin_offsetof(struct gr_hdr_event, b) + go_hdr_block_size(&e->b);
+
+	if (bpf_ringbuf_output(&gr_events, e, size, wake_flags()))
+		gotrace_count_drop();
+	if (s->nest)
+		s->nest--;
+}
+
+/* A []hpack.HeaderField (ptr, len) into the block, as go_hdr_block_from_fields
+ * does, but with the slice's first GO_HDR_MAX_FIELDS elements copied in one
+ * read instead of one per field (each read is a helper call). Returns a bound
+ * on the block's HPACK size, for the writer's seq: each field at most 1 + 5 +
+ * name + 5 + value bytes (Huffman and indexing only shrink it); ~0 when some
+ * field was not read. HeaderField is {Name, Value string; Sensitive bool}, 40
+ * bytes; the hooker checks this against DWARF.
+ */
+static __always_inline __u64 read_block(struct go_hdr_block *b, __u64 *hf, __u64 ptr, __u64 len)
+{
+	__u32 n = len < GO_HDR_MAX_FIELDS ? (__u32)len : GO_HDR_MAX_FIELDS;
 	__u64 bound = 0;
 
-	if (count > GR_MAX_FIELDS)
-		bound = ~0ULL; /* fields past the ones read: no bound */
-	for (__u32 i = 0; i < GR_MAX_FIELDS; i++) {
-		__u64 w[4] = {};
-		struct gr_event *e;
+	if (n && bpf_probe_read_user(hf, ((n * GR_HF_WORDS * 8 - 1) & (GR_HF_BYTES - 1)) + 1, (void *)ptr))
+		n = 0;
+	for (__u32 i = 0; i < GO_HDR_MAX_FIELDS; i++) {
+		const __u64 *w = &hf[(i & (GO_HDR_MAX_FIELDS - 1)) * GR_HF_WORDS];
 
-		if (i >= count)
+		if (i >= n)
 			break;
-		if (bpf_probe_read_user(w, sizeof(w), (void *)(fields + (__u64)i * 40)))
-			return ~0ULL;
 		bound += 11 + w[1] + w[3];
-		e = reserve(kind, pid, goid, conn, stream);
-		if (!e)
-			return ~0ULL;
-		e->index = i;
-		e->count = count;
-		e->side = side;
-		e->name_len = go_len_u32(w[1]);
-		e->value_len = go_len_u32(w[3]);
-		GO_READ_STR(e->name, GR_NAME, w[0], w[1]);
-		GO_READ_STR(e->value, GR_VALUE, w[2], w[3]);
-		bpf_ringbuf_submit(e, 0);
+		go_hdr_block_add(b, w[0], w[1], w[2], w[3]);
+	}
+	if (len > n) { /* fields past the ones read: no bound */
+		b->count = len > 0xffff ? 0xffff : (__u16)len;
+		bound = ~0ULL;
 	}
 	return bound;
+}
+
+/* Whether a server's END_STREAM block is its response's first: grpc-go's
+ * WriteStatus opens a trailers-only response with :status (then
+ * content-type) when no headers went before; trailers after headers have
+ * none. The first kept entry is the block's first field.
+ * https://github.com/grpc/grpc-go/blob/v1.33.3/internal/transport/http2_server.go (WriteStatus)
+ */
+static __always_inline bool opens_response(const struct go_hdr_block *b)
+{
+	const char status[7] = { ':', 's', 't', 'a', 't', 'u', 's' };
+
+	if (!b->kept || *(const __u32 *)b->data != sizeof(status))
+		return false;
+	for (int i = 0; i < sizeof(status); i++)
+		if (b->data[GO_HDR_ENTRY_HEAD + i] != status[i])
+			return false;
+	return true;
 }
 
 /* The net.Conn at t + off (http2Server.conn, bufWriter.conn), through grpc's
@@ -65,7 +148,7 @@ static __always_inline void conn_resolve(const struct gr_cfg *cfg, __u64 t, __u3
 	go_conn_resolve(t, off, cfg->wrap_itab, cfg->wrap_conn, cfg->tls_itab, &cfg->conn, true, c);
 }
 
-static __always_inline void conn_info(const struct gr_cfg *cfg, __u64 t, __u32 off, struct gr_event *e, struct go_conn_view *c)
+static __always_inline void conn_info(const struct gr_cfg *cfg, __u64 t, __u32 off, struct gr_hdr_event *e, struct go_conn_view *c)
 {
 	conn_resolve(cfg, t, off, c);
 	e->tls = c->tls;
@@ -80,7 +163,7 @@ static __always_inline void conn_info(const struct gr_cfg *cfg, __u64 t, __u32 o
  * framer at t + framer_off reads through a *bufio.Reader, or the conn itself),
  * on the reader goroutine that called operateHeaders: nothing reads meanwhile.
  */
-static __always_inline void read_seq(const struct gr_cfg *cfg, const struct go_conn_view *c, __u64 t, __u32 framer_off, __u64 hf, struct gr_event *e)
+static __always_inline void read_seq(const struct gr_cfg *cfg, const struct go_conn_view *c, __u64 t, __u32 framer_off, __u64 hf, struct gr_hdr_event *e)
 {
 	__u64 fr = 0, h2 = 0, rd[2] = {}, br = 0;
 	__u32 length = 0, seq = 0;
@@ -170,7 +253,7 @@ static __always_inline void emit_close(struct pt_regs *ctx, const struct gr_cfg 
 	e->side = side;
 	e->end_stream = end_stream;
 	e->n = code;
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 }
 
 #endif /* __GRPC_EMIT_H */

@@ -15,7 +15,7 @@ import { plugin } from './index';
 import type { GrpcConfig } from './hooker';
 import { buildClientOnly } from './client-only';
 import { FIELDS } from './offsets';
-import { CFG_SIZE, encodeCfg } from './layout';
+import { CFG_SIZE, encodeCfg, EVENT_SIZE, HDR_EVENT_HEAD } from './layout';
 
 function outcome(variant: '' | '-stripped' | '-pie', edit: (b: Buffer) => Buffer = (b) => b) {
   const path = requireBinary(fixture('grpc', variant));
@@ -87,11 +87,14 @@ test('a program that only dials (no http2Server methods linked): the client side
   assert.equal(c.locations.length, 27);
 });
 
-test('struct gr_cfg: the encoder matches the BPF object', () => {
+test('struct gr_cfg and the events: the encoder and decoder match the BPF object', () => {
   const obj = join(ROOT, 'build', 'bpf', 'grpc.bpf.o');
   assert.ok(existsSync(obj), 'build/bpf/grpc.bpf.o is built by npm run setup');
   const btf = execFileSync('bpftool', ['btf', 'dump', 'file', obj], { encoding: 'utf8' });
   assert.equal(Number(/STRUCT 'gr_cfg' size=(\d+)/.exec(btf)![1]), CFG_SIZE);
+  assert.equal(Number(/STRUCT 'gr_event' size=(\d+)/.exec(btf)![1]), EVENT_SIZE);
+  // The header-block record's head ends where its struct go_hdr_block begins.
+  assert.equal(Number(/STRUCT 'gr_hdr_event' size=\d+ vlen=\d+\n(?:\t.*\n)*?\t'b' type_id=\d+ bits_offset=(\d+)/.exec(btf)![1]) / 8, HDR_EVENT_HEAD);
   const c = outcome('').plan!.config as GrpcConfig;
   assert.equal(encodeCfg(c, { tcp: 1n, tls: 2n, wrap: 3n, bufr: 4n }, true).length, CFG_SIZE);
 });

@@ -3,11 +3,10 @@
 import { encodeLocation, LOCATION_SIZE } from '../../core/bpf/go-location';
 import { GotraceError } from '../../core/errors';
 import { connAddrs } from '../../core/plugin-kit/socket-addr';
-import { u64Number } from '../../core/plugin-kit/event-words';
+import type { BlockHeaders } from './block-headers';
+import { s64OrNull, u32, u64 } from './bytes';
 import type { GrpcConfig } from './hooker';
 
-export const GR_NAME = 64;
-export const GR_VALUE = 256;
 export const CFG_LOCATIONS = 27;
 /** struct gr_cfg's __u32 offsets after goid_offset, in order (the last three are struct go_tls_seq_offsets). */
 export const U32_NAMES = ['srvConn', 'wrapConn', 'lwSide', 'lwFramer', 'frWriter', 'bwConn', 'mhfHeaders', 'mhfFields', 'fhStream', 'dfData', 'stId',
@@ -16,9 +15,13 @@ const U32_AT = 52;
 const REGABI_AT = U32_AT + 4 * U32_NAMES.length; // 152
 const LOCATIONS_AT = (REGABI_AT + 8) & ~7; // 160
 export const CFG_SIZE = LOCATIONS_AT + CFG_LOCATIONS * LOCATION_SIZE; // 376
-export const EVENT_SIZE = 112 + GR_NAME + GR_VALUE; // 432
+/** struct gr_event: DATA_IN, MSG_OUT, CLOSE. */
+export const EVENT_SIZE = 48;
+/** struct gr_hdr_event up to its struct go_hdr_block: the record is this plus the block's used bytes. */
+export const HDR_EVENT_HEAD = 88;
 
-export const KINDS = ['req-begin', 'req-field', 'out-field', 'out-end', 'data-in', 'msg-out', 'in-field', 'in-end', 'close'] as const;
+/** enum gr_kind, in order. */
+export const KINDS = ['req-hdrs', 'out-hdrs', 'in-hdrs', 'data-in', 'msg-out', 'close'] as const;
 export type EventKind = (typeof KINDS)[number];
 
 
@@ -51,44 +54,42 @@ export interface RawEvent {
   readonly streamId: number;
   readonly kind: EventKind;
   readonly side: number;
+  readonly endStream: boolean;
+  /** DATA_IN: messages begun. */
+  readonly count: number;
+  /** DATA_IN, MSG_OUT: bytes; CLOSE: the RST_STREAM code. */
+  readonly n: number;
+  /** *_HDRS: the block's fields as a record shows them (redacted, repeats joined); empty for other kinds. */
+  readonly headers: Record<string, string>;
+  /** REQ_HDRS and a client's OUT_HDRS carry the conn; null / -1 / false elsewhere. */
   readonly tls: boolean | null;
   readonly fd: number;
-  readonly index: number;
-  readonly count: number;
-  readonly name: string;
-  readonly value: string;
-  readonly nameLen: number;
-  readonly valueLen: number;
-  readonly n: number;
-  readonly endStream: boolean;
   readonly wrapped: boolean;
-  /** REQ_BEGIN, OUT_END, IN_END: the header block's wire seq, null when unknown. */
+  /** *_HDRS: the header block's wire seq, null when unknown. */
   readonly tcpSeq: number | null;
   readonly local: string | null;
   readonly remote: string | null;
 }
 
+const NO_HEADERS: Record<string, string> = Object.freeze({});
+const NO_ADDRS = { local: null, remote: null } as const;
 
-/** struct gr_event → its fields; undefined when the record is short or of an unknown kind. */
-export function decodeEvent(b: Buffer): RawEvent | undefined {
+/** struct gr_event or struct gr_hdr_event → its fields; undefined when the record is short or of an unknown kind. */
+export function decodeEvent(b: Buffer, blocks: BlockHeaders): RawEvent | undefined {
   if (b.length < EVENT_SIZE) return undefined;
-  const kind = KINDS[b.readUInt8(32)];
+  const kindNo = b[32]!, kind = KINDS[kindNo];
   if (!kind) return undefined;
-  const nameLen = b.readUInt32LE(48), valueLen = b.readUInt32LE(52);
-  const goid = b.readBigInt64LE(8);
-  const tls = b.readUInt8(34);
-  // Most events are header fields: only they carry a name and value, only begin/end events a connection.
-  const field = kind === 'req-field' || kind === 'out-field' || kind === 'in-field';
-  const addrs = connAddrs(b, 72);
+  const hdrs = kindNo <= 2;
+  if (hdrs && b.length < HDR_EVENT_HEAD) return undefined;
+  // One object literal for both records: every event has the same shape, so the assembler's reads stay monomorphic.
+  const tls = hdrs ? b[35]! : 2;
+  const addrs = hdrs ? connAddrs(b, 48) : NO_ADDRS;
   return {
-    ts: b.readBigUInt64LE(0), goid: goid >= 0n ? Number(goid) : null,
-    conn: u64Number(b, 16), pid: b.readUInt32LE(24),
-    streamId: b.readUInt32LE(28), kind, side: b.readUInt8(33), tls: tls === 2 ? null : tls === 1, fd: b.readInt32LE(36),
-    index: b.readUInt32LE(40), count: b.readUInt32LE(44), nameLen, valueLen,
-    name: field ? b.toString('latin1', 112, 112 + Math.min(nameLen, GR_NAME)) : '',
-    value: field ? b.toString('utf8', 176, 176 + Math.min(valueLen, GR_VALUE)) : '',
-    n: u64Number(b, 56), endStream: b.readUInt8(64) !== 0, wrapped: b.readUInt8(65) !== 0,
-    tcpSeq: b.readUInt8(66) ? b.readUInt32LE(68) : null,
-    local: addrs.local, remote: addrs.remote,
+    ts: b.readBigUInt64LE(0), goid: s64OrNull(b, 8), conn: u64(b, 16), pid: u32(b, 24),
+    streamId: u32(b, 28), kind, side: b[33]!, endStream: b[34] !== 0,
+    count: hdrs ? 0 : u32(b, 36), n: hdrs ? 0 : u64(b, 40),
+    headers: hdrs ? blocks.read(b, HDR_EVENT_HEAD) : NO_HEADERS,
+    tls: tls === 2 ? null : tls === 1, fd: hdrs ? u32(b, 36) | 0 : -1, wrapped: hdrs && b[41] !== 0,
+    tcpSeq: hdrs && b[42] ? u32(b, 44) : null, local: addrs.local, remote: addrs.remote,
   };
 }

@@ -1,6 +1,6 @@
 // The kernel side of grpc (both sides of a call) for one session. As http2 does, a binary's probes
-// are attached once for every pid; a process gets its gr_procs entry. Field
-// events become call records.
+// are attached once for every pid; a process gets its gr_procs entry.
+// Header-block and data events become call records.
 import type { BpfObject } from '../../core/bpf/bpf-object';
 import type { AttachedProcess, PluginRuntime, ProcessTarget, RuntimeOptions, TraceEvent } from '../../core/engine/plugin';
 import type { RuleOutcome } from '../../core/engine/engine';
@@ -8,6 +8,7 @@ import { BinaryProbes } from '../../core/plugin-kit/binary-probes';
 import { pidKey } from '../../core/plugin-kit/map-keys';
 import { RecordQueue } from '../../core/plugin-kit/record-queue';
 import { targetLoadBias } from '../../core/plugin-kit/target-load-bias';
+import { BlockHeaders } from './block-headers';
 import { CallAssembler } from './calls';
 import type { GrpcConfig } from './hooker';
 import { decodeEvent, encodeCfg } from './layout';
@@ -15,11 +16,15 @@ import { decodeEvent, encodeCfg } from './layout';
 export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
   const probes = new BinaryProbes();
   const queue = new RecordQueue();
-  const calls = new CallAssembler(queue.push, { redact: options.redact });
+  const calls = new CallAssembler(queue.push);
+  const blocks = new BlockHeaders(options.redact);
 
   return {
     bpfObject: 'grpc',
     ringBuffers: ['gr_events'],
+    // The BPF side does not wake us per record (GR_WAKE_BYTES in grpc_emit.h):
+    // records wait at most this long, and a burst is handled as one batch.
+    drainEveryMs: 20,
 
     attach(obj: BpfObject, target: ProcessTarget, outcomes: readonly RuleOutcome[]): AttachedProcess {
       // One rule per binary drives the probes: a second would attach them twice.
@@ -42,7 +47,7 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
     },
 
     decode(_ring: string, record: Buffer): TraceEvent[] {
-      const e = decodeEvent(record);
+      const e = decodeEvent(record, blocks);
       if (!e) return [];
       queue.saw(e.ts);
       calls.push(e);

@@ -1,0 +1,64 @@
+// The event decoder against records laid out as grpc.h says (hooker.test.ts
+// checks the sizes against the BPF object's BTF): a header block record with
+// its conn and packed fields, a small record, and records it must refuse.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BlockHeaders } from './block-headers';
+import { decodeEvent as decodeWith, EVENT_SIZE, HDR_EVENT_HEAD } from './layout';
+import { packBlock as block } from './test-block';
+
+const decodeEvent = (b: Buffer) => decodeWith(b, new BlockHeaders(new Set(['authorization'])));
+
+function head(size: number, kind: number): Buffer {
+  const b = Buffer.alloc(size);
+  b.writeBigUInt64LE(123456789n, 0);
+  b.writeBigInt64LE(42n, 8);
+  b.writeBigUInt64LE(0xc000123400n, 16);
+  b.writeUInt32LE(77, 24);
+  b.writeUInt32LE(5, 28);
+  b.writeUInt8(kind, 32);
+  b.writeUInt8(1, 33);
+  return b;
+}
+
+test('a request block: the conn (TLS, fd, IPv4 addresses, seq) and its fields in order', () => {
+  const h = head(HDR_EVENT_HEAD, 0);
+  h.writeUInt8(1, 35); // tls
+  h.writeInt32LE(9, 36);
+  h.writeUInt8(1, 42); // seq_ok
+  h.writeUInt32LE(0xfffffff0, 44);
+  h.writeUInt8(2, 48); // AF_INET
+  h.writeUInt16LE(50051, 50);
+  h.writeUInt16LE(40000, 52);
+  Buffer.from([127, 0, 0, 1]).copy(h, 56);
+  Buffer.from([10, 0, 0, 2]).copy(h, 72);
+  const e = decodeEvent(Buffer.concat([h, block([[':path', '/pkg.Svc/M'], ['authorization', 'Bearer x'], ['te', 'trailers']])]))!;
+  assert.deepEqual([e.kind, e.ts, e.goid, e.conn, e.pid, e.streamId, e.side, e.endStream], ['req-hdrs', 123456789n, 42, 0xc000123400, 77, 5, 1, false]);
+  assert.deepEqual([e.tls, e.fd, e.wrapped, e.tcpSeq, e.local, e.remote], [true, 9, false, 0xfffffff0, '127.0.0.1:50051', '10.0.0.2:40000']);
+  assert.deepEqual(e.headers, { ':path': '/pkg.Svc/M', authorization: '[redacted]', te: 'trailers' });
+});
+
+test('a block sent with END_STREAM and no conn: tls unknown, no addresses, seq unknown', () => {
+  const h = head(HDR_EVENT_HEAD, 1);
+  h.writeUInt8(1, 34);
+  h.writeUInt8(2, 35);
+  h.writeInt32LE(-1, 36);
+  const e = decodeEvent(Buffer.concat([h, block([['grpc-status', '0']])]))!;
+  assert.deepEqual([e.kind, e.endStream, e.tls, e.fd, e.tcpSeq, e.local, e.remote], ['out-hdrs', true, null, -1, null, null, null]);
+  assert.deepEqual(e.headers, { 'grpc-status': '0' });
+});
+
+test('a DATA_IN record: bytes and messages, no fields', () => {
+  const b = head(EVENT_SIZE, 3);
+  b.writeUInt8(1, 34);
+  b.writeUInt32LE(2, 36);
+  b.writeBigUInt64LE(1n << 40n, 40);
+  const e = decodeEvent(b)!;
+  assert.deepEqual([e.kind, e.endStream, e.count, e.n, e.headers, e.tls, e.fd], ['data-in', true, 2, 2 ** 40, {}, null, -1]);
+});
+
+test('short records and unknown kinds are refused', () => {
+  assert.equal(decodeEvent(head(EVENT_SIZE - 1, 3)), undefined);
+  assert.equal(decodeEvent(head(EVENT_SIZE, 6)), undefined);
+  assert.equal(decodeEvent(head(HDR_EVENT_HEAD - 1, 0)), undefined, 'a block record cut before its block');
+});
