@@ -93,6 +93,8 @@ test('with DWARF: internal/poll.(*FD).Read has no entry probe; fd and p.ptr come
   // The closed bit the RET checks: FD.fdmu.state.
   const state = dwarfdumpMember(path, 'internal/poll.FD', 'fdmu') + dwarfdumpMember(path, 'internal/poll.fdMutex', 'state');
   assert.deepEqual(c.fdRead?.atReturn, { recv: { kind: 'stack', offset: 8, size: 8 }, bufPtr: { kind: 'stack', offset: 16, size: 8 }, fdmuState: state });
+  // decrypt's receiver is &c.in: the Conn is the receiver minus Conn.in's offset.
+  assert.equal(c.decrypt?.connIn, dwarfdumpMember(path, 'crypto/tls.Conn', 'in'));
 });
 
 test('stripped: offsets from the table, locations from the signature, the itab from itablinks', () => {
@@ -108,7 +110,10 @@ test('stripped: offsets from the table, locations from the signature, the itab f
   assert.equal(c.fdRead?.atReturn, null);
   assert.equal(p.probes.filter((x) => x.program === 'uprobe_poll_fd_read').length, 1, 'FD.Read keeps its entry probe');
   const dwarf = plan('').config as Http1TlsConfig;
-  assert.deepEqual(c, { ...dwarf, readAtReturn: null, fdRead: { ...dwarf.fdRead!, atReturn: null } }, 'the same facts as with DWARF, the itab address included');
+  // crypto/tls.Conn.in is only a shortcut (no table has it): stripped, TLS calls walk to their socket.
+  assert.equal(c.decrypt?.connIn, null);
+  assert.deepEqual(c, { ...dwarf, readAtReturn: null, fdRead: { ...dwarf.fdRead!, atReturn: null }, decrypt: { ...dwarf.decrypt!, connIn: null } },
+    'the same facts as with DWARF, the itab address included');
 });
 
 test('PIE: the itab is marked to move with the load address', () => {

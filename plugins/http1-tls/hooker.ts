@@ -5,6 +5,8 @@
 import type { GoLocation } from '../../core/bpf/go-location';
 import type { Hooker, HookerContext, ProbePlan, ProbeSpec, ResolvedValue } from '../../core/engine/plugin';
 import { entryProbe, required, retProbes } from './probe-sites';
+import { resolveOptionalOffsets } from '../../core/offsets/struct-offset';
+import { GO_STD_TABLE } from '../../core/offsets/tables';
 import { argsAtReturn, methodWords, type ArgsAtReturn } from './locations';
 export { entryProbe, required, retProbes } from './probe-sites';
 import { findTcpConnItab, resolveConnOffsets } from './offsets';
@@ -14,6 +16,8 @@ export const TLS_WRITE = 'crypto/tls.(*Conn).Write';
 export const TLS_READ = 'crypto/tls.(*Conn).Read';
 export const FD_READ = 'internal/poll.(*FD).Read';
 export const TLS_DECRYPT = 'crypto/tls.(*halfConn).decrypt';
+/** Optional (a shortcut, not a need): resolved from DWARF, a table or a pin when there is one. */
+export const TLS_CONN_IN = 'crypto/tls.Conn.in';
 
 export interface Http1TlsConfig {
   readonly kind: 'tls';
@@ -32,8 +36,13 @@ export interface Http1TlsConfig {
   /** Read's c and b.ptr at its RETs (DWARF-proven spill slots): then Read has no entry probe. */
   readonly readAtReturn: ArgsAtReturn | null;
   readonly fdRead: FdReadWords | null;
-  /** Where (*halfConn).decrypt's record pointer is: read seqs per TLS record. */
-  readonly decrypt: { record: GoLocation } | null;
+  /**
+   * Where (*halfConn).decrypt's record pointer is: read seqs per TLS record.
+   * connIn: offset of crypto/tls.Conn.in, the halfConn decrypt runs on; when
+   * known, a TLS Read or Write on the Conn this goroutine last decrypted for
+   * takes its fd and socket from that read instead of walking to them again.
+   */
+  readonly decrypt: { record: GoLocation; hc: GoLocation; connIn: number | null } | null;
 }
 
 export const tlsHooker: Hooker = {
@@ -73,7 +82,11 @@ export const tlsHooker: Hooker = {
     const decrypt = fdRead ? bin.findFunction(TLS_DECRYPT) : undefined;
     let decryptWords: Http1TlsConfig['decrypt'] = null;
     if (decrypt) {
-      decryptWords = { record: methodWords(bin, decrypt, values, false).bufPtr };
+      const inOff = resolveOptionalOffsets(bin, { connIn: TLS_CONN_IN }, 'the halfConn decrypt runs on',
+        'TLS Reads and Writes walk from their Conn to the socket every time', { pins: ctx.selector.offsets, tables: [GO_STD_TABLE] });
+      values.push(...inOff.values);
+      const d = methodWords(bin, decrypt, values, false);
+      decryptWords = { record: d.bufPtr, hc: d.recv, connIn: inOff.offsets.connIn ?? null };
       probes.push(entryProbe(bin, decrypt, 'uprobe_crypto_tls_halfconn_decrypt', 'where the TLS record being decrypted starts in the raw input'));
     }
     for (const fn of [write, read, ...(fdRead ? [fdRead] : []), ...(decrypt ? [decrypt] : [])]) values.push({ name: `${fn.name} entry`, value: fn.entry, source: fn.source });

@@ -83,6 +83,7 @@ int uprobe_crypto_tls_conn_write(struct pt_regs *ctx)
 	    go_read_arg(ctx, &cfg->write_len, &len) || len == 0)
 		return 0;
 	g = go_current_g(ctx, cfg->regabi);
+	a.g = g;
 	a.goid = go_goid(g, cfg->goid_offset);
 	a.pid = pid;
 	a.call_len = go_len_u32(len);
@@ -193,7 +194,7 @@ int uprobe_poll_fd_read(struct pt_regs *ctx)
 	if (!key.g || go_read_arg(ctx, &cfg->fd_read_fd, &call.conn) || !call.conn ||
 	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(call.conn + cfg->conn.pfd_sysfd)))
 		return 0;
-	sk = go_fd_sock_ino((int)sysfd, cfg->tcp ? &call.ino : NULL);
+	sk = go_fd_sock_ino((int)sysfd, cfg->tcp || cfg->has_conn_in ? &call.ino : NULL);
 	if (!sk)
 		return 0; /* not a socket: files, pipes */
 	call.buf = (__u64)sysfd;
@@ -220,7 +221,7 @@ static __always_inline void fd_read_done(const struct h1_proc_cfg *cfg, __u32 pi
 {
 	if (cfg->has_decrypt && p) {
 		struct h1_rx_key xk = { .pid = pid, .g = g };
-		struct h1_rx rx = { .p = p, .p_end = p + n, .seq_before = before, .fd = fd };
+		struct h1_rx rx = { .p = p, .p_end = p + n, .sk = (__u64)sk, .ino = ino, .seq_before = before, .fd = fd };
 		struct h1_rx *known = bpf_map_lookup_elem(&h1_rx, &xk);
 
 		if (known)
@@ -261,7 +262,7 @@ static __always_inline void fd_read_ret_only(struct pt_regs *ctx, const struct h
 	    read_args_at_ret(ctx, &cfg->fd_read_fd_ret, &cfg->fd_read_buf_ret, &fd, &p) || !fd ||
 	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(fd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff)
 		return;
-	sk = go_fd_sock_ino((int)sysfd, cfg->tcp ? &ino : NULL);
+	sk = go_fd_sock_ino((int)sysfd, cfg->tcp || cfg->has_conn_in ? &ino : NULL);
 	if (!sk || bpf_probe_read_user(&state, sizeof(state), (void *)(fd + cfg->fdmu_state)) || (state & 1))
 		return;
 	fd_read_done(cfg, pid, go_current_g(ctx, cfg->regabi), (int)sysfd, sk, ino, p, n, go_tcp_copied_seq(sk) - (__u32)n);
@@ -332,7 +333,7 @@ int uprobe_crypto_tls_halfconn_decrypt(struct pt_regs *ctx)
 	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
 	struct h1_rx_key xk = { .pid = pid };
 	struct h1_rx *rx;
-	__u64 rec = 0;
+	__u64 rec = 0, hc = 0;
 
 	if (!cfg || !cfg->has_decrypt || go_read_arg(ctx, &cfg->decrypt_rec, &rec))
 		return 0;
@@ -347,5 +348,8 @@ int uprobe_crypto_tls_halfconn_decrypt(struct pt_regs *ctx)
 		return 0;
 	rx->record_seq = rx->seq_before + (__u32)(rec - rx->p);
 	rx->record_ok = 1;
+	/* hc is &c.in of the Conn being read: name it for conn_info's shortcut. */
+	if (cfg->has_conn_in && !go_read_arg(ctx, &cfg->decrypt_hc, &hc) && hc)
+		rx->tls_conn = hc - cfg->conn_in;
 	return 0;
 }

@@ -42,6 +42,10 @@ struct h1_proc_cfg {
 	__u32 fdmu_state;         /* FD.fdmu.state, whose bit 0 (mutexClosed) Close sets first */
 	location_t fd_read_fd_ret; /* internal/poll.(*FD).Read: fd and p.ptr at every RET (DWARF-proven spill slots) */
 	location_t fd_read_buf_ret;
+	__u32 conn_in;   /* crypto/tls.Conn.in: decrypt's receiver is the Conn + conn_in */
+	__u8 has_conn_in;
+	__u8 _pad2[3];
+	location_t decrypt_hc; /* crypto/tls.(*halfConn).decrypt: the receiver at entry */
 };
 
 /* An internal/poll.(*FD).Read in flight, by the goroutine running it. The
@@ -81,6 +85,9 @@ struct h1_rx_key {
 struct h1_rx {
 	__u64 p;
 	__u64 p_end;
+	__u64 sk;       /* the read's socket, and its inode number */
+	__u64 ino;
+	__u64 tls_conn; /* the *tls.Conn decrypt last ran for (0: none yet) */
 	__u32 seq_before;
 	__s32 fd;
 	__u32 record_seq;

@@ -114,18 +114,35 @@ static __always_inline bool emit_chunks(const struct emit_args *a)
  */
 static __always_inline __u8 *conn_info(const struct h1_proc_cfg *cfg, struct emit_args *a)
 {
+	struct h1_rx_key xk = { .pid = a->pid, .g = a->g };
 	struct go_read_seq_key rk = {};
+	struct h1_rx *rx = NULL;
 	struct sock *sk;
 	__u64 ino = 0;
 	__u8 *kind;
 	__u32 *before;
 
-	a->fd = go_conn_fd(a->conn, &cfg->conn, &a->fd_why);
 	a->seq_ok = 0;
 	__builtin_memset(&a->addrs, 0, sizeof(a->addrs));
-	sk = go_fd_sock_ino(a->fd, &ino);
-	if (!sk)
-		return NULL;
+	/* This goroutine's last socket read (h1_rx): for a TLS read, the record
+	 * seq; and when decrypt last ran for this very Conn, its fd, socket and
+	 * inode too, so the walk from the Conn to the socket is not done again
+	 * (a server's response Write follows its request Read on one goroutine).
+	 * The Conn is alive and in use here, so it still owns that fd.
+	 */
+	if (a->g && (a->dir == H1_READ || cfg->has_conn_in))
+		rx = bpf_map_lookup_elem(&h1_rx, &xk);
+	if (rx && cfg->has_conn_in && rx->tls_conn == a->conn && rx->sk) {
+		a->fd = rx->fd;
+		a->fd_why = GO_FD_OK;
+		sk = (struct sock *)rx->sk;
+		ino = rx->ino;
+	} else {
+		a->fd = go_conn_fd(a->conn, &cfg->conn, &a->fd_why);
+		sk = go_fd_sock_ino(a->fd, &ino);
+		if (!sk)
+			return NULL;
+	}
 	kind = tls_sock_kind(a->pid, a->fd, ino);
 	/* From here on the record's conn names the connection for good (see h1_sock_key). */
 	if (ino)
@@ -139,15 +156,10 @@ static __always_inline __u8 *conn_info(const struct h1_proc_cfg *cfg, struct emi
 		return kind;
 	}
 	/* Best: the seq of the TLS record this goroutine decrypted last. */
-	{
-		struct h1_rx_key xk = { .pid = a->pid, .g = a->g };
-		struct h1_rx *rx = bpf_map_lookup_elem(&h1_rx, &xk);
-
-		if (rx && rx->record_ok && rx->fd == a->fd) {
-			a->seq = rx->record_seq;
-			a->seq_ok = 1;
-			return kind;
-		}
+	if (rx && rx->record_ok && rx->fd == a->fd) {
+		a->seq = rx->record_seq;
+		a->seq_ok = 1;
+		return kind;
 	}
 	/* Else: where the read(2) that brought the bytes began. */
 	rk.pid = a->pid;

@@ -7,7 +7,7 @@ import type { Http1TcpConfig } from './tcp-hooker';
 
 export const H1_CHUNK = 4096;
 export const H1_MAX_CHUNKS = 4;
-export const PROC_CFG_SIZE = 32 + 17 * LOCATION_SIZE + 8; // 176
+export const PROC_CFG_SIZE = 32 + 18 * LOCATION_SIZE + 16; // 192
 export const EVENT_HEADER_SIZE = 96;
 export const EVENT_SIZE = EVENT_HEADER_SIZE + H1_CHUNK; // 4192
 
@@ -47,6 +47,10 @@ export function encodeProcConfig(p: ProcPlans, itabAddress: bigint, regabi: bool
     encodeLocation(fdAtRet.recv).copy(b, 32 + 15 * LOCATION_SIZE + 8);
     encodeLocation(fdAtRet.bufPtr).copy(b, 32 + 16 * LOCATION_SIZE + 8);
   }
+  const connIn = c?.fdRead ? c.decrypt?.connIn ?? null : null;
+  b.writeUInt32LE(connIn ?? 0, 32 + 17 * LOCATION_SIZE + 8);
+  b.writeUInt8(connIn === null ? 0 : 1, 32 + 17 * LOCATION_SIZE + 12);
+  if (connIn !== null) encodeLocation(c!.decrypt!.hc).copy(b, 32 + 17 * LOCATION_SIZE + 16);
   return b;
 }
 

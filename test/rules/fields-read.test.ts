@@ -15,6 +15,7 @@ import { ROOT, fixture } from '../support/binaries';
 import { SEQ_FIELDS, genFields } from '../../plugins/http2/offsets';
 import { SEQ_FIELDS as GRPC_SEQ_FIELDS } from '../../plugins/grpc/offsets';
 import { FD_READ_AT_RET_FIELDS } from '../../plugins/http1-tls/fd-read';
+import { TLS_CONN_IN } from '../../plugins/http1-tls/hooker';
 
 const plugins = loadPlugins();
 const rules = loadRuleDir(join(ROOT, 'rules'));
@@ -26,7 +27,8 @@ const dwarfFields = (values: readonly { name: string; source: string }[]): strin
 for (const [name, ruleId, optional] of [
   ['divide', 'func-trace/demo-divide', []],
   // FD.Read's fdmu.state is read only where DWARF lets its entry probe go; stripped binaries keep the entry probe.
-  ['https', 'http1-tls/tls', FD_READ_AT_RET_FIELDS],
+  // crypto/tls.Conn.in is a shortcut too: without it TLS calls walk from their Conn to the socket.
+  ['https', 'http1-tls/tls', [...FD_READ_AT_RET_FIELDS, TLS_CONN_IN]],
   ['https', 'http1-tls/tcp', FD_READ_AT_RET_FIELDS],
   // syscallConn.Conn is optional: without it wrapped conns are reported with no fd.
   ['grpc', 'grpc/server', ['google.golang.org/grpc/internal/credentials.syscallConn.Conn', ...Object.values(GRPC_SEQ_FIELDS)]],
