@@ -200,6 +200,26 @@ static __always_inline struct sock *go_fd_sock(int fd)
 	return go_fd_sock_ino(fd, NULL);
 }
 
+/* Whether sk is still the socket with inode number ino: that it was not
+ * closed and its memory handed to another socket since ino was read. A
+ * socket's inode is allocated with it (struct socket_alloc), so the number is
+ * read through sk->sk_socket without the fd table.
+ */
+static __always_inline bool go_sock_is(struct sock *sk, __u64 ino)
+{
+	struct socket *sock;
+	__u64 now;
+
+	if (!sk || !ino)
+		return false;
+	sock = BPF_CORE_READ(sk, sk_socket);
+	if (!sock)
+		return false;
+	now = BPF_CORE_READ((struct inode *)((void *)sock + bpf_core_field_offset(struct socket_alloc, vfs_inode) -
+					     bpf_core_field_offset(struct socket_alloc, socket)), i_ino);
+	return now == ino;
+}
+
 /* A Go connection, as far as it can be known from its net.Conn. */
 struct go_conn_view {
 	__u64 tls_conn;  /* the *tls.Conn, 0 when the conn is not TLS */

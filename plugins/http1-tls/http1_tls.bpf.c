@@ -216,18 +216,25 @@ int uprobe_poll_fd_read(struct pt_regs *ctx)
  * (h1_rx), the fallback seq map for TLS Reads when decrypt is not probed, and
  * the bytes themselves for plain TCP.
  */
-static __always_inline void fd_read_done(const struct h1_proc_cfg *cfg, __u32 pid, __u64 g, int fd, struct sock *sk, __u64 ino, __u64 p,
-					 __u64 n, __u32 before)
+static __always_inline void fd_read_done(const struct h1_proc_cfg *cfg, __u32 pid, __u64 g, __u64 pfd, int fd, struct sock *sk, __u64 ino,
+					 __u64 p, __u64 n, __u32 before)
 {
+	__u8 tls_fd = 0;
+
 	if (cfg->has_decrypt && p) {
 		struct h1_rx_key xk = { .pid = pid, .g = g };
-		struct h1_rx rx = { .p = p, .p_end = p + n, .sk = (__u64)sk, .ino = ino, .seq_before = before, .fd = fd };
+		struct h1_rx rx = { .p = p, .p_end = p + n, .sk = (__u64)sk, .ino = ino, .pfd = pfd, .seq_before = before, .fd = fd };
 		struct h1_rx *known = bpf_map_lookup_elem(&h1_rx, &xk);
 
-		if (known)
+		if (known) {
+			/* Still the same FD and socket: still TLS if it was. */
+			if (known->pfd == pfd && known->ino == ino)
+				tls_fd = known->tls_fd;
+			rx.tls_fd = tls_fd;
 			*known = rx; /* in place, as in h1_fd_calls */
-		else
+		} else {
 			bpf_map_update_elem(&h1_rx, &xk, &rx, BPF_ANY);
+		}
 	} else {
 		/* With decrypt probed, TLS Reads take their record's seq from
 		 * h1_rx: this LRU update (a lock each) would go unread.
@@ -236,7 +243,7 @@ static __always_inline void fd_read_done(const struct h1_proc_cfg *cfg, __u32 pi
 
 		bpf_map_update_elem(&go_read_seqs, &rk, &before, BPF_ANY);
 	}
-	if (cfg->tcp && p)
+	if (cfg->tcp && p && !tls_fd)
 		emit_plain(pid, g, cfg->goid_offset, -1, fd, sk, ino, p, n, before, H1_READ);
 }
 
@@ -253,19 +260,40 @@ static __always_inline void fd_read_done(const struct h1_proc_cfg *cfg, __u32 pi
  */
 static __always_inline void fd_read_ret_only(struct pt_regs *ctx, const struct h1_proc_cfg *cfg, __u32 pid)
 {
-	__u64 n = 0, fd = 0, p = 0, state = 1, ino = 0;
+	__u64 n = 0, fd = 0, p = 0, state = 1, ino = 0, g;
+	struct h1_rx_key xk = { .pid = pid };
+	struct h1_rx *known = NULL;
 	__s64 sysfd = -1;
 	struct sock *sk;
 
 	/* n <= 0: EOF, an error, or a background read aborted by a deadline. */
 	if (go_read_arg(ctx, &cfg->fd_read_n, &n) || (__s64)n <= 0 ||
-	    read_args_at_ret(ctx, &cfg->fd_read_fd_ret, &cfg->fd_read_buf_ret, &fd, &p) || !fd ||
-	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(fd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff)
+	    read_args_at_ret(ctx, &cfg->fd_read_fd_ret, &cfg->fd_read_buf_ret, &fd, &p) || !fd)
 		return;
-	sk = go_fd_sock_ino((int)sysfd, cfg->tcp || cfg->has_conn_in ? &ino : NULL);
+	g = go_current_g(ctx, cfg->regabi);
+	/* This goroutine read from this FD last time too (a connection's reader
+	 * goroutine): its socket is the one found then, if that socket is still
+	 * alive under the same inode number. An FD object's address can come
+	 * back for a new connection (and a g for a new goroutine), a live
+	 * socket's inode number cannot. The closed bit below says if a Close
+	 * began since.
+	 */
+	if (cfg->has_decrypt && g) {
+		xk.g = g;
+		known = bpf_map_lookup_elem(&h1_rx, &xk);
+	}
+	if (known && known->pfd == fd && go_sock_is((struct sock *)known->sk, known->ino)) {
+		sysfd = known->fd;
+		sk = (struct sock *)known->sk;
+		ino = known->ino;
+	} else {
+		if (bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(fd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff)
+			return;
+		sk = go_fd_sock_ino((int)sysfd, cfg->tcp || cfg->has_conn_in ? &ino : NULL);
+	}
 	if (!sk || bpf_probe_read_user(&state, sizeof(state), (void *)(fd + cfg->fdmu_state)) || (state & 1))
 		return;
-	fd_read_done(cfg, pid, go_current_g(ctx, cfg->regabi), (int)sysfd, sk, ino, p, n, go_tcp_copied_seq(sk) - (__u32)n);
+	fd_read_done(cfg, pid, g, fd, (int)sysfd, sk, ino, p, n, go_tcp_copied_seq(sk) - (__u32)n);
 }
 
 /* ... and after it: (pid, fd, copied_seq after) -> copied_seq before.
@@ -298,7 +326,7 @@ int uprobe_poll_fd_read_ret(struct pt_regs *ctx)
 	call->seq_ok = 0;
 	if (go_read_arg(ctx, &cfg->fd_read_n, &n) || (__s64)n <= 0)
 		return 0;
-	fd_read_done(cfg, pid, key.g, (__s32)call->buf, (struct sock *)call->sk, call->ino, call->p, n, call->seq_before);
+	fd_read_done(cfg, pid, key.g, call->conn, (__s32)call->buf, (struct sock *)call->sk, call->ino, call->p, n, call->seq_before);
 	return 0;
 }
 
@@ -308,18 +336,32 @@ int uprobe_poll_fd_write(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
-	__u64 pfd = 0, buf = 0, len = 0, ino = 0;
+	__u64 pfd = 0, buf = 0, len = 0, ino = 0, g;
 	__s64 sysfd = -1;
 	struct sock *sk;
 
 	if (!cfg || !cfg->tcp)
 		return 0;
 	if (go_read_arg(ctx, &cfg->fd_write_fd, &pfd) || !pfd || go_read_arg(ctx, &cfg->fd_write_buf, &buf) ||
-	    go_read_arg(ctx, &cfg->fd_write_len, &len) || !len ||
-	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(pfd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff)
+	    go_read_arg(ctx, &cfg->fd_write_len, &len) || !len)
+		return 0;
+	g = go_current_g(ctx, cfg->regabi);
+	/* The write half of a TLS Write on the FD this goroutine last read TLS
+	 * from (a server answering the request it just read): record bytes,
+	 * known without reading the fd or walking to its socket, as long as that
+	 * socket is alive under the same inode number (see fd_read_ret_only).
+	 */
+	if (cfg->has_decrypt && g) {
+		struct h1_rx_key xk = { .pid = pid, .g = g };
+		struct h1_rx *known = bpf_map_lookup_elem(&h1_rx, &xk);
+
+		if (known && known->pfd == pfd && known->tls_fd && go_sock_is((struct sock *)known->sk, known->ino))
+			return 0;
+	}
+	if (bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(pfd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff)
 		return 0;
 	sk = go_fd_sock_ino((int)sysfd, &ino);
-	emit_plain(pid, go_current_g(ctx, cfg->regabi), cfg->goid_offset, -1, (int)sysfd, sk, ino, buf, len, 0, H1_WRITE);
+	emit_plain(pid, g, cfg->goid_offset, -1, (int)sysfd, sk, ino, buf, len, 0, H1_WRITE);
 	return 0;
 }
 
@@ -348,6 +390,7 @@ int uprobe_crypto_tls_halfconn_decrypt(struct pt_regs *ctx)
 		return 0;
 	rx->record_seq = rx->seq_before + (__u32)(rec - rx->p);
 	rx->record_ok = 1;
+	rx->tls_fd = 1;
 	/* hc is &c.in of the Conn being read: name it for conn_info's shortcut. */
 	if (cfg->has_conn_in && !go_read_arg(ctx, &cfg->decrypt_hc, &hc) && hc)
 		rx->tls_conn = hc - cfg->conn_in;

@@ -88,11 +88,13 @@ struct h1_rx {
 	__u64 sk;       /* the read's socket, and its inode number */
 	__u64 ino;
 	__u64 tls_conn; /* the *tls.Conn decrypt last ran for (0: none yet) */
+	__u64 pfd;      /* the *poll.FD read from */
 	__u32 seq_before;
 	__s32 fd;
 	__u32 record_seq;
 	__u8 record_ok;
-	__u8 _pad[3];
+	__u8 tls_fd;    /* decrypt ran on bytes read from pfd: it carries TLS (kept while pfd and ino stay) */
+	__u8 _pad[2];
 };
 
 /* What a socket carries, decided once per (pid, fd, struct sock). */

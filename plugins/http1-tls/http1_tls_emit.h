@@ -128,11 +128,13 @@ static __always_inline __u8 *conn_info(const struct h1_proc_cfg *cfg, struct emi
 	 * seq; and when decrypt last ran for this very Conn, its fd, socket and
 	 * inode too, so the walk from the Conn to the socket is not done again
 	 * (a server's response Write follows its request Read on one goroutine).
-	 * The Conn is alive and in use here, so it still owns that fd.
+	 * A Conn's address and a g can both be reused by a new connection and
+	 * goroutine, so the socket must still be alive under the inode number
+	 * read then (go_sock_is).
 	 */
 	if (a->g && (a->dir == H1_READ || cfg->has_conn_in))
 		rx = bpf_map_lookup_elem(&h1_rx, &xk);
-	if (rx && cfg->has_conn_in && rx->tls_conn == a->conn && rx->sk) {
+	if (rx && cfg->has_conn_in && rx->tls_conn == a->conn && go_sock_is((struct sock *)rx->sk, rx->ino)) {
 		a->fd = rx->fd;
 		a->fd_why = GO_FD_OK;
 		sk = (struct sock *)rx->sk;
