@@ -11,8 +11,12 @@
  * WriteDataPadded and (*clientConnReadLoop).processData. Resets: RST_STREAM
  * written ((*Framer).WriteRSTStream) or received (processResetStream); a
  * connection's end reports its unanswered streams.
- * Events are per field; user space assembles streams keyed by
- * (pid, *Framer, stream id): one Framer per connection, on either side.
+ * One record per HEADERS block, with every field (go_hdr_block.h): request
+ * and client response blocks are read whole from the decoded frame; response
+ * and client request fields, encoded one call at a time, gather in a
+ * per-goroutine map value until the call that sends the block. User space
+ * assembles streams keyed by (pid, *Framer, stream id): one Framer per
+ * connection, on either side.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -25,6 +29,7 @@
 #include "go_conn.h"
 #include "go_tls_seq.h"
 #include "go_string.h"
+#include "go_hdr_block.h"
 #include "http2.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -41,13 +46,36 @@ struct {
 	__type(value, struct h2_cfg);
 } h2_procs SEC(".maps");
 
-/* LRU: a writeFrame that never reaches its RET must not leak. */
+/* Response header writes in progress, each gathering its fields (4.6 KiB a
+ * value, so fewer than the small begin states took): one per connection
+ * writing a HEADERS frame at most. LRU: a writeFrame that never reaches its
+ * RET must not leak.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 2048);
 	__type(key, struct h2_wr_key);
 	__type(value, struct h2_wr);
 } h2_writes SEC(".maps");
+
+/* Client request fields encoded on a goroutine, waiting for the
+ * writeHeaders that gives their stream id (cc.wmu is held between them, so
+ * few wait at once). LRU: an encodeHeaders that fails leaves its fields here.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct h2_wr_key);
+	__type(value, struct h2_hdrs_event);
+} h2_creqs SEC(".maps");
+
+/* A header record is built here: far past the 512-byte BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct h2_wr);
+} h2_scratch SEC(".maps");
 
 static __always_inline struct h2_cfg *cfg_of(struct pt_regs *ctx, __u32 pid)
 {
@@ -72,7 +100,7 @@ int uprobe_http2_serverconn_processheaders(struct pt_regs *ctx)
 	if (bpf_probe_read_user(&framer, sizeof(framer), (void *)(sc + cfg->sc_framer)))
 		return 0;
 	/* The server's framer reads straight from the conn: no bufio.Reader. */
-	emit_headers(ctx, cfg, H2_REQ_BEGIN, H2_REQ_FIELD, pid, gen, framer, f, sc, cfg->sc_conn, 0);
+	emit_headers(ctx, cfg, H2_REQ_HEADERS, pid, gen, framer, f, sc, cfg->sc_conn, 0);
 	return 0;
 }
 
@@ -135,31 +163,40 @@ int uprobe_http2_writeresheaders_writeframe(struct pt_regs *ctx)
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct h2_cfg *cfg = cfg_of(ctx, pid);
 	struct h2_wr_key k = { .pid = pid };
-	struct h2_wr wr = {};
 	__u64 w = 0, sc = 0;
+	struct h2_wr *wr;
 
 	if (!cfg || go_read_arg(ctx, &cfg->wf_w, &w) || go_read_arg(ctx, &cfg->wf_ctx, &sc) || !w || !sc)
 		return 0;
-	if (bpf_probe_read_user(&wr.framer, sizeof(wr.framer), (void *)(sc + cfg->sc_framer)) ||
-	    bpf_probe_read_user(&wr.stream_id, sizeof(wr.stream_id), (void *)(w + cfg->wrh_stream)) ||
-	    bpf_probe_read_user(&wr.code, sizeof(wr.code), (void *)(w + cfg->wrh_code)) ||
-	    bpf_probe_read_user(&wr.end_stream, sizeof(wr.end_stream), (void *)(w + cfg->wrh_end)))
+	/* Built in scratch, then copied into the map: the map's value cannot come from the stack. */
+	wr = scratch();
+	if (!wr)
 		return 0;
-	wr.gen = (__u8)bpf_get_attach_cookie(ctx);
-	wr.sc = sc;
-	write_start(cfg, sc, &wr);
+	if (bpf_probe_read_user(&wr->framer, sizeof(wr->framer), (void *)(sc + cfg->sc_framer)) ||
+	    bpf_probe_read_user(&wr->stream_id, sizeof(wr->stream_id), (void *)(w + cfg->wrh_stream)) ||
+	    bpf_probe_read_user(&wr->code, sizeof(wr->code), (void *)(w + cfg->wrh_code)) ||
+	    bpf_probe_read_user(&wr->end_stream, sizeof(wr->end_stream), (void *)(w + cfg->wrh_end)))
+		return 0;
+	wr->gen = (__u8)bpf_get_attach_cookie(ctx);
+	wr->sc = sc;
+	wr->sk = 0;
+	wr->tls = 0;
+	wr->write_seq = 0;
+	wr->buffered = 0;
+	write_start(cfg, sc, wr);
+	go_hdr_block_reset(&wr->ev.b);
 	k.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
-	bpf_map_update_elem(&h2_writes, &k, &wr, BPF_ANY);
+	bpf_map_update_elem(&h2_writes, &k, wr, BPF_ANY);
 	return 0;
 }
 
+/* The RET: the response HEADERS as one record, status and all its fields. */
 SEC("uprobe")
 int uprobe_http2_writeresheaders_writeframe_ret(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct h2_cfg *cfg = cfg_of(ctx, pid);
 	struct h2_wr_key k = { .pid = pid };
-	struct h2_event *e;
 	struct h2_wr *wr;
 
 	if (!cfg)
@@ -168,18 +205,18 @@ int uprobe_http2_writeresheaders_writeframe_ret(struct pt_regs *ctx)
 	wr = bpf_map_lookup_elem(&h2_writes, &k);
 	if (!wr)
 		return 0;
-	e = reserve(H2_RESP_END, pid, wr->gen, k.goid, wr->framer, wr->stream_id);
-	if (e) {
-		e->n = wr->code;
-		e->end_stream = wr->end_stream;
-		write_end(cfg, wr, e);
-		bpf_ringbuf_submit(e, 0);
-	}
+	hdrs_init(&wr->ev, H2_RESP_HEADERS, pid, wr->gen, k.goid, wr->framer, wr->stream_id);
+	wr->ev.h.n = wr->code;
+	wr->ev.h.end_stream = wr->end_stream;
+	write_end(cfg, wr, &wr->ev.h);
+	emit_hdrs(&wr->ev);
 	bpf_map_delete_elem(&h2_writes, &k);
 	return 0;
 }
 
-/* func (e *Encoder) WriteField(f HeaderField) error: only inside a writeResHeaders on this goroutine. */
+/* func (e *Encoder) WriteField(f HeaderField) error: only inside a
+ * writeResHeaders on this goroutine, whose record gathers the field.
+ */
 SEC("uprobe")
 int uprobe_hpack_encoder_writefield(struct pt_regs *ctx)
 {
@@ -187,7 +224,6 @@ int uprobe_hpack_encoder_writefield(struct pt_regs *ctx)
 	struct h2_cfg *cfg = cfg_of(ctx, pid);
 	struct h2_wr_key k = { .pid = pid };
 	__u64 name = 0, nlen = 0, value = 0, vlen = 0;
-	struct h2_event *e;
 	struct h2_wr *wr;
 
 	if (!cfg)
@@ -199,14 +235,7 @@ int uprobe_hpack_encoder_writefield(struct pt_regs *ctx)
 	if (go_read_arg(ctx, &cfg->enc_name, &name) || go_read_arg(ctx, &cfg->enc_name_len, &nlen) ||
 	    go_read_arg(ctx, &cfg->enc_value, &value) || go_read_arg(ctx, &cfg->enc_value_len, &vlen))
 		return 0;
-	e = reserve(H2_RESP_FIELD, pid, wr->gen, k.goid, wr->framer, wr->stream_id);
-	if (!e)
-		return 0;
-	e->name_len = go_len_u32(nlen);
-	e->value_len = go_len_u32(vlen);
-	GO_READ_STR(e->name, H2_NAME, name, nlen);
-	GO_READ_STR(e->value, H2_VALUE, value, vlen);
-	bpf_ringbuf_submit(e, 0);
+	go_hdr_block_add(&wr->ev.b, name, nlen, value, vlen);
 	return 0;
 }
 
@@ -227,7 +256,7 @@ int uprobe_http2_framer_writedatapadded(struct pt_regs *ctx)
 		return 0;
 	e->n = len;
 	e->end_stream = (__u8)(end & 1);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -262,7 +291,7 @@ int uprobe_http2_framer_writerststream(struct pt_regs *ctx)
 	if (!e)
 		return 0;
 	e->n = (__u32)code;
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 

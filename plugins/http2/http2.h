@@ -1,31 +1,26 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Shared between http2.bpf.c and user space (plugins/http2/layout.ts mirrors
- * these layouts byte for byte). Needs go_abi.h, go_conn.h and go_tls_seq.h first.
+ * these layouts byte for byte). Needs go_abi.h, go_conn.h, go_tls_seq.h and
+ * go_hdr_block.h first.
  */
 #ifndef __HTTP2_H
 #define __HTTP2_H
 
-#define H2_MAX_FIELDS 32 /* request header fields read per HEADERS; count says how many there were */
-#define H2_NAME 64       /* bytes of a field name kept; name_len says the real length */
-#define H2_VALUE 256
-
 enum h2_kind {
-	H2_REQ_BEGIN = 0,  /* (*serverConn).processHeaders: stream id, field count, the conn */
-	H2_REQ_FIELD = 1,  /* one decoded request header field */
-	H2_RESP_FIELD = 2, /* hpack.(*Encoder).WriteField inside (*writeResHeaders).writeFrame */
-	H2_RESP_END = 3,   /* that writeFrame's RET: status code, endStream */
-	H2_DATA_OUT = 4,   /* (*Framer).WriteDataPadded: response body bytes */
+	/* Header records (struct h2_hdrs_event): the begin info and every field of one HEADERS. */
+	H2_REQ_HEADERS = 0,   /* (*serverConn).processHeaders: the request, with the conn */
+	H2_RESP_HEADERS = 1,  /* (*writeResHeaders).writeFrame's RET: status code, END_STREAM, the fields
+			       * hpack.(*Encoder).WriteField encoded meanwhile on that goroutine */
+	H2_CREQ_HEADERS = 2,  /* (*ClientConn).writeHeaders: stream id, END_STREAM, the conn, and the fields
+			       * (*ClientConn).writeHeader encoded before it on this goroutine */
+	H2_CRESP_HEADERS = 3, /* (*clientConnReadLoop).handleResponse: the response (or trailers), END_STREAM */
+	/* Plain records (struct h2_event alone). */
+	H2_DATA_OUT = 4,   /* (*Framer).WriteDataPadded: body bytes written, END_STREAM */
 	H2_DATA_IN = 5,    /* (*serverConn).processData: request body bytes */
-	/* Client side: the *Framer (ClientConn.fr) is the connection's key too. */
-	H2_CREQ_FIELD = 6, /* (*ClientConn).writeHeader: one request field as encoded, before the stream id is known */
-	H2_CREQ_BEGIN = 7, /* (*ClientConn).writeHeaders: stream id, END_STREAM, the conn; claims this goroutine's fields */
-	H2_CRESP_BEGIN = 8, /* (*clientConnReadLoop).handleResponse: field count, END_STREAM */
-	H2_CRESP_FIELD = 9, /* one decoded response header field */
-	H2_CDATA_IN = 10,  /* (*clientConnReadLoop).processData: response body bytes, END_STREAM */
-	/* Both sides. */
-	H2_RST_OUT = 11,   /* (*Framer).WriteRSTStream: this side resets the stream; n = error code */
-	H2_RST_IN = 12,    /* processResetStream (server or client): the peer reset it; n = error code */
-	H2_CONN_CLOSED = 13, /* the connection is gone: (*serverConn).closeAllStreamsOnConnClose, (*clientConnReadLoop).cleanup */
+	H2_CDATA_IN = 6,   /* (*clientConnReadLoop).processData: response body bytes, END_STREAM */
+	H2_RST_OUT = 7,    /* (*Framer).WriteRSTStream: this side resets the stream; n = error code */
+	H2_RST_IN = 8,     /* processResetStream (server or client): the peer reset it; n = error code */
+	H2_CONN_CLOSED = 9, /* the connection is gone: (*serverConn).closeAllStreamsOnConnClose, (*clientConnReadLoop).cleanup */
 };
 
 /* Per (pid, generation): offsets of one http2 copy's structs and where its
@@ -107,13 +102,45 @@ struct h2_cfg {
 	location_t wh_hdrs_len; /* len(hdrs) of (*ClientConn).writeHeaders */
 };
 
-/* A response-header write in progress on a goroutine. */
+/* Every record starts with this; data, reset and close records are only
+ * this. The client's *Framer (ClientConn.fr) keys its connection as the
+ * server's (serverConn.framer) does.
+ */
+struct h2_event {
+	__u64 ts;
+	__s64 goid;
+	__u64 framer;   /* *Framer of the connection: its key */
+	__u32 pid;
+	__u32 stream_id;
+	__u8 kind;      /* enum h2_kind */
+	__u8 gen;
+	__u8 tls;       /* request header records: 0 no, 1 yes, 2 unknown */
+	__u8 fd_why;    /* enum go_conn_fd_why */
+	__s32 fd;
+	__u64 n;        /* DATA_*: bytes; RESP_HEADERS: status code; RST_*: error code */
+	__u8 end_stream;
+	__u8 seq_ok;    /* header records: tcp_seq is known */
+	__u8 _pad[2];
+	__u32 tcp_seq;  /* the HEADERS frame's wire seq (docs/tcp-seqs.md) */
+};
+
+/* One HEADERS block in one record, instead of an event per field: sent at
+ * its real size, which ends where the block's packed data ends.
+ */
+struct h2_hdrs_event {
+	struct h2_event h;
+	struct go_conn_addrs addrs; /* request header records; zeros otherwise */
+	struct go_hdr_block b;
+};
+
+/* Per-goroutine state (h2_writes, h2_creqs) is keyed by (pid, goid). */
 struct h2_wr_key {
 	__u32 pid;
 	__u32 _pad;
 	__u64 goid;
 };
 
+/* A response-header write in progress on a goroutine; ev gathers its fields. */
 struct h2_wr {
 	__u64 framer;
 	__u64 code;
@@ -126,31 +153,7 @@ struct h2_wr {
 	__u8 _pad;
 	__u32 write_seq; /* the socket's write_seq at the entry */
 	__u32 buffered;  /* bytes already in the bufio.Writer at the entry */
-};
-
-struct h2_event {
-	__u64 ts;
-	__s64 goid;
-	__u64 framer;   /* *Framer of the connection: its key */
-	__u32 pid;
-	__u32 stream_id;
-	__u8 kind;      /* enum h2_kind */
-	__u8 gen;
-	__u8 tls;       /* REQ_BEGIN: 0 no, 1 yes, 2 unknown */
-	__u8 fd_why;    /* enum go_conn_fd_why */
-	__s32 fd;
-	__u32 index;    /* REQ_FIELD: index of the field */
-	__u32 count;    /* begin and field events: fields in the HEADERS */
-	__u32 name_len; /* real lengths: name/value hold at most H2_NAME/H2_VALUE */
-	__u32 value_len;
-	__u64 n;        /* DATA_*: bytes; RESP_END: status code; RST_*: error code */
-	__u8 end_stream;
-	__u8 seq_ok;    /* begin events and RESP_END: tcp_seq is known */
-	__u8 _pad[2];
-	__u32 tcp_seq;  /* the HEADERS frame's wire seq (docs/tcp-seqs.md) */
-	struct go_conn_addrs addrs;
-	__u8 name[H2_NAME];
-	__u8 value[H2_VALUE];
+	struct h2_hdrs_event ev;
 };
 
 #endif /* __HTTP2_H */

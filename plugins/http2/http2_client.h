@@ -5,61 +5,95 @@
 #ifndef __HTTP2_CLIENT_H
 #define __HTTP2_CLIENT_H
 
+/* Fields gathered for a request longer than this are an encodeHeaders that
+ * failed: the next request on the goroutine starts afresh.
+ */
+#define H2_CREQ_STALE_NS (10ULL * 1000 * 1000 * 1000)
+
 /* func (cc *ClientConn) writeHeader(name, value string): one request field as
  * encodeHeaders encodes it. The stream id is not known here; writeHeaders, next
- * on this goroutine (cc.wmu is held throughout), gives it.
+ * on this goroutine (cc.wmu is held throughout), gives it and sends the fields
+ * gathered here.
  */
 SEC("uprobe")
 int uprobe_http2_clientconn_writeheader(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct h2_cfg *cfg = cfg_of(ctx, pid);
-	__u64 cc = 0, fr = 0, name = 0, nlen = 0, value = 0, vlen = 0;
-	struct h2_event *e;
+	struct h2_wr_key k = { .pid = pid };
+	__u64 cc = 0, fr = 0, name = 0, nlen = 0, value = 0, vlen = 0, now;
+	struct h2_hdrs_event *e;
+	struct h2_wr *s;
 
 	if (!cfg || go_read_arg(ctx, &cfg->hf_cc, &cc) || !cc ||
 	    go_read_arg(ctx, &cfg->hf_name, &name) || go_read_arg(ctx, &cfg->hf_name_len, &nlen) ||
 	    go_read_arg(ctx, &cfg->hf_value, &value) || go_read_arg(ctx, &cfg->hf_value_len, &vlen) ||
 	    bpf_probe_read_user(&fr, sizeof(fr), (void *)(cc + cfg->cc_fr)))
 		return 0;
-	e = reserve_here(ctx, cfg, H2_CREQ_FIELD, pid, fr, 0);
-	if (!e)
-		return 0;
-	e->name_len = go_len_u32(nlen);
-	e->value_len = go_len_u32(vlen);
-	GO_READ_STR(e->name, H2_NAME, name, nlen);
-	GO_READ_STR(e->value, H2_VALUE, value, vlen);
-	bpf_ringbuf_submit(e, 0);
+	k.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
+	now = bpf_ktime_get_ns();
+	e = bpf_map_lookup_elem(&h2_creqs, &k);
+	/* Fields of another connection, or left by a failed encodeHeaders, are not this request's. */
+	if (!e || e->h.framer != fr || now - e->h.ts > H2_CREQ_STALE_NS) {
+		s = scratch();
+		if (!s)
+			return 0;
+		/* Only what writeHeaders reads back: the rest of the head is set there. */
+		s->ev.h.framer = fr;
+		s->ev.h.ts = now;
+		go_hdr_block_reset(&s->ev.b);
+		if (bpf_map_update_elem(&h2_creqs, &k, &s->ev, BPF_ANY))
+			return 0;
+		e = bpf_map_lookup_elem(&h2_creqs, &k);
+		if (!e)
+			return 0;
+	}
+	go_hdr_block_add(&e->b, name, nlen, value, vlen);
 	return 0;
 }
 
-/* func (cc *ClientConn) writeHeaders(streamID uint32, endStream bool, maxFrameSize int, hdrs []byte) error */
+/* func (cc *ClientConn) writeHeaders(streamID uint32, endStream bool, maxFrameSize int, hdrs []byte) error:
+ * the request (or its trailers) as one record, with the fields writeHeader gathered.
+ */
 SEC("uprobe")
 int uprobe_http2_clientconn_writeheaders(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct h2_cfg *cfg = cfg_of(ctx, pid);
+	struct h2_wr_key k = { .pid = pid };
 	__u64 cc = 0, fr = 0, stream = 0, end = 0, hdrs_len = 0, bw = 0;
 	struct go_conn_view c = {};
-	struct h2_event *e;
+	struct h2_hdrs_event *e, *gathered;
+	struct h2_wr *s;
 	__s64 n;
 
 	if (!cfg || go_read_arg(ctx, &cfg->wh_cc, &cc) || !cc || go_read_arg(ctx, &cfg->wh_stream, &stream) ||
 	    go_read_arg(ctx, &cfg->wh_end, &end) || bpf_probe_read_user(&fr, sizeof(fr), (void *)(cc + cfg->cc_fr)))
 		return 0;
-	e = reserve_here(ctx, cfg, H2_CREQ_BEGIN, pid, fr, (__u32)stream);
-	if (!e)
-		return 0;
-	e->end_stream = (__u8)(end & 1);
+	k.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
+	gathered = bpf_map_lookup_elem(&h2_creqs, &k);
+	e = gathered;
+	/* Only fields written for this connection: the goroutine holds cc.wmu from encodeHeaders to here. */
+	if (!e || e->h.framer != fr) {
+		s = scratch();
+		if (!s)
+			return 0;
+		e = &s->ev;
+		go_hdr_block_reset(&e->b);
+	}
+	hdrs_init(e, H2_CREQ_HEADERS, pid, (__u32)bpf_get_attach_cookie(ctx), (__s64)k.goid, fr, (__u32)stream);
+	e->h.end_stream = (__u8)(end & 1);
 	conn_info(cfg, cc, cfg->cc_tconn, e, &c);
 	/* The frames go into cc.bw behind n buffered bytes, none of them on the
 	 * wire yet (cc.wmu is held); the HEADERS frame is 9 + len(hdrs) bytes at most.
 	 */
 	if (cfg->cc_bw && !go_read_arg(ctx, &cfg->wh_hdrs_len, &hdrs_len) &&
 	    !bpf_probe_read_user(&bw, sizeof(bw), (void *)(cc + cfg->cc_bw)) && bw && (n = buffered(cfg, bw)) >= 0 &&
-	    !go_write_frame_seq(c.tls_conn != 0, c.sk, (__u64)n, 9 + hdrs_len, &e->tcp_seq))
-		e->seq_ok = 1;
-	bpf_ringbuf_submit(e, 0);
+	    !go_write_frame_seq(c.tls_conn != 0, c.sk, (__u64)n, 9 + hdrs_len, &e->h.tcp_seq))
+		e->h.seq_ok = 1;
+	emit_hdrs(e);
+	if (gathered)
+		bpf_map_delete_elem(&h2_creqs, &k);
 	return 0;
 }
 
@@ -78,7 +112,7 @@ int uprobe_http2_clientconnreadloop_handleresponse(struct pt_regs *ctx)
 	/* The client's framer reads through cc.br; with no offset for it the seq stays unknown. */
 	if (cfg->cc_br)
 		bpf_probe_read_user(&br, sizeof(br), (void *)(cc + cfg->cc_br));
-	emit_headers(ctx, cfg, H2_CRESP_BEGIN, H2_CRESP_FIELD, pid, (__u32)bpf_get_attach_cookie(ctx), fr, f, cc, br ? cfg->cc_tconn : 0, br);
+	emit_headers(ctx, cfg, H2_CRESP_HEADERS, pid, (__u32)bpf_get_attach_cookie(ctx), fr, f, cc, br ? cfg->cc_tconn : 0, br);
 	return 0;
 }
 

@@ -1,34 +1,87 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* http2.bpf.c's events and the reads every side shares: the connection of a
+/* http2.bpf.c's records and the reads every side shares: the connection of a
  * serverConn or ClientConn, a MetaHeadersFrame's fields, RST_STREAM frames
  * received, a connection's end. Included once, by http2.bpf.c, after its
- * h2_events map.
+ * h2_events and h2_scratch maps.
  */
 #ifndef __HTTP2_EMIT_H
 #define __HTTP2_EMIT_H
 
+/* User space is not woken per record: at tens of thousands of records a
+ * second a wakeup each (an irq_work on the traced thread's CPU, then an epoll
+ * round trip in gotrace) cost more than the record. It drains the ring on a
+ * timer instead (runtime.ts drainEveryMs); the ring wakes it only once this
+ * much is waiting, so a burst never waits for the timer with the ring filling up.
+ */
+#define H2_WAKE_BYTES (1 << 20)
+
+static __always_inline __u64 wake_flags(void)
+{
+	return bpf_ringbuf_query(&h2_events, BPF_RB_AVAIL_DATA) >= H2_WAKE_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/* The first bytes of every record. */
+static __always_inline void head_init(struct h2_event *h, __u8 kind, __u32 pid, __u32 gen, __s64 goid, __u64 framer, __u32 stream)
+{
+	__builtin_memset(h, 0, sizeof(*h));
+	h->ts = bpf_ktime_get_ns();
+	h->kind = kind;
+	h->pid = pid;
+	h->gen = (__u8)gen;
+	h->goid = goid;
+	h->framer = framer;
+	h->stream_id = stream;
+	h->fd = -1;
+}
+
+/* A plain record (no header block). */
 static __always_inline struct h2_event *reserve(__u8 kind, __u32 pid, __u32 gen, __s64 goid, __u64 framer, __u32 stream)
 {
 	struct h2_event *e = gotrace_ringbuf_reserve(&h2_events, sizeof(*e));
 
-	if (!e)
-		return NULL;
-	__builtin_memset(e, 0, sizeof(*e));
-	e->ts = bpf_ktime_get_ns();
-	e->kind = kind;
-	e->pid = pid;
-	e->gen = (__u8)gen;
-	e->goid = goid;
-	e->framer = framer;
-	e->stream_id = stream;
-	e->fd = -1;
+	if (e)
+		head_init(e, kind, pid, gen, goid, framer, stream);
 	return e;
 }
 
-/* An event of the probe now running: its copy (the attach cookie) and this goroutine. */
+static __always_inline void submit(struct h2_event *e)
+{
+	bpf_ringbuf_submit(e, wake_flags());
+}
+
+/* A record of the probe now running: its copy (the attach cookie) and this goroutine. */
 static __always_inline struct h2_event *reserve_here(struct pt_regs *ctx, const struct h2_cfg *cfg, __u8 kind, __u32 pid, __u64 framer, __u32 stream)
 {
 	return reserve(kind, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), framer, stream);
+}
+
+/* A header record's head and addresses; its block is the caller's (reset, or gathered). */
+static __always_inline void hdrs_init(struct h2_hdrs_event *e, __u8 kind, __u32 pid, __u32 gen, __s64 goid, __u64 framer, __u32 stream)
+{
+	head_init(&e->h, kind, pid, gen, goid, framer, stream);
+	__builtin_memset(&e->addrs, 0, sizeof(e->addrs));
+}
+
+/* A header record from wherever it was built (scratch or a per-goroutine map
+ * value), copied out up to the end of its block's data: a few hundred bytes
+ * for a typical block of the 4.6 KiB struct.
+ */
+static __always_inline void emit_hdrs(struct h2_hdrs_event *e)
+{
+	__u32 size = (__u32)__builtin_offsetof(struct h2_hdrs_event, b) + go_hdr_block_size(&e->b);
+
+	if (bpf_ringbuf_output(&h2_events, e, size, wake_flags()))
+		gotrace_count_drop();
+}
+
+/* This CPU's struct to build a record in (or a map value to copy in). Not
+ * cleared: each user sets what it sends.
+ */
+static __always_inline struct h2_wr *scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&h2_scratch, &zero);
 }
 
 /* The conn of a serverConn or ClientConn (its net.Conn at base + conn_off),
@@ -40,13 +93,13 @@ static __always_inline void conn_resolve(const struct h2_cfg *cfg, __u64 base, _
 	go_conn_resolve(base, conn_off, cfg->wrap_itab, cfg->wrap_conn, cfg->tls_itab, &cfg->conn, false, c);
 }
 
-/* The conn into a begin event: tls, fd and addresses. */
-static __always_inline void conn_info(const struct h2_cfg *cfg, __u64 base, __u32 conn_off, struct h2_event *e, struct go_conn_view *c)
+/* The conn into a header record: tls, fd and addresses. */
+static __always_inline void conn_info(const struct h2_cfg *cfg, __u64 base, __u32 conn_off, struct h2_hdrs_event *e, struct go_conn_view *c)
 {
 	conn_resolve(cfg, base, conn_off, c);
-	e->tls = c->tls;
-	e->fd = c->fd;
-	e->fd_why = c->fd_why;
+	e->h.tls = c->tls;
+	e->h.fd = c->fd;
+	e->h.fd_why = c->fd_why;
 	if (c->sk)
 		go_sock_addrs(c->sk, &e->addrs);
 }
@@ -55,14 +108,14 @@ static __always_inline void conn_info(const struct h2_cfg *cfg, __u64 base, __u3
  * conn: straight from it (the server's framer), or through the bufio.Reader
  * br (the client's). Not through h2c's wrapper, whose own buffer hides it.
  */
-static __always_inline void read_seq(const struct h2_cfg *cfg, const struct go_conn_view *c, __u64 br, __u64 frame_len, struct h2_event *e)
+static __always_inline void read_seq(const struct h2_cfg *cfg, const struct go_conn_view *c, __u64 br, __u64 frame_len, struct h2_event *h)
 {
 	__u32 seq = 0;
 
 	if (c->wrapped || go_read_frame_seq(c->tls_conn, c->sk, br, cfg->br_r, cfg->br_w, &cfg->tls_seq, frame_len, &seq))
 		return;
-	e->tcp_seq = seq;
-	e->seq_ok = 1;
+	h->tcp_seq = seq;
+	h->seq_ok = 1;
 }
 
 /* Bytes waiting in a *bufio.Writer (0 for nil); -1 when they cannot be read. */
@@ -77,62 +130,43 @@ static __always_inline __s64 buffered(const struct h2_cfg *cfg, __u64 bufw)
 	return (__s64)n;
 }
 
-/* The decoded fields of a MetaHeadersFrame, one event each, after a begin
- * event: the server's request (processHeaders) or the client's response
- * (handleResponse). conn_off != 0 adds the connection and the frame's wire
- * seq (read through the bufio.Reader br, or straight when 0) to the begin
- * event; its end_stream is the HEADERS' END_STREAM flag.
+/* A MetaHeadersFrame as one record: the server's request (processHeaders) or
+ * the client's response (handleResponse), with every decoded field.
+ * conn_off != 0 adds the connection and the frame's wire seq (read through
+ * the bufio.Reader br, or straight when 0); end_stream is the HEADERS'
+ * END_STREAM flag.
  */
-static __always_inline void emit_headers(struct pt_regs *ctx, const struct h2_cfg *cfg, __u8 begin_kind, __u8 field_kind,
+static __always_inline void emit_headers(struct pt_regs *ctx, const struct h2_cfg *cfg, __u8 kind,
 					 __u32 pid, __u32 gen, __u64 framer, __u64 f, __u64 conn_base, __u32 conn_off, __u64 br)
 {
 	__u64 hf = 0, fields[2] = {};
 	struct go_conn_view c = {};
 	__u8 flags = 0;
-	__u32 stream = 0, count, length = 0;
-	struct h2_event *e;
-	__s64 goid;
+	__u32 stream = 0, length = 0;
+	struct h2_hdrs_event *e;
+	struct h2_wr *s;
 
 	if (bpf_probe_read_user(&hf, sizeof(hf), (void *)(f + cfg->mhf_headers)) || !hf ||
 	    bpf_probe_read_user(&stream, sizeof(stream), (void *)(hf + cfg->fh_stream)) ||
 	    bpf_probe_read_user(fields, sizeof(fields), (void *)(f + cfg->mhf_fields)))
 		return;
+	s = scratch();
+	if (!s)
+		return;
+	e = &s->ev;
 	bpf_probe_read_user(&flags, sizeof(flags), (void *)(hf + cfg->fh_flags));
 	if (cfg->fh_length)
 		bpf_probe_read_user(&length, sizeof(length), (void *)(hf + cfg->fh_length));
-	goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
-	count = fields[1] > 0xffff ? 0xffff : (__u32)fields[1];
-	e = reserve(begin_kind, pid, gen, goid, framer, stream);
-	if (!e)
-		return;
-	e->count = count;
-	e->end_stream = flags & 1;
+	hdrs_init(e, kind, pid, gen, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), framer, stream);
+	e->h.end_stream = flags & 1;
 	if (conn_off) {
 		conn_info(cfg, conn_base, conn_off, e, &c);
 		if (length)
-			read_seq(cfg, &c, br, 9 + (__u64)length, e);
+			read_seq(cfg, &c, br, 9 + (__u64)length, &e->h);
 	}
-	bpf_ringbuf_submit(e, 0);
-
-	for (__u32 i = 0; i < H2_MAX_FIELDS; i++) {
-		/* HeaderField{Name, Value string; Sensitive bool}: 40 bytes, Name at 0, Value at 16. */
-		__u64 hf_words[4] = {};
-
-		if (i >= count)
-			break;
-		if (bpf_probe_read_user(hf_words, sizeof(hf_words), (void *)(fields[0] + (__u64)i * 40)))
-			break;
-		e = reserve(field_kind, pid, gen, goid, framer, stream);
-		if (!e)
-			return;
-		e->index = i;
-		e->count = count;
-		e->name_len = go_len_u32(hf_words[1]);
-		e->value_len = go_len_u32(hf_words[3]);
-		GO_READ_STR(e->name, H2_NAME, hf_words[0], hf_words[1]);
-		GO_READ_STR(e->value, H2_VALUE, hf_words[2], hf_words[3]);
-		bpf_ringbuf_submit(e, 0);
-	}
+	go_hdr_block_reset(&e->b);
+	go_hdr_block_from_fields(&e->b, fields[0], fields[1]);
+	emit_hdrs(e);
 }
 
 /* The *Framer of a clientConnReadLoop: rl.cc.fr. */
@@ -163,7 +197,7 @@ static __always_inline void emit_data_in(struct pt_regs *ctx, const struct h2_cf
 		return;
 	e->n = data[1];
 	e->end_stream = flags & 1;
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 }
 
 /* An RST_STREAM frame received: its stream id and error code. */
@@ -179,7 +213,7 @@ static __always_inline void emit_rst_in(struct pt_regs *ctx, const struct h2_cfg
 	if (!e)
 		return;
 	e->n = code;
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 }
 
 static __always_inline void emit_conn_closed(struct pt_regs *ctx, const struct h2_cfg *cfg, __u32 pid, __u64 fr)
@@ -190,7 +224,7 @@ static __always_inline void emit_conn_closed(struct pt_regs *ctx, const struct h
 		return;
 	e = reserve_here(ctx, cfg, H2_CONN_CLOSED, pid, fr, 0);
 	if (e)
-		bpf_ringbuf_submit(e, 0);
+		submit(e);
 }
 
 #endif /* __HTTP2_EMIT_H */

@@ -3,10 +3,8 @@
 import { encodeLocation, LOCATION_SIZE } from '../../core/bpf/go-location';
 import { connAddrs } from '../../core/plugin-kit/socket-addr';
 import { u64Number } from '../../core/plugin-kit/event-words';
+import { readHeaderBlock, type BlockField } from '../../core/plugin-kit/header-block';
 import type { GenConfig, Http2Config } from './hooker';
-
-export const H2_NAME = 64;
-export const H2_VALUE = 256;
 
 /** struct h2_cfg's __u32 offsets after goid_offset, in order. */
 export const OFFSET_NAMES = ['scConn', 'scFramer', 'mhfHeaders', 'mhfFields', 'fhStream', 'dfData', 'wrhStream', 'wrhCode', 'wrhEnd', 'ccTconn', 'ccFr', 'rlCc', 'fhFlags', 'rstCode', 'wrapConn',
@@ -25,11 +23,17 @@ const REGABI_AT = 36 + 4 * OFFSET_NAMES.length; // 140
 const WRAP_ITAB_AT = (REGABI_AT + 1 + 7) & ~7; // 144
 const LOCATIONS_AT = WRAP_ITAB_AT + 8;
 export const CFG_SIZE = LOCATIONS_AT + LOCATION_NAMES.length * LOCATION_SIZE;
-export const EVENT_SIZE = 112 + H2_NAME + H2_VALUE; // 432
+/** struct h2_event: every record starts with it, and plain records are only it. */
+export const EVENT_SIZE = 56;
+/** struct h2_hdrs_event: the head, struct go_conn_addrs, then struct go_hdr_block. */
+const ADDRS_AT = EVENT_SIZE;
+export const HDRS_BLOCK_AT = ADDRS_AT + 40;
 
-export const KINDS = ['req-begin', 'req-field', 'resp-field', 'resp-end', 'data-out', 'data-in',
-  'creq-field', 'creq-begin', 'cresp-begin', 'cresp-field', 'cdata-in', 'rst-out', 'rst-in', 'conn-closed'] as const;
+/** enum h2_kind, in order; the first four are header records. */
+export const KINDS = ['req-headers', 'resp-headers', 'creq-headers', 'cresp-headers',
+  'data-out', 'data-in', 'cdata-in', 'rst-out', 'rst-in', 'conn-closed'] as const;
 export type EventKind = (typeof KINDS)[number];
+const HEADER_KINDS = 4;
 
 export function cfgKey(pid: number, gen: number): Buffer {
   const b = Buffer.alloc(8);
@@ -72,41 +76,37 @@ export interface RawEvent {
   readonly kind: EventKind;
   readonly tls: boolean | null;
   readonly fd: number;
-  readonly index: number;
-  readonly count: number;
-  readonly name: string;
-  readonly value: string;
-  /** The real lengths, when name/value were cut. */
-  readonly nameLen: number;
-  readonly valueLen: number;
   readonly n: number;
   readonly endStream: boolean;
   readonly local: string | null;
   readonly remote: string | null;
-  /** begin events and resp-end: the HEADERS frame's wire seq, null when unknown. */
+  /** Header records: the HEADERS frame's wire seq, null when unknown. */
   readonly tcpSeq: number | null;
+  /** Header records: the block's fields, in order; empty for other records. */
+  readonly fields: readonly BlockField[];
 }
 
+const NO_FIELDS: readonly BlockField[] = [];
+const NO_ADDRS = { local: null, remote: null };
 
-/** struct h2_event → its fields; undefined when the record is short or of an unknown kind. */
+/** A record → its fields; undefined when it is short or of an unknown kind. */
 export function decodeEvent(b: Buffer): RawEvent | undefined {
   if (b.length < EVENT_SIZE) return undefined;
-  const kind = KINDS[b.readUInt8(32)];
+  const k = b.readUInt8(32);
+  const kind = KINDS[k];
   if (!kind) return undefined;
-  const nameLen = b.readUInt32LE(48), valueLen = b.readUInt32LE(52);
-  const goid = b.readBigInt64LE(8);
+  const headers = k < HEADER_KINDS;
+  if (headers && b.length < HDRS_BLOCK_AT) return undefined;
   const tls = b.readUInt8(34);
-  // Most events are header fields: only they carry a name and value, only begin events a connection.
-  const field = kind === 'req-field' || kind === 'resp-field' || kind === 'creq-field' || kind === 'cresp-field';
-  const addrs = connAddrs(b, 72);
+  // Only header records carry a connection's addresses and fields.
+  const addrs = headers ? connAddrs(b, ADDRS_AT) : NO_ADDRS;
   return {
-    ts: b.readBigUInt64LE(0), goid: goid >= 0n ? Number(goid) : null,
-    framer: u64Number(b, 16), pid: b.readUInt32LE(24),
-    streamId: b.readUInt32LE(28), kind, tls: tls === 2 ? null : tls === 1, fd: b.readInt32LE(36), index: b.readUInt32LE(40), count: b.readUInt32LE(44),
-    nameLen, valueLen,
-    name: field ? b.toString('latin1', 112, 112 + Math.min(nameLen, H2_NAME)) : '',
-    value: field ? b.toString('utf8', 176, 176 + Math.min(valueLen, H2_VALUE)) : '',
-    n: u64Number(b, 56), endStream: b.readUInt8(64) !== 0, tcpSeq: b.readUInt8(65) ? b.readUInt32LE(68) : null,
+    // goid is -1 when unknown: the high word's sign says so without a BigInt.
+    ts: b.readBigUInt64LE(0), goid: b.readInt32LE(12) < 0 ? null : u64Number(b, 8),
+    framer: u64Number(b, 16), pid: b.readUInt32LE(24), streamId: b.readUInt32LE(28), kind,
+    tls: tls === 2 ? null : tls === 1, fd: b.readInt32LE(36),
+    n: u64Number(b, 40), endStream: b.readUInt8(48) !== 0, tcpSeq: b.readUInt8(49) ? b.readUInt32LE(52) : null,
     local: addrs.local, remote: addrs.remote,
+    fields: headers ? readHeaderBlock(b, HDRS_BLOCK_AT).fields : NO_FIELDS,
   };
 }

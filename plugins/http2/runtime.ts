@@ -1,6 +1,7 @@
 // The kernel side of http2 for one session. As http1-tls does, a binary's
 // probes are attached once for every pid; a process gets one h2_procs entry
-// per http2 copy (the attach cookie). Field events become stream records.
+// per http2 copy (the attach cookie). Header, data and reset records become
+// stream records.
 import type { BpfObject } from '../../core/bpf/bpf-object';
 import type { AttachedProcess, PluginRuntime, ProcessTarget, RuntimeOptions, TraceEvent } from '../../core/engine/plugin';
 import type { RuleOutcome } from '../../core/engine/engine';
@@ -19,6 +20,8 @@ export function createHttp2Runtime(options: RuntimeOptions): PluginRuntime {
   return {
     bpfObject: 'http2',
     ringBuffers: ['h2_events'],
+    // The BPF side submits without waking us (http2_emit.h wake_flags) until 1 MiB waits.
+    drainEveryMs: 20,
 
     attach(obj: BpfObject, target: ProcessTarget, outcomes: readonly RuleOutcome[]): AttachedProcess {
       // One rule per binary drives the probes: a second would attach them twice.
