@@ -11,6 +11,7 @@ import { argsAtReturn, methodWords, type ArgsAtReturn } from './locations';
 export { entryProbe, required, retProbes } from './probe-sites';
 import { findTcpConnItab, resolveConnOffsets } from './offsets';
 import { planFdRead, type FdReadWords } from './fd-read';
+import { planFdClose } from './fd-close';
 
 export const TLS_WRITE = 'crypto/tls.(*Conn).Write';
 export const TLS_READ = 'crypto/tls.(*Conn).Read';
@@ -43,6 +44,8 @@ export interface Http1TlsConfig {
    * takes its fd and socket from that read instead of walking to them again.
    */
   readonly decrypt: { record: GoLocation; hc: GoLocation; connIn: number | null } | null;
+  /** internal/poll.(*FD).Close's receiver: connection ends (fd-close.ts). */
+  readonly fdClose: GoLocation | null;
 }
 
 export const tlsHooker: Hooker = {
@@ -90,6 +93,8 @@ export const tlsHooker: Hooker = {
       probes.push(entryProbe(bin, decrypt, 'uprobe_crypto_tls_halfconn_decrypt', 'where the TLS record being decrypted starts in the raw input'));
     }
     for (const fn of [write, read, ...(fdRead ? [fdRead] : []), ...(decrypt ? [decrypt] : [])]) values.push({ name: `${fn.name} entry`, value: fn.entry, source: fn.source });
+    const close = planFdClose(ctx, values);
+    probes.push(...close.probes);
     const config: Http1TlsConfig = {
       kind: 'tls',
       goidOffset: off.goid.value, ifaceOff: off.ifaceOff.value, connFd: off.connFd.value, netfdPfd: off.netfdPfd.value, pfdSysfd: off.pfdSysfd.value,
@@ -100,6 +105,7 @@ export const tlsHooker: Hooker = {
       readAtReturn,
       fdRead: fdWords,
       decrypt: decryptWords,
+      fdClose: close.fd,
     };
     return { probes, values, config };
   },

@@ -396,3 +396,46 @@ int uprobe_crypto_tls_halfconn_decrypt(struct pt_regs *ctx)
 		rx->tls_conn = hc - cfg->conn_in;
 	return 0;
 }
+
+/* func (fd *FD) Close() error: a connection gotrace has records of ends.
+ * At entry the fd is still open (Close only marks the FD closing; the
+ * close(2) comes with its last reference), so the walk finds its socket.
+ * Only sockets h1_socks knows (TLS or plain, not HTTP/2) are reported. Their
+ * entry stays for the LRU to age out: keyed by inode number, no later socket
+ * can match it.
+ */
+SEC("uprobe")
+int uprobe_poll_fd_close(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
+	struct h1_sock_key k = { .pid = pid };
+	__u64 pfd = 0, ino = 0;
+	__s64 sysfd = -1;
+	struct h1_event *e;
+	__u8 *kind, tls;
+
+	if (!cfg || !cfg->has_fd_close || go_read_arg(ctx, &cfg->fd_close_fd, &pfd) || !pfd ||
+	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(pfd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff ||
+	    !go_fd_sock_ino((int)sysfd, &ino))
+		return 0;
+	k.fd = (__s32)sysfd;
+	k.ino = ino;
+	kind = bpf_map_lookup_elem(&h1_socks, &k);
+	if (!kind || *kind == H1_SOCK_H2)
+		return 0;
+	tls = *kind == H1_SOCK_TLS;
+	e = gotrace_ringbuf_reserve(&h1_events, H1_EVENT_HEADER);
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, H1_EVENT_HEADER);
+	e->ts = bpf_ktime_get_ns();
+	e->goid = -1;
+	e->conn = ino;
+	e->pid = pid;
+	e->fd = k.fd;
+	e->direction = H1_CLOSE;
+	e->tls = tls;
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	return 0;
+}

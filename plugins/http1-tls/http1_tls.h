@@ -11,6 +11,7 @@
 enum h1_direction {
 	H1_WRITE = 0,
 	H1_READ = 1,
+	H1_CLOSE = 2, /* the socket is closing: no data (internal/poll.(*FD).Close) */
 };
 
 /* Per pid: where everything is in this process's binary. */
@@ -46,6 +47,9 @@ struct h1_proc_cfg {
 	__u8 has_conn_in;
 	__u8 _pad2[3];
 	location_t decrypt_hc; /* crypto/tls.(*halfConn).decrypt: the receiver at entry */
+	location_t fd_close_fd; /* internal/poll.(*FD).Close: the receiver at entry */
+	__u8 has_fd_close;
+	__u8 _pad3[7];
 };
 
 /* An internal/poll.(*FD).Read in flight, by the goroutine running it. The

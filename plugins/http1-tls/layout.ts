@@ -7,7 +7,7 @@ import type { Http1TcpConfig } from './tcp-hooker';
 
 export const H1_CHUNK = 4096;
 export const H1_MAX_CHUNKS = 4;
-export const PROC_CFG_SIZE = 32 + 18 * LOCATION_SIZE + 16; // 192
+export const PROC_CFG_SIZE = 32 + 19 * LOCATION_SIZE + 24; // 208
 export const EVENT_HEADER_SIZE = 96;
 export const EVENT_SIZE = EVENT_HEADER_SIZE + H1_CHUNK; // 4192
 
@@ -51,8 +51,15 @@ export function encodeProcConfig(p: ProcPlans, itabAddress: bigint, regabi: bool
   b.writeUInt32LE(connIn ?? 0, 32 + 17 * LOCATION_SIZE + 8);
   b.writeUInt8(connIn === null ? 0 : 1, 32 + 17 * LOCATION_SIZE + 12);
   if (connIn !== null) encodeLocation(c!.decrypt!.hc).copy(b, 32 + 17 * LOCATION_SIZE + 16);
+  const fdClose = c?.fdClose ?? p.tcp?.fdClose ?? null;
+  if (fdClose) {
+    encodeLocation(fdClose).copy(b, 32 + 18 * LOCATION_SIZE + 16);
+    b.writeUInt8(1, 32 + 19 * LOCATION_SIZE + 16);
+  }
   return b;
 }
+
+const DIRECTIONS = ['write', 'read', 'close'] as const;
 
 export const FD_WHY = ['', 'the *net.TCPConn itab is unknown (no .symtab)', 'the conn is not a *net.TCPConn', 'the conn could not be read'] as const;
 
@@ -66,7 +73,8 @@ export interface RawChunk {
   readonly offset: number;
   readonly data: Buffer;
   readonly tcpSeq: number | null;
-  readonly direction: 'write' | 'read';
+  /** close: the connection's socket is closing (no data; internal/poll.(*FD).Close). */
+  readonly direction: 'write' | 'read' | 'close';
   readonly fdWhy: number;
   readonly tls: boolean;
   readonly local: string | null;
@@ -88,7 +96,7 @@ export function decodeChunk(b: Buffer): RawChunk | undefined {
     ts: b.readBigUInt64LE(0), goid: b.readBigInt64LE(8), conn: b.readBigUInt64LE(16),
     pid: b.readUInt32LE(24), fd: b.readInt32LE(28), callLen: b.readUInt32LE(32), offset: b.readUInt32LE(36),
     tcpSeq: b.readUInt8(49) ? b.readUInt32LE(44) : null,
-    direction: b.readUInt8(48) === 0 ? 'write' : 'read',
+    direction: DIRECTIONS[b.readUInt8(48)] ?? 'read',
     fdWhy: b.readUInt8(50),
     tls: b.readUInt8(51) === 1,
     local, remote,

@@ -19,6 +19,7 @@ export const SIGNATURES: Readonly<Record<string, string>> = {
   'internal/poll.(*FD).Write': '(p []byte) (n int, err error)',
   // Since Go 1.12 (TLS 1.3), with `type recordType uint8`: https://github.com/golang/go/blob/go1.13/src/crypto/tls/conn.go
   'crypto/tls.(*halfConn).decrypt': '(record []byte) ([]byte, uint8, error)',
+  'internal/poll.(*FD).Close': '() error',
 };
 
 /** Word `i` (8 bytes) of a value at `loc`, as BPF reads it; a DWARF piece must be a whole word. */
@@ -33,23 +34,30 @@ export interface MethodWords {
   readonly n?: GoLocation;
 }
 
+/** Word w of argument (or result) `index` of fn, with its provenance in `values`. */
+function argWord(bin: GoBinary, fn: ResolvedFunction, index: number, w: number, what: string, result: boolean, values: ResolvedValue[]): GoLocation {
+  const abi = assignLocations(parseSignature(`${fn.name}${SIGNATURES[fn.name]}`), bin.abi);
+  const dw = bin.hasDwarf ? bin.dwarf?.function(fn.name)?.params.filter((p) => !p.isResult) : undefined;
+  const a = abi.filter((x) => x.isResult === result)[index];
+  const fromDwarf = !result && dw?.[index]?.location ? word(dw[index]!.location!, w) : undefined;
+  const loc = fromDwarf ?? (a?.location && word(a.location, w));
+  if (!loc) {
+    throw new GotraceError('ERR_OFFSET_UNKNOWN', `${fn.name}: no location for ${what}; this Go version passes it where BPF cannot read`, { file: bin.path });
+  }
+  values.push({ name: `${fn.name} ${what}`, value: loc, source: fromDwarf ? 'dwarf' : 'signature/abi',
+    detail: fromDwarf ? 'location at entry PC' : `${bin.abi} ABI, func ${fn.name}${SIGNATURES[fn.name]}` });
+  return loc;
+}
+
 /** recv, b.ptr, b.len at entry and n at RET, each with its provenance in `values`. */
 export function methodWords(bin: GoBinary, fn: ResolvedFunction, values: ResolvedValue[], withN = true): MethodWords {
-  const sig = parseSignature(`${fn.name}${SIGNATURES[fn.name]}`);
-  const abi = assignLocations(sig, bin.abi);
-  const dw = bin.hasDwarf ? bin.dwarf?.function(fn.name)?.params.filter((p) => !p.isResult) : undefined;
-  const pick = (index: number, w: number, what: string, result: boolean): GoLocation => {
-    const a = abi.filter((x) => x.isResult === result)[index];
-    const fromDwarf = !result && dw?.[index]?.location ? word(dw[index]!.location!, w) : undefined;
-    const loc = fromDwarf ?? (a?.location && word(a.location, w));
-    if (!loc) {
-      throw new GotraceError('ERR_OFFSET_UNKNOWN', `${fn.name}: no location for ${what}; this Go version passes it where BPF cannot read`, { file: bin.path });
-    }
-    values.push({ name: `${fn.name} ${what}`, value: loc, source: fromDwarf ? 'dwarf' : 'signature/abi',
-      detail: fromDwarf ? 'location at entry PC' : `${bin.abi} ABI, func ${fn.name}${SIGNATURES[fn.name]}` });
-    return loc;
-  };
+  const pick = (index: number, w: number, what: string, result: boolean): GoLocation => argWord(bin, fn, index, w, what, result, values);
   return { recv: pick(0, 0, 'receiver', false), bufPtr: pick(1, 0, 'buffer pointer', false), bufLen: pick(1, 1, 'buffer length', false), ...(withN ? { n: pick(0, 0, 'result n', true) } : {}) };
+}
+
+/** The receiver alone, at entry (a method with no []byte argument). */
+export function receiverWord(bin: GoBinary, fn: ResolvedFunction, values: ResolvedValue[]): GoLocation {
+  return argWord(bin, fn, 0, 0, 'receiver', false, values);
 }
 
 type StackWord = Extract<GoLocation, { kind: 'stack' }>;

@@ -44,6 +44,16 @@ class ConnKeys {
     return key;
   }
 
+  /** The key of the connection a close record names, forgotten; undefined when it is not the fd's current one. */
+  closed(c: RawChunk): string | undefined {
+    const fds = this.byPid.get(c.pid);
+    const slot = c.tls ? c.fd : -1 - c.fd;
+    const known = fds?.get(slot);
+    if (!known || known.conn !== c.conn) return undefined;
+    fds!.delete(slot);
+    return known.key;
+  }
+
   forgetPid(pid: number): void {
     this.byPid.delete(pid);
   }
@@ -130,6 +140,11 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
       const c = decodeChunk(record);
       if (!c) return [];
       const ts = monotonicToEpochMs(c.ts);
+      if (c.direction === 'close') {
+        const key = keys.closed(c);
+        if (key) decoder.closeConnection(key, ts);
+        return take();
+      }
       const connKey = keys.key(c, (old) => decoder.closeConnection(old, ts));
       const chunk: CapturedChunk = {
         connKey, pid: c.pid, fd: c.fd, goid: c.goid >= 0n ? Number(c.goid) : null, direction: c.direction, tls: c.tls, ts,

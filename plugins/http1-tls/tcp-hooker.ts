@@ -11,6 +11,7 @@ import type { GoLocation } from '../../core/bpf/go-location';
 import { FD_READ, entryProbe, required } from './hooker';
 import { methodWords } from './locations';
 import { planFdRead, type FdReadWords } from './fd-read';
+import { planFdClose } from './fd-close';
 
 export const FD_WRITE = 'internal/poll.(*FD).Write';
 
@@ -20,6 +21,7 @@ export interface Http1TcpConfig {
   readonly pfdSysfd: number;
   readonly fdRead: FdReadWords;
   readonly fdWrite: { fd: GoLocation; buf: GoLocation; len: GoLocation };
+  readonly fdClose: GoLocation | null;
 }
 
 export const tcpHooker: Hooker = {
@@ -37,15 +39,18 @@ export const tcpHooker: Hooker = {
     const write = required(ctx, FD_WRITE), read = required(ctx, FD_READ);
     const w = methodWords(bin, write, values, false), r = planFdRead(ctx, read, values, 'the bytes received, n of them');
     for (const fn of [write, read]) values.push({ name: `${fn.name} entry`, value: fn.entry, source: fn.source });
+    const close = planFdClose(ctx, values);
     const config: Http1TcpConfig = {
       kind: 'tcp', goidOffset, pfdSysfd,
       fdRead: r.words,
       fdWrite: { fd: w.recv, buf: w.bufPtr, len: w.bufLen },
+      fdClose: close.fd,
     };
     return {
       probes: [
         entryProbe(bin, write, 'uprobe_poll_fd_write', 'bytes about to be sent on a socket'),
         ...r.probes,
+        ...close.probes,
       ],
       values,
       config,

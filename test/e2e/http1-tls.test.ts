@@ -173,6 +173,35 @@ test('--max-body 64: a POST body is captured and cut at 64 bytes; /big: 1 MiB ch
   assertNothingAttached();
 });
 
+test('a response the connection close delimits (HTTP/1.0, no length) is reported when the server closes, while tracing goes on', async (t) => {
+  if (!requireBpf(t)) return;
+  const { server, addr } = await startServer(requireBinary(fixture('https')));
+  try {
+    const srv = gotrace(['--pid', String(server.pid)]);
+    await srv.attached;
+    // HTTP/1.0 cannot be chunked: net/http ends the body by closing (curl's view: no length, 1 MiB read to EOF).
+    const big = spawnSync('curl', ['-sk', '--http1.0', '--no-alpn', '-D', '-', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', `https://${addr}/big`],
+      { encoding: 'utf8', timeout: 30_000 });
+    assert.match(big.stdout, /^HTTP\/1\.0 200/);
+    assert.doesNotMatch(big.stdout, /content-length|transfer-encoding/i);
+    assert.match(big.stdout, /200 1048576$/);
+    // Before internal/poll.(*FD).Close was probed this record waited for the fd's reuse or the end of tracing.
+    let rec: Http1 | undefined;
+    for (let i = 0; i < 50 && !rec; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      rec = srv.soFar().find((r) => r.path === '/big');
+    }
+    assert.ok(rec, 'the /big record came while gotrace was still tracing');
+    assert.deepEqual([rec.method, rec.status, rec.respBodySize, rec.error], ['GET', 200, 1048576, undefined]);
+    const s = await srv.stop();
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(s.records.filter((r) => r.path === '/big').length, 1, 'reported once');
+  } finally {
+    server.kill();
+  }
+  assertNothingAttached();
+});
+
 test('200 requests from 50 concurrent Go clients: 200 records on each side, every request seq matched', async (t) => {
   if (!requireBpf(t)) return;
   const bin = requireBinary(fixture('https'));

@@ -26,6 +26,8 @@ export interface RunningGotrace<T> {
   stop(): Promise<RunResult<T>>;
   /** Waits for the session to end by itself (a traced command exited). */
   done(): Promise<RunResult<T>>;
+  /** The records of the requested type printed so far, while it runs. */
+  soFar(): T[];
 }
 
 const running = new Set<ChildProcess>();
@@ -52,7 +54,8 @@ export function startRun<T>(type: string, args: readonly string[], rules = RULES
     const lines = out.split('\n').filter((l) => l.trim());
     return { code, records: lines.filter((l) => l.startsWith(prefix)).map((l) => JSON.parse(l) as T), other: lines.filter((l) => !l.startsWith('{')), stderr: err };
   };
-  return { proc, attached, done, stop: async () => { proc.kill('SIGINT'); return done(); } };
+  const soFar = (): T[] => out.split('\n').filter((l) => l.startsWith(prefix)).map((l) => JSON.parse(l) as T);
+  return { proc, attached, done, soFar, stop: async () => { proc.kill('SIGINT'); return done(); } };
 }
 
 /** Stops every session still running (for afterEach). */
