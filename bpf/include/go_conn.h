@@ -30,13 +30,14 @@ enum go_conn_fd_why {
 	GO_FD_UNREADABLE = 3,
 };
 
-/* The fd of the *net.TCPConn inside the net.Conn interface at `outer + iface_off`.
+/* The fd of the *net.TCPConn inside the net.Conn interface at `outer + iface_off`
+ * (and, with pfd, the address of its internal/poll.FD).
  * An interface is {itab, data}; only a *net.TCPConn itab lets us trust the
  * pointer chain data -> net.conn.fd -> netFD.pfd -> FD.Sysfd.
  * https://github.com/golang/go/blob/go1.19/src/net/net.go (type conn)
  * https://github.com/golang/go/blob/go1.19/src/internal/poll/fd_unix.go (type FD)
  */
-static __always_inline int go_conn_fd(__u64 outer, const struct go_conn_offsets *o, __u8 *why)
+static __always_inline int go_conn_fd_pfd(__u64 outer, const struct go_conn_offsets *o, __u8 *why, __u64 *pfd)
 {
 	__u64 iface[2] = {}, netfd = 0;
 	__s64 sysfd = -1;
@@ -59,7 +60,14 @@ static __always_inline int go_conn_fd(__u64 outer, const struct go_conn_offsets 
 	if (sysfd < 0 || sysfd > 0x7fffffff)
 		return -1;
 	*why = GO_FD_OK;
+	if (pfd)
+		*pfd = netfd + o->netfd_pfd;
 	return (int)sysfd;
+}
+
+static __always_inline int go_conn_fd(__u64 outer, const struct go_conn_offsets *o, __u8 *why)
+{
+	return go_conn_fd_pfd(outer, o, why, NULL);
 }
 
 /* Endpoints as seen from this process: addresses in network order, ports in host order. */

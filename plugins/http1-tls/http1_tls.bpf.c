@@ -84,7 +84,6 @@ int uprobe_crypto_tls_conn_write(struct pt_regs *ctx)
 		return 0;
 	g = go_current_g(ctx, cfg->regabi);
 	a.g = g;
-	a.goid = go_goid(g, cfg->goid_offset);
 	a.pid = pid;
 	a.call_len = go_len_u32(len);
 	a.dir = H1_WRITE;
@@ -154,7 +153,6 @@ int uprobe_crypto_tls_conn_read_ret(struct pt_regs *ctx)
 		if (read_args_at_ret(ctx, &cfg->read_conn_ret, &cfg->read_buf_ret, &a.conn, &a.buf))
 			return 0;
 		a.g = go_current_g(ctx, cfg->regabi);
-		a.goid = go_goid(a.g, cfg->goid_offset);
 	} else {
 		if (go_call_key(ctx, cfg->regabi, cfg->goid_offset, pid, FN_TLS_READ, &key))
 			return 0;
@@ -231,6 +229,7 @@ static __always_inline void fd_read_done(const struct h1_proc_cfg *cfg, __u32 pi
 			if (known->pfd == pfd && known->ino == ino)
 				tls_fd = known->tls_fd;
 			rx.tls_fd = tls_fd;
+			rx.w = known->w;
 			*known = rx; /* in place, as in h1_fd_calls */
 		} else {
 			bpf_map_update_elem(&h1_rx, &xk, &rx, BPF_ANY);
@@ -346,15 +345,18 @@ int uprobe_poll_fd_write(struct pt_regs *ctx)
 	    go_read_arg(ctx, &cfg->fd_write_len, &len) || !len)
 		return 0;
 	g = go_current_g(ctx, cfg->regabi);
-	/* The write half of a TLS Write on the FD this goroutine last read TLS
-	 * from (a server answering the request it just read): record bytes,
-	 * known without reading the fd or walking to its socket, as long as that
-	 * socket is alive under the same inode number (see fd_read_ret_only).
+	/* The write half of a TLS Write: this goroutine's last TLS Write went
+	 * through this FD, or it last read TLS from it (a server answering the
+	 * request it just read). Record bytes, known without reading the fd or
+	 * walking to its socket, as long as that socket is alive under the same
+	 * inode number (see fd_read_ret_only).
 	 */
-	if (cfg->has_decrypt && g) {
+	if (cfg->conn.tcpconn_itab && g) {
 		struct h1_rx_key xk = { .pid = pid, .g = g };
 		struct h1_rx *known = bpf_map_lookup_elem(&h1_rx, &xk);
 
+		if (known && known->w.pfd == pfd && go_sock_is((struct sock *)known->w.sk, known->w.ino))
+			return 0; /* inside a TLS Write of this goroutine's */
 		if (known && known->pfd == pfd && known->tls_fd && go_sock_is((struct sock *)known->sk, known->ino))
 			return 0;
 	}

@@ -86,6 +86,18 @@ struct h1_rx_key {
 	__u64 g; /* the runtime.g: free in a register, where goid is a memory read */
 };
 
+/* The TLS connection a goroutine last wrote to, with its socket: the next
+ * Write there, and the FD.Write inside it, need not walk to the socket.
+ */
+struct h1_wside {
+	__u64 conn; /* *tls.Conn */
+	__u64 pfd;  /* its *poll.FD */
+	__u64 sk;
+	__u64 ino;
+	__s32 fd;
+	__u32 _pad;
+};
+
 struct h1_rx {
 	__u64 p;
 	__u64 p_end;
@@ -99,6 +111,7 @@ struct h1_rx {
 	__u8 record_ok;
 	__u8 tls_fd;    /* decrypt ran on bytes read from pfd: it carries TLS (kept while pfd and ino stay) */
 	__u8 _pad[2];
+	struct h1_wside w; /* kept across reads */
 };
 
 /* What a socket carries, decided once per (pid, fd, struct sock). */

@@ -117,33 +117,49 @@ static __always_inline __u8 *conn_info(const struct h1_proc_cfg *cfg, struct emi
 	struct h1_rx_key xk = { .pid = a->pid, .g = a->g };
 	struct go_read_seq_key rk = {};
 	struct h1_rx *rx = NULL;
+	__u64 ino = 0, pfd = 0;
 	struct sock *sk;
-	__u64 ino = 0;
 	__u8 *kind;
 	__u32 *before;
 
 	a->seq_ok = 0;
 	__builtin_memset(&a->addrs, 0, sizeof(a->addrs));
-	/* This goroutine's last socket read (h1_rx): for a TLS read, the record
-	 * seq; and when decrypt last ran for this very Conn, its fd, socket and
-	 * inode too, so the walk from the Conn to the socket is not done again
-	 * (a server's response Write follows its request Read on one goroutine).
-	 * A Conn's address and a g can both be reused by a new connection and
-	 * goroutine, so the socket must still be alive under the inode number
-	 * read then (go_sock_is).
+	/* This goroutine's h1_rx: for a TLS read, the record seq; and the fd,
+	 * socket and inode of the Conn it last decrypted for or wrote to, so a
+	 * Read or Write on that Conn does not walk to its socket again (a server
+	 * answers on the goroutine that read the request; a writer goroutine
+	 * writes one Conn). A Conn's address and a g can both be reused by a new
+	 * connection and goroutine, so the socket must still be alive under the
+	 * inode number read then (go_sock_is).
 	 */
-	if (a->g && (a->dir == H1_READ || cfg->has_conn_in))
+	if (a->g)
 		rx = bpf_map_lookup_elem(&h1_rx, &xk);
 	if (rx && cfg->has_conn_in && rx->tls_conn == a->conn && go_sock_is((struct sock *)rx->sk, rx->ino)) {
 		a->fd = rx->fd;
 		a->fd_why = GO_FD_OK;
 		sk = (struct sock *)rx->sk;
 		ino = rx->ino;
+	} else if (rx && rx->w.conn == a->conn && go_sock_is((struct sock *)rx->w.sk, rx->w.ino)) {
+		a->fd = rx->w.fd;
+		a->fd_why = GO_FD_OK;
+		sk = (struct sock *)rx->w.sk;
+		ino = rx->w.ino;
 	} else {
-		a->fd = go_conn_fd(a->conn, &cfg->conn, &a->fd_why);
+		a->fd = go_conn_fd_pfd(a->conn, &cfg->conn, &a->fd_why, &pfd);
 		sk = go_fd_sock_ino(a->fd, &ino);
 		if (!sk)
 			return NULL;
+		if (a->dir == H1_WRITE && a->g && ino) {
+			struct h1_wside w = { .conn = a->conn, .pfd = pfd, .sk = (__u64)sk, .ino = ino, .fd = a->fd };
+
+			if (rx) {
+				rx->w = w;
+			} else {
+				struct h1_rx fresh = { .w = w };
+
+				bpf_map_update_elem(&h1_rx, &xk, &fresh, BPF_NOEXIST);
+			}
+		}
 	}
 	kind = tls_sock_kind(a->pid, a->fd, ino);
 	/* From here on the record's conn names the connection for good (see h1_sock_key). */
@@ -184,6 +200,11 @@ static __always_inline void emit_tls(const struct h1_proc_cfg *cfg, struct emit_
 
 	if (kind && *kind == H1_SOCK_H2)
 		return;
+	/* The goid is a memory read: only for what is emitted (0: not read yet;
+	 * no user goroutine has goid 0).
+	 */
+	if (!a->goid)
+		a->goid = go_goid(a->g, cfg->goid_offset);
 	if (emit_chunks(a) && kind)
 		*kind = H1_SOCK_H2;
 }
