@@ -45,6 +45,8 @@ export interface GrpcRecord {
   readonly error?: string;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 interface Call {
   readonly role: 'server' | 'client';
   /** Its key in the bounded table: "s:pid:conn:stream" or "c:…". */
@@ -75,6 +77,7 @@ export interface CallOptions {
 /** grpc-message is percent-encoded on the wire (grpc PROTOCOL-HTTP2.md, encodeGrpcMessage). */
 function decodeGrpcMessage(v: string | undefined): string | null {
   if (v === undefined) return null;
+  if (!v.includes('%')) return v; // most messages: nothing to decode
   try {
     return decodeURIComponent(v);
   } catch {
@@ -212,14 +215,22 @@ export class CallAssembler {
     this.end(c);
     const b = c.connEv, t = c.trailers ?? {}, status = t['grpc-status'];
     const code = status !== undefined && /^\d+$/.test(status) ? Number(status) : rstCode !== undefined ? rstStatus(rstCode) : null;
-    this.onRecord({
+    // In the record's field order, without spreads (object spreads in the
+    // literal made V8 copy it property by property): the optional fields are
+    // added where the JSON has them.
+    const r = {
       type: 'grpc', role: c.role, tls: !b || (b.wrapped && b.tls === null) ? null : b.tls, method: c.req[':path'] ?? null, authority: c.req[':authority'] ?? null,
       status: code, grpcMessage: decodeGrpcMessage(t['grpc-message']),
       streamId: c.first.streamId, reqHeaders: c.req, respHeaders: c.resp, respTrailers: t,
       reqMessages: c.reqMessages, respMessages: c.respMessages, reqBytes: c.reqBytes, respBytes: c.respBytes,
       latencyNs: error ? null : Number(endNs - c.first.ts), local: b?.local ?? null, remote: b?.remote ?? null, fd: b && b.fd >= 0 ? b.fd : null,
-      reqTcpSeq: b?.tcpSeq ?? null, respTcpSeq: c.respSeq ?? null, ...(rstCode !== undefined ? { rstCode } : {}), pid: c.first.pid, goid: c.role === 'server' ? c.first.goid : c.callerGoid,
-      tsNs: c.first.ts, ...(error ? { error } : {}),
-    });
+      reqTcpSeq: b?.tcpSeq ?? null, respTcpSeq: c.respSeq ?? null,
+    } as Mutable<GrpcRecord>;
+    if (rstCode !== undefined) r.rstCode = rstCode;
+    r.pid = c.first.pid;
+    r.goid = c.role === 'server' ? c.first.goid : c.callerGoid;
+    r.tsNs = c.first.ts;
+    if (error) r.error = error;
+    this.onRecord(r);
   }
 }

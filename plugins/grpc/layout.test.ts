@@ -4,10 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlockHeaders } from './block-headers';
+import { ConnAddrs } from './conn-addrs';
 import { decodeEvent as decodeWith, EVENT_SIZE, HDR_EVENT_HEAD } from './layout';
 import { packBlock as block } from './test-block';
 
-const decodeEvent = (b: Buffer) => decodeWith(b, new BlockHeaders(new Set(['authorization'])));
+const decodeEvent = (b: Buffer) => decodeWith(b, new BlockHeaders(new Set(['authorization'])), new ConnAddrs());
 
 function head(size: number, kind: number): Buffer {
   const b = Buffer.alloc(size);

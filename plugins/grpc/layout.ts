@@ -2,8 +2,8 @@
 // sizes against the BPF object's BTF, so a change on one side fails it.
 import { encodeLocation, LOCATION_SIZE } from '../../core/bpf/go-location';
 import { GotraceError } from '../../core/errors';
-import { connAddrs } from '../../core/plugin-kit/socket-addr';
 import type { BlockHeaders } from './block-headers';
+import type { ConnAddrs } from './conn-addrs';
 import { s64OrNull, u32, u64 } from './bytes';
 import type { GrpcConfig } from './hooker';
 
@@ -75,17 +75,18 @@ const NO_HEADERS: Record<string, string> = Object.freeze({});
 const NO_ADDRS = { local: null, remote: null } as const;
 
 /** struct gr_event or struct gr_hdr_event → its fields; undefined when the record is short or of an unknown kind. */
-export function decodeEvent(b: Buffer, blocks: BlockHeaders): RawEvent | undefined {
+export function decodeEvent(b: Buffer, blocks: BlockHeaders, addrCache: ConnAddrs): RawEvent | undefined {
   if (b.length < EVENT_SIZE) return undefined;
   const kindNo = b[32]!, kind = KINDS[kindNo];
   if (!kind) return undefined;
   const hdrs = kindNo <= 2;
   if (hdrs && b.length < HDR_EVENT_HEAD) return undefined;
   // One object literal for both records: every event has the same shape, so the assembler's reads stay monomorphic.
-  const tls = hdrs ? b[35]! : 2;
-  const addrs = hdrs ? connAddrs(b, 48) : NO_ADDRS;
+  const tls = hdrs ? b[35]! : 2, conn = u64(b, 16);
+  // Only REQ_HDRS and a client's OUT_HDRS carry addresses (family 0 elsewhere).
+  const addrs = hdrs && b[48] !== 0 ? addrCache.get(conn, b, 48) : NO_ADDRS;
   return {
-    ts: b.readBigUInt64LE(0), goid: s64OrNull(b, 8), conn: u64(b, 16), pid: u32(b, 24),
+    ts: b.readBigUInt64LE(0), goid: s64OrNull(b, 8), conn, pid: u32(b, 24),
     streamId: u32(b, 28), kind, side: b[33]!, endStream: b[34] !== 0,
     count: hdrs ? 0 : u32(b, 36), n: hdrs ? 0 : u64(b, 40),
     headers: hdrs ? blocks.read(b, HDR_EVENT_HEAD) : NO_HEADERS,

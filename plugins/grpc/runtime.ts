@@ -10,6 +10,7 @@ import { RecordQueue } from '../../core/plugin-kit/record-queue';
 import { targetLoadBias } from '../../core/plugin-kit/target-load-bias';
 import { BlockHeaders } from './block-headers';
 import { CallAssembler } from './calls';
+import { ConnAddrs } from './conn-addrs';
 import type { GrpcConfig } from './hooker';
 import { decodeEvent, encodeCfg } from './layout';
 
@@ -18,6 +19,7 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
   const queue = new RecordQueue();
   const calls = new CallAssembler(queue.push);
   const blocks = new BlockHeaders(options.redact);
+  const addrs = new ConnAddrs();
 
   return {
     bpfObject: 'grpc',
@@ -47,7 +49,7 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
     },
 
     decode(_ring: string, record: Buffer): TraceEvent[] {
-      const e = decodeEvent(record, blocks);
+      const e = decodeEvent(record, blocks, addrs);
       if (!e) return [];
       queue.saw(e.ts);
       calls.push(e);
