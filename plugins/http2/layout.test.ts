@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { bpfObjectPath } from '../../core/bpf/paths';
 import { ROOT } from '../../test/support/binaries';
 import { run } from '../../test/support/exec';
-import { decodeEvent, EVENT_SIZE, HDRS_BLOCK_AT, KINDS } from './layout';
+import { ConnAddrCache } from './conn-addrs';
+import { decodeEvent as decodeWith, EVENT_SIZE, HDRS_BLOCK_AT, KINDS } from './layout';
+
+const decodeEvent = (b: Buffer) => decodeWith(b, new ConnAddrCache());
 
 interface Member { readonly name: string; readonly at: number }
 interface Struct { readonly size: number; readonly members: Map<string, number> }

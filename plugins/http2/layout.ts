@@ -1,9 +1,9 @@
 // Byte layouts shared with http2.h and go_conn.h; layout.test.ts checks the
 // sizes against the BPF object's BTF, so a change on one side fails it.
 import { encodeLocation, LOCATION_SIZE } from '../../core/bpf/go-location';
-import { connAddrs } from '../../core/plugin-kit/socket-addr';
 import { u64Number } from '../../core/plugin-kit/event-words';
 import { readHeaderBlock, type BlockField } from '../../core/plugin-kit/header-block';
+import { ADDRS_SIZE, type ConnAddrCache } from './conn-addrs';
 import type { GenConfig, Http2Config } from './hooker';
 
 /** struct h2_cfg's __u32 offsets after goid_offset, in order. */
@@ -27,7 +27,7 @@ export const CFG_SIZE = LOCATIONS_AT + LOCATION_NAMES.length * LOCATION_SIZE;
 export const EVENT_SIZE = 56;
 /** struct h2_hdrs_event: the head, struct go_conn_addrs, then struct go_hdr_block. */
 const ADDRS_AT = EVENT_SIZE;
-export const HDRS_BLOCK_AT = ADDRS_AT + 40;
+export const HDRS_BLOCK_AT = ADDRS_AT + ADDRS_SIZE;
 
 /** enum h2_kind, in order; the first four are header records. */
 export const KINDS = ['req-headers', 'resp-headers', 'creq-headers', 'cresp-headers',
@@ -89,8 +89,8 @@ export interface RawEvent {
 const NO_FIELDS: readonly BlockField[] = [];
 const NO_ADDRS = { local: null, remote: null };
 
-/** A record → its fields; undefined when it is short or of an unknown kind. */
-export function decodeEvent(b: Buffer): RawEvent | undefined {
+/** A record → its fields; undefined when it is short or of an unknown kind. Addresses come through the session's cache. */
+export function decodeEvent(b: Buffer, conns: ConnAddrCache): RawEvent | undefined {
   if (b.length < EVENT_SIZE) return undefined;
   const k = b.readUInt8(32);
   const kind = KINDS[k];
@@ -98,12 +98,13 @@ export function decodeEvent(b: Buffer): RawEvent | undefined {
   const headers = k < HEADER_KINDS;
   if (headers && b.length < HDRS_BLOCK_AT) return undefined;
   const tls = b.readUInt8(34);
+  const framer = u64Number(b, 16);
   // Only header records carry a connection's addresses and fields.
-  const addrs = headers ? connAddrs(b, ADDRS_AT) : NO_ADDRS;
+  const addrs = headers ? conns.get(framer, b, ADDRS_AT) : NO_ADDRS;
   return {
     // goid is -1 when unknown: the high word's sign says so without a BigInt.
     ts: b.readBigUInt64LE(0), goid: b.readInt32LE(12) < 0 ? null : u64Number(b, 8),
-    framer: u64Number(b, 16), pid: b.readUInt32LE(24), streamId: b.readUInt32LE(28), kind,
+    framer, pid: b.readUInt32LE(24), streamId: b.readUInt32LE(28), kind,
     tls: tls === 2 ? null : tls === 1, fd: b.readInt32LE(36),
     n: u64Number(b, 40), endStream: b.readUInt8(48) !== 0, tcpSeq: b.readUInt8(49) ? b.readUInt32LE(52) : null,
     local: addrs.local, remote: addrs.remote,

@@ -9,6 +9,7 @@ import { BinaryProbes } from '../../core/plugin-kit/binary-probes';
 import { RecordQueue } from '../../core/plugin-kit/record-queue';
 import { targetLoadBias } from '../../core/plugin-kit/target-load-bias';
 import type { Http2Config } from './hooker';
+import { ConnAddrCache } from './conn-addrs';
 import { cfgKey, decodeEvent, encodeCfg } from './layout';
 import { StreamAssembler } from './streams';
 
@@ -16,6 +17,7 @@ export function createHttp2Runtime(options: RuntimeOptions): PluginRuntime {
   const probes = new BinaryProbes();
   const queue = new RecordQueue();
   const streams = new StreamAssembler(queue.push, { redact: options.redact });
+  const conns = new ConnAddrCache();
 
   return {
     bpfObject: 'http2',
@@ -46,7 +48,7 @@ export function createHttp2Runtime(options: RuntimeOptions): PluginRuntime {
     },
 
     decode(_ring: string, record: Buffer): TraceEvent[] {
-      const e = decodeEvent(record);
+      const e = decodeEvent(record, conns);
       if (!e) return [];
       queue.saw(e.ts);
       streams.push(e);

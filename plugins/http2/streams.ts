@@ -177,12 +177,13 @@ export class StreamAssembler {
   private finish(key: string, s: Stream, endNs: bigint, error?: string, reset = false): void {
     this.open.delete(key);
     const b = s.begin, r = s.req;
-    this.onRecord({
+    const rec: Http2Record = {
       type: 'http2', role: s.role, tls: b.tls, method: r[':method'] ?? null, path: r[':path'] ?? null, authority: r[':authority'] ?? null,
       scheme: r[':scheme'] ?? null, status: error ? null : s.status, streamId: b.streamId, reqHeaders: r, respHeaders: s.resp,
       reqBodySize: s.reqBody, respBodySize: s.respBody, latencyNs: error && !reset ? null : Number(endNs - b.ts),
       local: b.local, remote: b.remote, fd: b.fd >= 0 ? b.fd : null, reqTcpSeq: b.tcpSeq, respTcpSeq: s.respSeq, pid: b.pid, goid: b.goid, tsNs: b.ts,
-      ...(error ? { error } : {}),
-    });
+    };
+    // Most streams end without one: they are not copied to add it.
+    this.onRecord(error ? { ...rec, error } : rec);
   }
 }
