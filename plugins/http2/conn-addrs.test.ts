@@ -25,7 +25,14 @@ test('a connection whose bytes changed (its Framer address reused) gets its own 
   c.get(7, addrs(1, 443, 5000), 16);
   assert.deepEqual(c.get(7, addrs(1, 443, 5001), 16), { local: '10.0.0.1:443', remote: '10.0.0.2:5001' });
   assert.deepEqual(c.get(7, addrs(3, 443, 5001), 16), { local: '10.0.0.3:443', remote: '10.0.0.2:5001' });
+});
+
+test('records without addresses are not cached and leave the connection\'s entry alone', () => {
+  const c = new ConnAddrCache();
+  const first = c.get(7, addrs(1, 443, 5000), 16);
   assert.deepEqual(c.get(7, Buffer.alloc(16 + ADDRS_SIZE), 16), { local: null, remote: null }, 'family 0: unknown');
+  assert.equal(c.get(7, addrs(1, 443, 5000), 16), first, 'still cached');
+  assert.equal(c.size, 1);
 });
 
 test('bounded: past max connections the cache starts over', () => {

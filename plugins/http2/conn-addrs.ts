@@ -5,10 +5,11 @@ import { connAddrs } from '../../core/plugin-kit/socket-addr';
 
 /** Bytes of struct go_conn_addrs (bpf/include/go_conn.h). */
 export const ADDRS_SIZE = 40;
-const WORDS = ADDRS_SIZE / 4;
+const AF_INET = 2;
+const AF_INET6 = 10;
 
 interface Entry {
-  readonly words: Uint32Array;
+  readonly bytes: Uint8Array;
   readonly addrs: { readonly local: string | null; readonly remote: string | null };
 }
 
@@ -24,13 +25,14 @@ export class ConnAddrCache {
    * later connection, or by another process.
    */
   get(conn: number, b: Buffer, at: number): { readonly local: string | null; readonly remote: string | null } {
+    // No addresses (a response's block, an fd not known): nothing to format, and
+    // caching them would evict the connection's own between its requests.
+    if (b[at] !== AF_INET && b[at] !== AF_INET6) return connAddrs(b, at);
     const e = this.byConn.get(conn);
-    if (e && same(e.words, b, at)) return e.addrs;
-    const words = new Uint32Array(WORDS);
-    for (let i = 0; i < WORDS; i++) words[i] = b.readUInt32LE(at + 4 * i);
+    if (e && same(e.bytes, b, at)) return e.addrs;
     const addrs = connAddrs(b, at);
     if (!e && this.byConn.size >= this.max) this.byConn.clear();
-    this.byConn.set(conn, { words, addrs });
+    this.byConn.set(conn, { bytes: Uint8Array.prototype.slice.call(b, at, at + ADDRS_SIZE), addrs });
     return addrs;
   }
 
@@ -39,7 +41,8 @@ export class ConnAddrCache {
   }
 }
 
-function same(words: Uint32Array, b: Buffer, at: number): boolean {
-  for (let i = 0; i < WORDS; i++) if (words[i] !== b.readUInt32LE(at + 4 * i)) return false;
+/** Byte by byte: plain indexing, which Buffer's read methods, validating every offset, are not. */
+function same(bytes: Uint8Array, b: Buffer, at: number): boolean {
+  for (let i = 0; i < ADDRS_SIZE; i++) if (bytes[i] !== b[at + i]) return false;
   return true;
 }

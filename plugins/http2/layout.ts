@@ -1,7 +1,6 @@
 // Byte layouts shared with http2.h and go_conn.h; layout.test.ts checks the
 // sizes against the BPF object's BTF, so a change on one side fails it.
 import { encodeLocation, LOCATION_SIZE } from '../../core/bpf/go-location';
-import { u64Number } from '../../core/plugin-kit/event-words';
 import { readHeaderBlock, type BlockField } from '../../core/plugin-kit/header-block';
 import { ADDRS_SIZE, type ConnAddrCache } from './conn-addrs';
 import type { GenConfig, Http2Config } from './hooker';
@@ -89,24 +88,33 @@ export interface RawEvent {
 const NO_FIELDS: readonly BlockField[] = [];
 const NO_ADDRS = { local: null, remote: null };
 
+// Words of a record whose length decodeEvent checked, by plain indexing:
+// Buffer's read methods validate every offset through a wrapper, which was a
+// tenth of decoding a record. (plugins/grpc/bytes.ts has the same; both belong
+// in core/plugin-kit/event-words.ts.)
+const u32 = (b: Buffer, at: number): number => b[at]! + b[at + 1]! * 0x100 + b[at + 2]! * 0x10000 + b[at + 3]! * 0x1000000;
+const s32 = (b: Buffer, at: number): number => b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24);
+/** A u64 as a number: exact below 2^53 (user-space pointers, byte counts, goids). */
+const u64 = (b: Buffer, at: number): number => u32(b, at) + u32(b, at + 4) * 0x1_0000_0000;
+
 /** A record → its fields; undefined when it is short or of an unknown kind. Addresses come through the session's cache. */
 export function decodeEvent(b: Buffer, conns: ConnAddrCache): RawEvent | undefined {
   if (b.length < EVENT_SIZE) return undefined;
-  const k = b.readUInt8(32);
+  const k = b[32]!;
   const kind = KINDS[k];
   if (!kind) return undefined;
   const headers = k < HEADER_KINDS;
   if (headers && b.length < HDRS_BLOCK_AT) return undefined;
-  const tls = b.readUInt8(34);
-  const framer = u64Number(b, 16);
+  const tls = b[34]!;
+  const framer = u64(b, 16);
   // Only header records carry a connection's addresses and fields.
   const addrs = headers ? conns.get(framer, b, ADDRS_AT) : NO_ADDRS;
   return {
     // goid is -1 when unknown: the high word's sign says so without a BigInt.
-    ts: b.readBigUInt64LE(0), goid: b.readInt32LE(12) < 0 ? null : u64Number(b, 8),
-    framer, pid: b.readUInt32LE(24), streamId: b.readUInt32LE(28), kind,
-    tls: tls === 2 ? null : tls === 1, fd: b.readInt32LE(36),
-    n: u64Number(b, 40), endStream: b.readUInt8(48) !== 0, tcpSeq: b.readUInt8(49) ? b.readUInt32LE(52) : null,
+    ts: b.readBigUInt64LE(0), goid: s32(b, 12) < 0 ? null : u64(b, 8),
+    framer, pid: u32(b, 24), streamId: u32(b, 28), kind,
+    tls: tls === 2 ? null : tls === 1, fd: s32(b, 36),
+    n: u64(b, 40), endStream: b[48] !== 0, tcpSeq: b[49] ? u32(b, 52) : null,
     local: addrs.local, remote: addrs.remote,
     fields: headers ? readHeaderBlock(b, HDRS_BLOCK_AT).fields : NO_FIELDS,
   };
