@@ -61,3 +61,19 @@ test('ByteStrings: ranges that share a slot (same length and sampled bytes) are 
   b.write('Z', 0); // the table keeps its own copy of the bytes
   assert.equal(t.get(b, 14, 21).str, 'abcXdef');
 });
+
+test('a block seen before: the same frozen map; other bytes (a value, or padding grpc\'s BPF would have zeroed): the right map', () => {
+  const d = new BlockHeaders(REDACT);
+  const b = packBlock([[':status', '200'], ['content-type', 'application/grpc']]);
+  const first = d.read(b, 0);
+  assert.ok(Object.isFrozen(first));
+  assert.equal(d.read(Buffer.from(b), 0), first);
+  const padded = Buffer.from(b);
+  padded[8 + 8 + 7 + 3] = 0xab; // the pad byte after ":status" "200" (18 bytes, padded to 20)
+  assert.deepEqual(d.read(padded, 0), first);
+  const changed = packBlock([[':status', '204'], ['content-type', 'application/grpc']]);
+  assert.deepEqual(d.read(changed, 0), { ':status': '204', 'content-type': 'application/grpc' });
+  assert.equal(d.read(b, 0)[':status'], '200', 'the cached block is not the changed one');
+  const more = packBlock([[':status', '200'], ['content-type', 'application/grpc']], 3); // a third field BPF could not keep
+  assert.deepEqual(d.read(more, 0), first);
+});

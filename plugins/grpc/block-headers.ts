@@ -52,22 +52,52 @@ export class ByteStrings {
   }
 }
 
-/** Decodes header blocks for one session: its name and value tables live as long as it. */
+interface CachedBlock {
+  /** The block's bytes: its count, kept, size, and entries with their padding. */
+  readonly bytes: Uint8Array;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Decodes header blocks for one session: its tables live as long as it. */
 export class BlockHeaders {
   private readonly names: ByteStrings;
   private readonly values = new ByteStrings('utf8', 512);
+  /**
+   * Whole blocks seen before, direct-mapped like ByteStrings: a server's
+   * response headers and trailers are the same bytes call after call, and
+   * so are many clients' requests. A hit returns the same frozen map. The
+   * head (count, kept, size) is compared too: a block with fields BPF could
+   * not keep is not one without them.
+   */
+  private readonly blocks = new Array<CachedBlock | undefined>(64).fill(undefined);
 
   constructor(redact: ReadonlySet<string>) {
     this.names = new ByteStrings('latin1', 256, redact);
   }
 
-  /** The block at `at` in b as a header map; fields end at b's end if the record was cut short. */
-  read(b: Buffer, at: number): Record<string, string> {
+  /**
+   * The block at `at` in b as a header map; fields end at b's end if the
+   * record was cut short. Maps are frozen: a repeated block's is shared by
+   * the records that hold it.
+   */
+  read(b: Buffer, at: number): Readonly<Record<string, string>> {
+    if (b.length < at + HDR_BLOCK_HEAD) return NO_FIELDS;
+    const kept = u16(b, at + 2), start = at + HDR_BLOCK_HEAD;
+    const end = Math.min(b.length, start + u16(b, at + 4));
+    const len = end - start;
+    // The size, the field count and the first name's first bytes pick the slot.
+    const slot = len < 10 ? 0 : (len * 7 + kept * 31 + b[start + 8]! * 3 + b[start + 9]!) & (this.blocks.length - 1);
+    const c = this.blocks[slot];
+    // One native compare: grpc's BPF zeroes the entries' padding (read_block), so equal blocks are equal bytes.
+    if (c && c.bytes.length === end - at && b.compare(c.bytes, 0, c.bytes.length, at, end) === 0) return c.headers;
+    const headers = Object.freeze(this.fields(b, kept, start, end));
+    this.blocks[slot] = { bytes: Uint8Array.prototype.slice.call(b, at, end), headers };
+    return headers;
+  }
+
+  private fields(b: Buffer, kept: number, start: number, end: number): Record<string, string> {
     const h: Record<string, string> = {};
-    if (b.length < at + HDR_BLOCK_HEAD) return h;
-    const kept = u16(b, at + 2);
-    const end = Math.min(b.length, at + HDR_BLOCK_HEAD + u16(b, at + 4));
-    let p = at + HDR_BLOCK_HEAD;
+    let p = start;
     for (let i = 0; i < kept && p + 8 <= end; i++) {
       const nameLen = u32(b, p), valueLen = u32(b, p + 4);
       const nk = nameLen < HDR_NAME ? nameLen : HDR_NAME, vk = valueLen < HDR_VALUE ? valueLen : HDR_VALUE;
@@ -81,3 +111,5 @@ export class BlockHeaders {
     return h;
   }
 }
+
+const NO_FIELDS: Readonly<Record<string, string>> = Object.freeze({});

@@ -22,9 +22,10 @@ export interface GrpcRecord {
   readonly status: number | null;
   readonly grpcMessage: string | null;
   readonly streamId: number;
-  readonly reqHeaders: Record<string, string>;
-  readonly respHeaders: Record<string, string>;
-  readonly respTrailers: Record<string, string>;
+  /** Frozen: a header block seen before is one map, shared by its records (block-headers.ts). */
+  readonly reqHeaders: Readonly<Record<string, string>>;
+  readonly respHeaders: Readonly<Record<string, string>>;
+  readonly respTrailers: Readonly<Record<string, string>>;
   readonly reqMessages: number;
   readonly respMessages: number;
   readonly reqBytes: number;
@@ -54,9 +55,9 @@ interface Call {
   first: RawEvent;
   /** The event carrying the conn (server: request headers; client: request headers sent). */
   connEv: RawEvent | null;
-  req: Record<string, string>;
-  resp: Record<string, string>;
-  trailers: Record<string, string> | null;
+  req: Readonly<Record<string, string>>;
+  resp: Readonly<Record<string, string>>;
+  trailers: Readonly<Record<string, string>> | null;
   /** Client: the goroutine that sent the first message (the request headers leave from grpc's loopy writer). */
   callerGoid: number | null;
   reqSeen: boolean;

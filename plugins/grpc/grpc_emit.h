@@ -92,6 +92,21 @@ static __always_inline void emit_hdr(struct gr_scratch *s, struct gr_hdr_event *
 		s->nest--;
 }
 
+/* Zeroes the last word of the entry go_hdr_block_add is about to write, so
+ * its padding (the 0 to 3 bytes after the value) is not what the scratch
+ * held before: equal blocks are then equal bytes, and user space compares a
+ * block with one it decoded before in one go (block-headers.ts).
+ */
+static __always_inline void zero_pad(struct go_hdr_block *b, __u64 name_len, __u64 value_len)
+{
+	__u32 nk = name_len > GO_HDR_NAME ? GO_HDR_NAME : (__u32)name_len;
+	__u32 vk = value_len > GO_HDR_VALUE ? GO_HDR_VALUE : (__u32)value_len;
+	__u32 last = b->bytes + ((GO_HDR_ENTRY_HEAD + nk + vk + 3) & ~3U) - 4;
+
+	if (last < GO_HDR_BYTES)
+		*(__u32 *)(b->data + (last & (GO_HDR_BYTES - 1))) = 0;
+}
+
 /* A []hpack.HeaderField (ptr, len) into the block, as go_hdr_block_from_fields
  * does, but with the slice's first GO_HDR_MAX_FIELDS elements copied in one
  * read instead of one per field (each read is a helper call). Returns a bound
@@ -113,6 +128,7 @@ static __always_inline __u64 read_block(struct go_hdr_block *b, __u64 *hf, __u64
 		if (i >= n)
 			break;
 		bound += 11 + w[1] + w[3];
+		zero_pad(b, w[1], w[3]);
 		go_hdr_block_add(b, w[0], w[1], w[2], w[3]);
 	}
 	if (len > n) { /* fields past the ones read: no bound */

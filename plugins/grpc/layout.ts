@@ -60,7 +60,7 @@ export interface RawEvent {
   /** DATA_IN, MSG_OUT: bytes; CLOSE: the RST_STREAM code. */
   readonly n: number;
   /** *_HDRS: the block's fields as a record shows them (redacted, repeats joined); empty for other kinds. */
-  readonly headers: Record<string, string>;
+  readonly headers: Readonly<Record<string, string>>;
   /** REQ_HDRS and a client's OUT_HDRS carry the conn; null / -1 / false elsewhere. */
   readonly tls: boolean | null;
   readonly fd: number;
@@ -71,7 +71,7 @@ export interface RawEvent {
   readonly remote: string | null;
 }
 
-const NO_HEADERS: Record<string, string> = Object.freeze({});
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 const NO_ADDRS = { local: null, remote: null } as const;
 
 /** struct gr_event or struct gr_hdr_event → its fields; undefined when the record is short or of an unknown kind. */
