@@ -106,3 +106,16 @@ test('in progress: calls open longer than a second, oldest first, until they end
   a.push(ev({ ...c, kind: 'close', n: 8, endStream: true }));
   assert.deepEqual(a.inProgress(3_000_000_000n), []);
 });
+
+test('record fields keep their JSON order: rstCode before pid, error last', () => {
+  const got: GrpcRecord[] = [];
+  const a = new CallAssembler((r) => got.push(r));
+  a.push(hdrs('req-hdrs', [[':path', '/pkg.Svc/M']]));
+  a.push(ev({ kind: 'close', n: 8, endStream: true }));
+  a.push(hdrs('req-hdrs', [[':path', '/pkg.Svc/M']], { streamId: 3 }));
+  a.flush(2000n);
+  const common = ['type', 'role', 'tls', 'method', 'authority', 'status', 'grpcMessage', 'streamId', 'reqHeaders', 'respHeaders', 'respTrailers',
+    'reqMessages', 'respMessages', 'reqBytes', 'respBytes', 'latencyNs', 'local', 'remote', 'fd', 'reqTcpSeq', 'respTcpSeq'];
+  assert.deepEqual(Object.keys(got[0]!), [...common, 'rstCode', 'pid', 'goid', 'tsNs']);
+  assert.deepEqual(Object.keys(got[1]!), [...common, 'pid', 'goid', 'tsNs', 'error']);
+});

@@ -46,8 +46,6 @@ export interface GrpcRecord {
   readonly error?: string;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
 interface Call {
   readonly role: 'server' | 'client';
   /** Its key in the bounded table: "s:pid:conn:stream" or "c:…". */
@@ -93,6 +91,17 @@ function decodeGrpcMessage(v: string | undefined): string | null {
 export function rstStatus(code: number): number {
   const tab: Record<number, number> = { 3: 8, 7: 14, 8: 1, 11: 8, 12: 7 }; // FLOW_CONTROL, REFUSED_STREAM, CANCEL, ENHANCE_YOUR_CALM, INADEQUATE_SECURITY
   return tab[code] ?? 13; // every other code is INTERNAL
+}
+
+/** The record with rstCode before pid and error last, where the JSON has them. */
+function withOptional(r: GrpcRecord, rstCode: number | undefined, error: string | undefined): GrpcRecord {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) {
+    if (k === 'pid' && rstCode !== undefined) out.rstCode = rstCode;
+    out[k] = v;
+  }
+  if (error) out.error = error;
+  return out as unknown as GrpcRecord;
 }
 
 const newCall = (role: Call['role'], e: RawEvent): Call => ({ role, key: `${role === 'server' ? 's' : 'c'}:${e.pid}:${e.conn}:${e.streamId}`, first: e, connEv: role === 'server' ? e : null, req: {}, resp: {}, trailers: null, callerGoid: null,
@@ -216,22 +225,17 @@ export class CallAssembler {
     this.end(c);
     const b = c.connEv, t = c.trailers ?? {}, status = t['grpc-status'];
     const code = status !== undefined && /^\d+$/.test(status) ? Number(status) : rstCode !== undefined ? rstStatus(rstCode) : null;
-    // In the record's field order, without spreads (object spreads in the
-    // literal made V8 copy it property by property): the optional fields are
-    // added where the JSON has them.
-    const r = {
+    // One literal (object spreads in it made V8 copy the record property by
+    // property); the rare optional fields are put in their places after.
+    const r: GrpcRecord = {
       type: 'grpc', role: c.role, tls: !b || (b.wrapped && b.tls === null) ? null : b.tls, method: c.req[':path'] ?? null, authority: c.req[':authority'] ?? null,
       status: code, grpcMessage: decodeGrpcMessage(t['grpc-message']),
       streamId: c.first.streamId, reqHeaders: c.req, respHeaders: c.resp, respTrailers: t,
       reqMessages: c.reqMessages, respMessages: c.respMessages, reqBytes: c.reqBytes, respBytes: c.respBytes,
       latencyNs: error ? null : Number(endNs - c.first.ts), local: b?.local ?? null, remote: b?.remote ?? null, fd: b && b.fd >= 0 ? b.fd : null,
-      reqTcpSeq: b?.tcpSeq ?? null, respTcpSeq: c.respSeq ?? null,
-    } as Mutable<GrpcRecord>;
-    if (rstCode !== undefined) r.rstCode = rstCode;
-    r.pid = c.first.pid;
-    r.goid = c.role === 'server' ? c.first.goid : c.callerGoid;
-    r.tsNs = c.first.ts;
-    if (error) r.error = error;
-    this.onRecord(r);
+      reqTcpSeq: b?.tcpSeq ?? null, respTcpSeq: c.respSeq ?? null, pid: c.first.pid, goid: c.role === 'server' ? c.first.goid : c.callerGoid,
+      tsNs: c.first.ts,
+    };
+    this.onRecord(rstCode === undefined && !error ? r : withOptional(r, rstCode, error));
   }
 }
