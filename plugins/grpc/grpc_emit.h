@@ -84,7 +84,15 @@ static __always_inline struct gr_hdr_event *hdr_event(struct gr_scratch **sp, __
 /* Sends the record up to the end of its block's used bytes, and gives it back. */
 static __always_inline void emit_hdr(struct gr_scratch *s, struct gr_hdr_event *e)
 {
-	__u64 size = __builtin_offsetof(struct gr_hdr_event, b) + go_hdr_block_size(&e->b);
+	/* Not go_hdr_block_size(): it masks bytes with GO_HDR_BYTES - 1, so a
+	 * block filled to exactly GO_HDR_BYTES would go without its fields.
+	 */
+	__u32 used = e->b.bytes;
+	__u64 size;
+
+	if (used > GO_HDR_BYTES)
+		used = GO_HDR_BYTES;
+	size = __builtin_offsetof(struct gr_hdr_event, b) + __builtin_offsetof(struct go_hdr_block, data) + used;
 
 	if (bpf_ringbuf_output(&gr_events, e, size, wake_flags()))
 		gotrace_count_drop();
