@@ -53,30 +53,8 @@ struct {
 	__type(value, struct gr_msg_state);
 } gr_msgs SEC(".maps");
 
-/* Header-block records are built here, not in the ring: bpf_ringbuf_reserve
- * needs a constant size, and reserving the 4.6 KiB a block can take would
- * clear and send that much for blocks of a few hundred bytes.
- */
-#define GR_SCRATCH_SLOTS 2 /* a power of two: programs running at once on one CPU (grpc_emit.h hdr_event) */
-#define GR_HF_WORDS 5      /* an hpack.HeaderField is 40 bytes */
-#define GR_HF_BYTES 2048     /* a power of two (a mask bounds the read) holding GO_HDR_MAX_FIELDS fields */
-_Static_assert(GR_HF_BYTES >= GO_HDR_MAX_FIELDS * GR_HF_WORDS * 8 && !(GR_HF_BYTES & (GR_HF_BYTES - 1)), "GR_HF_BYTES");
-
-struct gr_scratch {
-	__u32 nest; /* slots in use */
-	__u32 _pad;
-	struct gr_hdr_event ev[GR_SCRATCH_SLOTS];
-	__u64 hf[GR_SCRATCH_SLOTS][GR_HF_BYTES / 8]; /* the []hpack.HeaderField being read */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct gr_scratch);
-} gr_scratch SEC(".maps");
-
 #include "grpc_emit.h"
+#include "grpc_hdr.h"
 
 /* func (t *http2Server) operateHeaders(frame *http2.MetaHeadersFrame, handle func(*Stream), traceCtx func(context.Context, string) context.Context) (fatal bool) */
 SEC("uprobe")

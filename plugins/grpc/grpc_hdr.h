@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Header-block records (struct gr_hdr_event): built in a per-CPU scratch,
+ * filled from a []hpack.HeaderField, sent at their real size. Included once,
+ * by grpc.bpf.c, after grpc_emit.h.
+ */
+#ifndef __GRPC_HDR_H
+#define __GRPC_HDR_H
+
+/* The records are built here, not in the ring: bpf_ringbuf_reserve needs a
+ * constant size, and reserving the 4.6 KiB a block can take would
+ * clear and send that much for blocks of a few hundred bytes.
+ */
+#define GR_SCRATCH_SLOTS 2 /* a power of two: programs running at once on one CPU (hdr_event) */
+#define GR_HF_WORDS 5      /* an hpack.HeaderField is 40 bytes */
+#define GR_HF_BYTES 2048   /* a power of two (a mask bounds the read) holding GO_HDR_MAX_FIELDS fields */
+_Static_assert(GR_HF_BYTES >= GO_HDR_MAX_FIELDS * GR_HF_WORDS * 8 && !(GR_HF_BYTES & (GR_HF_BYTES - 1)), "GR_HF_BYTES");
+
+struct gr_scratch {
+	__u32 nest; /* slots in use */
+	__u32 _pad;
+	struct gr_hdr_event ev[GR_SCRATCH_SLOTS];
+	__u64 hf[GR_SCRATCH_SLOTS][GR_HF_BYTES / 8]; /* the []hpack.HeaderField being read */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct gr_scratch);
+} gr_scratch SEC(".maps");
+
+/* A header-block record from this CPU's scratch, its head cleared and filled
+ * in and its block empty: the block's 4 KiB are not cleared, only the bytes
+ * written are sent. A uprobe program runs with migration off but, on a
+ * preemptible kernel (preempt=full or lazy), not with preemption off: another
+ * task's program can start on this CPU before this one ends, so it takes the
+ * next record (nest); a third finds none and is counted a drop. nest is a
+ * plain load and store (clang's BPF v1 has no atomic fetch): only a
+ * preemption between the two could make two programs share a record.
+ * emit_hdr gives the record back.
+ */
+static __always_inline struct gr_hdr_event *hdr_event(struct gr_scratch **sp, __u64 **hf, __u8 kind, __u8 side, __u32 pid, __s64 goid, __u64 conn, __u32 stream)
+{
+	__u32 zero = 0, slot;
+	struct gr_scratch *s = bpf_map_lookup_elem(&gr_scratch, &zero);
+	struct gr_hdr_event *e;
+
+	if (!s)
+		return NULL;
+	slot = s->nest;
+	if (slot >= GR_SCRATCH_SLOTS) {
+		gotrace_count_drop();
+		return NULL;
+	}
+	s->nest = slot + 1;
+	*sp = s;
+	e = &s->ev[slot & (GR_SCRATCH_SLOTS - 1)];
+	*hf = s->hf[slot & (GR_SCRATCH_SLOTS - 1)];
+	__builtin_memset(e, 0, __builtin_offsetof(struct gr_hdr_event, b));
+	e->ts = bpf_ktime_get_ns();
+	e->goid = goid;
+	e->conn = conn;
+	e->pid = pid;
+	e->stream_id = stream;
+	e->kind = kind;
+	e->side = side;
+	e->fd = -1;
+	go_hdr_block_reset(&e->b);
+	return e;
+}
+
+/* Sends the record up to the end of its block's used bytes, and gives it back. */
+static __always_inline void emit_hdr(struct gr_scratch *s, struct gr_hdr_event *e)
+{
+	/* Not go_hdr_block_size(): it masks bytes with GO_HDR_BYTES - 1, so a
+	 * block filled to exactly GO_HDR_BYTES would go without its fields.
+	 */
+	__u32 used = e->b.bytes;
+	__u64 size;
+
+	if (used > GO_HDR_BYTES)
+		used = GO_HDR_BYTES;
+	size = __builtin_offsetof(struct gr_hdr_event, b) + __builtin_offsetof(struct go_hdr_block, data) + used;
+
+	if (bpf_ringbuf_output(&gr_events, e, size, wake_flags()))
+		gotrace_count_drop();
+	if (s->nest)
+		s->nest--;
+}
+
+/* Zeroes the last word of the entry go_hdr_block_add is about to write, so
+ * its padding (the 0 to 3 bytes after the value) is not what the scratch
+ * held before: equal blocks are then equal bytes, and user space compares a
+ * block with one it decoded before in one go (block-headers.ts).
+ */
+static __always_inline void zero_pad(struct go_hdr_block *b, __u64 name_len, __u64 value_len)
+{
+	__u32 nk = name_len > GO_HDR_NAME ? GO_HDR_NAME : (__u32)name_len;
+	__u32 vk = value_len > GO_HDR_VALUE ? GO_HDR_VALUE : (__u32)value_len;
+	__u32 last = b->bytes + ((GO_HDR_ENTRY_HEAD + nk + vk + 3) & ~3U) - 4;
+
+	if (last < GO_HDR_BYTES)
+		*(__u32 *)(b->data + (last & (GO_HDR_BYTES - 1))) = 0;
+}
+
+/* A []hpack.HeaderField (ptr, len) into the block, as go_hdr_block_from_fields
+ * does, but with the slice's first GO_HDR_MAX_FIELDS elements copied in one
+ * read instead of one per field (each read is a helper call). Returns a bound
+ * on the block's HPACK size, for the writer's seq: each field at most 1 + 5 +
+ * name + 5 + value bytes (Huffman and indexing only shrink it); ~0 when some
+ * field was not read. HeaderField is {Name, Value string; Sensitive bool}, 40
+ * bytes; the hooker checks this against DWARF.
+ */
+static __always_inline __u64 read_block(struct go_hdr_block *b, __u64 *hf, __u64 ptr, __u64 len)
+{
+	__u32 n = len < GO_HDR_MAX_FIELDS ? (__u32)len : GO_HDR_MAX_FIELDS;
+	__u64 bound = 0;
+
+	if (n && bpf_probe_read_user(hf, ((n * GR_HF_WORDS * 8 - 1) & (GR_HF_BYTES - 1)) + 1, (void *)ptr))
+		n = 0;
+	for (__u32 i = 0; i < GO_HDR_MAX_FIELDS; i++) {
+		const __u64 *w = &hf[(i & (GO_HDR_MAX_FIELDS - 1)) * GR_HF_WORDS];
+
+		if (i >= n)
+			break;
+		bound += 11 + w[1] + w[3];
+		zero_pad(b, w[1], w[3]);
+		go_hdr_block_add(b, w[0], w[1], w[2], w[3]);
+	}
+	if (len > n) { /* fields past the ones read: no bound */
+		b->count = len > 0xffff ? 0xffff : (__u16)len;
+		bound = ~0ULL;
+	}
+	return bound;
+}
+
+/* Whether a server's END_STREAM block is its response's first: grpc-go's
+ * WriteStatus opens a trailers-only response with :status (then
+ * content-type) when no headers went before; trailers after headers have
+ * none. The first kept entry is the block's first field.
+ * https://github.com/grpc/grpc-go/blob/v1.33.3/internal/transport/http2_server.go (WriteStatus)
+ */
+static __always_inline bool opens_response(const struct go_hdr_block *b)
+{
+	const char status[7] = { ':', 's', 't', 'a', 't', 'u', 's' };
+
+	if (!b->kept || *(const __u32 *)b->data != sizeof(status))
+		return false;
+	for (int i = 0; i < sizeof(status); i++)
+		if (b->data[GO_HDR_ENTRY_HEAD + i] != status[i])
+			return false;
+	return true;
+}
+
+#endif /* __GRPC_HDR_H */
