@@ -59,7 +59,10 @@ static __always_inline void go_hdr_block_add(struct go_hdr_block *b, __u64 name,
 
 	if (b->count < 0xffff)
 		b->count++;
-	if (off + len > GO_HDR_BYTES)
+	/* Strictly below GO_HDR_BYTES: go_hdr_block_size() masks bytes with
+	 * GO_HDR_BYTES - 1 for the verifier, which a full block would wrap to 0.
+	 */
+	if (off + len >= GO_HDR_BYTES)
 		return;
 	/* Masks, not the check above, are what the verifier follows. */
 	at = b->data + (off & (GO_HDR_BYTES - 1));
