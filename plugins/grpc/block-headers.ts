@@ -10,7 +10,7 @@
 // hashed for the header map, and nothing is allocated for it.
 import { HDR_BLOCK_HEAD, HDR_NAME, HDR_VALUE } from '../../core/plugin-kit/header-block';
 import { addField } from '../../core/plugin-kit/headers';
-import { u16, u32 } from './bytes';
+import { u16, u32 } from '../../core/plugin-kit/event-words';
 
 interface Cached {
   readonly bytes: Uint8Array;

@@ -4,11 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlockHeaders } from './block-headers';
-import { ConnAddrs } from './conn-addrs';
+import { ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
 import { decodeEvent as decodeWith, EVENT_SIZE, HDR_EVENT_HEAD } from './layout';
 import { packBlock as block } from './test-block';
 
-const decodeEvent = (b: Buffer) => decodeWith(b, new BlockHeaders(new Set(['authorization'])), new ConnAddrs());
+const decodeEvent = (b: Buffer) => decodeWith(b, new BlockHeaders(new Set(['authorization'])), new ConnAddrCache());
 
 function head(size: number, kind: number): Buffer {
   const b = Buffer.alloc(size);

@@ -3,8 +3,8 @@
 import { encodeLocation, LOCATION_SIZE } from '../../core/bpf/go-location';
 import { GotraceError } from '../../core/errors';
 import type { BlockHeaders } from './block-headers';
-import type { ConnAddrs } from './conn-addrs';
-import { s64OrNull, u32, u64 } from './bytes';
+import type { ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
+import { s64OrNull, u32, u64 } from '../../core/plugin-kit/event-words';
 import type { GrpcConfig } from './hooker';
 
 export const CFG_LOCATIONS = 27;
@@ -75,7 +75,7 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 const NO_ADDRS = { local: null, remote: null } as const;
 
 /** struct gr_event or struct gr_hdr_event → its fields; undefined when the record is short or of an unknown kind. */
-export function decodeEvent(b: Buffer, blocks: BlockHeaders, addrCache: ConnAddrs): RawEvent | undefined {
+export function decodeEvent(b: Buffer, blocks: BlockHeaders, addrCache: ConnAddrCache): RawEvent | undefined {
   if (b.length < EVENT_SIZE) return undefined;
   const kindNo = b[32]!, kind = KINDS[kindNo];
   if (!kind) return undefined;

@@ -10,7 +10,7 @@ import { RecordQueue } from '../../core/plugin-kit/record-queue';
 import { targetLoadBias } from '../../core/plugin-kit/target-load-bias';
 import { BlockHeaders } from './block-headers';
 import { CallAssembler } from './calls';
-import { ConnAddrs } from './conn-addrs';
+import { ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
 import type { GrpcConfig } from './hooker';
 import { decodeEvent, encodeCfg } from './layout';
 
@@ -19,7 +19,7 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
   const queue = new RecordQueue();
   const calls = new CallAssembler(queue.push);
   const blocks = new BlockHeaders(options.redact);
-  const addrs = new ConnAddrs();
+  const addrs = new ConnAddrCache();
 
   return {
     bpfObject: 'grpc',

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { bpfObjectPath } from '../../core/bpf/paths';
 import { ROOT } from '../../test/support/binaries';
 import { run } from '../../test/support/exec';
-import { ConnAddrCache } from './conn-addrs';
+import { ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
 import { decodeEvent as decodeWith, EVENT_SIZE, HDRS_BLOCK_AT, KINDS } from './layout';
 
 const decodeEvent = (b: Buffer) => decodeWith(b, new ConnAddrCache());

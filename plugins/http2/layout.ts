@@ -2,7 +2,8 @@
 // sizes against the BPF object's BTF, so a change on one side fails it.
 import { encodeLocation, LOCATION_SIZE } from '../../core/bpf/go-location';
 import { readHeaderBlock, type BlockField } from '../../core/plugin-kit/header-block';
-import { ADDRS_SIZE, type ConnAddrCache } from './conn-addrs';
+import { ADDRS_SIZE, type ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
+import { s32, u32, u64 } from '../../core/plugin-kit/event-words';
 import type { GenConfig, Http2Config } from './hooker';
 
 /** struct h2_cfg's __u32 offsets after goid_offset, in order. */
@@ -87,15 +88,6 @@ export interface RawEvent {
 
 const NO_FIELDS: readonly BlockField[] = [];
 const NO_ADDRS = { local: null, remote: null };
-
-// Words of a record whose length decodeEvent checked, by plain indexing:
-// Buffer's read methods validate every offset through a wrapper, which was a
-// tenth of decoding a record. (plugins/grpc/bytes.ts has the same; both belong
-// in core/plugin-kit/event-words.ts.)
-const u32 = (b: Buffer, at: number): number => b[at]! + b[at + 1]! * 0x100 + b[at + 2]! * 0x10000 + b[at + 3]! * 0x1000000;
-const s32 = (b: Buffer, at: number): number => b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24);
-/** A u64 as a number: exact below 2^53 (user-space pointers, byte counts, goids). */
-const u64 = (b: Buffer, at: number): number => u32(b, at) + u32(b, at + 4) * 0x1_0000_0000;
 
 /** A record → its fields; undefined when it is short or of an unknown kind. Addresses come through the session's cache. */
 export function decodeEvent(b: Buffer, conns: ConnAddrCache): RawEvent | undefined {

@@ -9,7 +9,7 @@ import { BinaryProbes } from '../../core/plugin-kit/binary-probes';
 import { RecordQueue } from '../../core/plugin-kit/record-queue';
 import { targetLoadBias } from '../../core/plugin-kit/target-load-bias';
 import type { Http2Config } from './hooker';
-import { ConnAddrCache } from './conn-addrs';
+import { ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
 import { cfgKey, decodeEvent, encodeCfg } from './layout';
 import { StreamAssembler } from './streams';
 

@@ -1,7 +1,8 @@
-// Address strings of header records, built once per connection: every
-// request on a connection carries the same struct go_conn_addrs, and
-// formatting two addresses was most of what decoding one cost after the fields.
-import { connAddrs } from '../../core/plugin-kit/socket-addr';
+// Address strings of records, built once per connection: every request on a
+// connection carries the same struct go_conn_addrs, and formatting two
+// addresses was most of what decoding an HTTP/2 or gRPC record cost after
+// its fields.
+import { connAddrs } from './socket-addr';
 
 /** Bytes of struct go_conn_addrs (bpf/include/go_conn.h). */
 export const ADDRS_SIZE = 40;
@@ -20,9 +21,10 @@ export class ConnAddrCache {
   constructor(private readonly max = 4096) {}
 
   /**
-   * The addresses at `at` in b, for the connection `conn` (its *Framer). The
-   * bytes are compared, not trusted: a Framer's address can be reused by a
-   * later connection, or by another process.
+   * The addresses at `at` in b, for the connection key `conn` (a heap
+   * pointer: http2's *Framer, grpc's net.Conn data word). The bytes are
+   * compared, not trusted: a pointer can be reused by a later connection,
+   * or be the same in another process.
    */
   get(conn: number, b: Buffer, at: number): { readonly local: string | null; readonly remote: string | null } {
     // No addresses (a response's block, an fd not known): nothing to format, and

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADDRS_SIZE, ConnAddrCache } from './conn-addrs';
+import { ADDRS_SIZE, ConnAddrCache } from './conn-addr-cache';
 
 /** struct go_conn_addrs for AF_INET 10.0.0.a:lport -> 10.0.0.2:rport, at `at` in a record. */
 function addrs(a: number, lport: number, rport: number, at = 16): Buffer {
@@ -40,5 +40,21 @@ test('bounded: past max connections the cache starts over', () => {
   for (let conn = 0; conn < 3; conn++) c.get(conn, addrs(1, 443, 5000 + conn), 16);
   assert.equal(c.size, 3);
   assert.deepEqual(c.get(3, addrs(1, 443, 6000), 16), { local: '10.0.0.1:443', remote: '10.0.0.2:6000' });
+  assert.equal(c.size, 1);
+});
+
+test('IPv6 addresses are cached too; family 0 (no socket) never is', () => {
+  const c = new ConnAddrCache();
+  const b = Buffer.alloc(ADDRS_SIZE);
+  b.writeUInt8(10, 0);
+  b.writeUInt16LE(50051, 2);
+  b.writeUInt16LE(40000, 4);
+  b[8 + 15] = 1;
+  b[24 + 15] = 1;
+  const a = c.get(1, b, 0);
+  assert.deepEqual(a, { local: '[::1]:50051', remote: '[::1]:40000' });
+  assert.equal(c.get(1, b, 0), a);
+  assert.equal(c.size, 1);
+  c.get(2, Buffer.alloc(ADDRS_SIZE), 0);
   assert.equal(c.size, 1);
 });

@@ -1,7 +1,7 @@
 // The plain-indexing word readers agree with Buffer's own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { s64OrNull, u16, u32, u64 } from './bytes';
+import { s32, s64OrNull, u16, u32, u64 } from './event-words';
 
 test('u16, u32, u64 and s64OrNull read what Buffer reads, at any offset', () => {
   const b = Buffer.alloc(19);
@@ -12,6 +12,7 @@ test('u16, u32, u64 and s64OrNull read what Buffer reads, at any offset', () => 
       assert.equal(u64(b, at), Number(v));
       assert.equal(u32(b, at), b.readUInt32LE(at));
       assert.equal(u16(b, at), b.readUInt16LE(at));
+      assert.equal(s32(b, at + 8), b.readInt32LE(at + 8));
       assert.equal(s64OrNull(b, at + 8), goid < 0n ? null : Number(goid));
     }
   }
