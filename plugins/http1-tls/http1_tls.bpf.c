@@ -282,6 +282,7 @@ static __always_inline void fd_read_ret_only(struct pt_regs *ctx, const struct h
 		known = bpf_map_lookup_elem(&h1_rx, &xk);
 	}
 	if (known && known->pfd == fd && go_sock_is((struct sock *)known->sk, known->ino)) {
+		/* No fd walk, so no closed-bit check: the socket is the one read. */
 		sysfd = known->fd;
 		sk = (struct sock *)known->sk;
 		ino = known->ino;
@@ -289,9 +290,9 @@ static __always_inline void fd_read_ret_only(struct pt_regs *ctx, const struct h
 		if (bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(fd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff)
 			return;
 		sk = go_fd_sock_ino((int)sysfd, cfg->tcp || cfg->has_conn_in ? &ino : NULL);
+		if (!sk || bpf_probe_read_user(&state, sizeof(state), (void *)(fd + cfg->fdmu_state)) || (state & 1))
+			return;
 	}
-	if (!sk || bpf_probe_read_user(&state, sizeof(state), (void *)(fd + cfg->fdmu_state)) || (state & 1))
-		return;
 	fd_read_done(cfg, pid, g, fd, (int)sysfd, sk, ino, p, n, go_tcp_copied_seq(sk) - (__u32)n);
 }
 

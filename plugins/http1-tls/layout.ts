@@ -1,7 +1,8 @@
 // Byte layouts shared with http1_tls.h and go_conn.h; a test checks the
 // sizes against the BPF object's BTF, so a change on one side fails it.
 import { encodeLocation, LOCATION_SIZE, type GoLocation } from '../../core/bpf/go-location';
-import { connAddrs } from '../../core/plugin-kit/socket-addr';
+import type { ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
+import { s32, s64OrNull, u32, u64 } from '../../core/plugin-kit/event-words';
 import type { Http1TlsConfig } from './hooker';
 import type { Http1TcpConfig } from './tcp-hooker';
 
@@ -65,8 +66,10 @@ export const FD_WHY = ['', 'the *net.TCPConn itab is unknown (no .symtab)', 'the
 
 export interface RawChunk {
   readonly ts: bigint;
-  readonly goid: bigint;
-  readonly conn: bigint;
+  /** null: unknown. */
+  readonly goid: number | null;
+  /** The socket's inode number (else the *tls.Conn or struct sock): exact as a number, below 2^53. */
+  readonly conn: number;
   readonly pid: number;
   readonly fd: number;
   readonly callLen: number;
@@ -87,18 +90,20 @@ export interface RawChunk {
  * side reserves the header plus a size class of data (256, 1024 or H1_CHUNK
  * bytes), not the whole struct, so data[] ends where the record does.
  */
-export function decodeChunk(b: Buffer): RawChunk | undefined {
+export function decodeChunk(b: Buffer, addrs: ConnAddrCache): RawChunk | undefined {
   if (b.length < EVENT_HEADER_SIZE) return undefined;
-  const dataLen = b.readUInt32LE(40);
+  const dataLen = u32(b, 40);
   if (dataLen > H1_CHUNK || EVENT_HEADER_SIZE + dataLen > b.length) return undefined;
-  const { local, remote } = connAddrs(b, 56);
+  const conn = u64(b, 16);
+  // Addresses are the connection's: formatted once per connection, the bytes compared each time.
+  const { local, remote } = addrs.get(conn, b, 56);
   return {
-    ts: b.readBigUInt64LE(0), goid: b.readBigInt64LE(8), conn: b.readBigUInt64LE(16),
-    pid: b.readUInt32LE(24), fd: b.readInt32LE(28), callLen: b.readUInt32LE(32), offset: b.readUInt32LE(36),
-    tcpSeq: b.readUInt8(49) ? b.readUInt32LE(44) : null,
-    direction: DIRECTIONS[b.readUInt8(48)] ?? 'read',
-    fdWhy: b.readUInt8(50),
-    tls: b.readUInt8(51) === 1,
+    ts: b.readBigUInt64LE(0), goid: s64OrNull(b, 8), conn,
+    pid: u32(b, 24), fd: s32(b, 28), callLen: u32(b, 32), offset: u32(b, 36),
+    tcpSeq: b[49] ? u32(b, 44) : null,
+    direction: DIRECTIONS[b[48]!] ?? 'read',
+    fdWhy: b[50]!,
+    tls: b[51] === 1,
     local, remote,
     // Copied: the ring's memory is reused once the callback returns.
     data: Buffer.from(b.subarray(EVENT_HEADER_SIZE, EVENT_HEADER_SIZE + dataLen)),

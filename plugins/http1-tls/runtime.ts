@@ -11,6 +11,7 @@ import { GotraceError } from '../../core/errors';
 import { monotonicToEpochMs } from '../../core/output/clock';
 import { Http1Decoder, type CapturedChunk, type Http1Record } from './decoder';
 import { decodeChunk, encodeProcConfig, type ProcPlans, type RawChunk } from './layout';
+import { ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
 import { pidKey } from '../../core/plugin-kit/map-keys';
 import { targetLoadBias } from '../../core/plugin-kit/target-load-bias';
 
@@ -22,7 +23,7 @@ import { targetLoadBias } from '../../core/plugin-kit/target-load-bias';
  * the key string built once per connection rather than per record.
  */
 class ConnKeys {
-  private readonly byPid = new Map<number, Map<number, { conn: bigint; key: string }>>();
+  private readonly byPid = new Map<number, Map<number, { conn: number; key: string }>>();
   /**
    * Numbers every connection seen, across pids and their restarts: a key is
    * never given twice, so records read after a pid was forgotten (its last
@@ -63,6 +64,7 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
   const binaries = new Map<string, ProcPlans>();
   const exes = new Map<number, string>();
   const keys = new ConnKeys();
+  const addrs = new ConnAddrCache();
   let out: TraceEvent[] = [];
   // The record is fresh and ours: add exe in place rather than spreading a
   // ~20-field object per exchange (that copy was ~6 µs per record).
@@ -137,7 +139,7 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
     },
 
     decode(_ring: string, record: Buffer): TraceEvent[] {
-      const c = decodeChunk(record);
+      const c = decodeChunk(record, addrs);
       if (!c) return [];
       const ts = monotonicToEpochMs(c.ts);
       if (c.direction === 'close') {
@@ -147,7 +149,7 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
       }
       const connKey = keys.key(c, (old) => decoder.closeConnection(old, ts));
       const chunk: CapturedChunk = {
-        connKey, pid: c.pid, fd: c.fd, goid: c.goid >= 0n ? Number(c.goid) : null, direction: c.direction, tls: c.tls, ts,
+        connKey, pid: c.pid, fd: c.fd, goid: c.goid, direction: c.direction, tls: c.tls, ts,
         tcpSeq: c.tcpSeq, callLen: c.callLen, offset: c.offset, data: c.data, local: c.local, remote: c.remote,
       };
       decoder.push(chunk);
