@@ -164,21 +164,14 @@ int uprobe_http2_writeresheaders_writeframe(struct pt_regs *ctx)
 	struct h2_cfg *cfg = cfg_of(ctx, pid);
 	struct h2_wr_key k = { .pid = pid };
 	__u64 w = 0, sc = 0;
-	struct h2_wr *wr, *known;
+	struct h2_wr *wr;
 
 	if (!cfg || go_read_arg(ctx, &cfg->wf_w, &w) || go_read_arg(ctx, &cfg->wf_ctx, &sc) || !w || !sc)
 		return 0;
-	k.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
-	/* The goroutine's entry is kept between writes and filled in place: an
-	 * insert copies the whole value (4.6 KiB with its header block). The
-	 * first write of a goroutine builds it in scratch, as a map value cannot
-	 * come from the stack.
-	 */
-	known = bpf_map_lookup_elem(&h2_writes, &k);
-	wr = known ? known : scratch();
+	/* Built in scratch, then copied into the map: the map's value cannot come from the stack. */
+	wr = scratch();
 	if (!wr)
 		return 0;
-	wr->active = 0;
 	if (bpf_probe_read_user(&wr->framer, sizeof(wr->framer), (void *)(sc + cfg->sc_framer)) ||
 	    bpf_probe_read_user(&wr->stream_id, sizeof(wr->stream_id), (void *)(w + cfg->wrh_stream)) ||
 	    bpf_probe_read_user(&wr->code, sizeof(wr->code), (void *)(w + cfg->wrh_code)) ||
@@ -192,9 +185,8 @@ int uprobe_http2_writeresheaders_writeframe(struct pt_regs *ctx)
 	wr->buffered = 0;
 	write_start(cfg, sc, wr);
 	go_hdr_block_reset(&wr->ev.b);
-	wr->active = 1;
-	if (!known)
-		bpf_map_update_elem(&h2_writes, &k, wr, BPF_ANY);
+	k.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
+	bpf_map_update_elem(&h2_writes, &k, wr, BPF_ANY);
 	return 0;
 }
 
@@ -211,14 +203,14 @@ int uprobe_http2_writeresheaders_writeframe_ret(struct pt_regs *ctx)
 		return 0;
 	k.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
 	wr = bpf_map_lookup_elem(&h2_writes, &k);
-	if (!wr || !wr->active)
+	if (!wr)
 		return 0;
-	wr->active = 0;
 	hdrs_init(&wr->ev, H2_RESP_HEADERS, pid, wr->gen, k.goid, wr->framer, wr->stream_id);
 	wr->ev.h.n = wr->code;
 	wr->ev.h.end_stream = wr->end_stream;
 	write_end(cfg, wr, &wr->ev.h);
 	emit_hdrs(&wr->ev);
+	bpf_map_delete_elem(&h2_writes, &k);
 	return 0;
 }
 
@@ -238,7 +230,7 @@ int uprobe_hpack_encoder_writefield(struct pt_regs *ctx)
 		return 0;
 	k.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
 	wr = bpf_map_lookup_elem(&h2_writes, &k);
-	if (!wr || !wr->active)
+	if (!wr)
 		return 0; /* a client's request headers, or anything else */
 	if (go_read_arg(ctx, &cfg->enc_name, &name) || go_read_arg(ctx, &cfg->enc_name_len, &nlen) ||
 	    go_read_arg(ctx, &cfg->enc_value, &value) || go_read_arg(ctx, &cfg->enc_value_len, &vlen))

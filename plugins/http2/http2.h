@@ -150,7 +150,7 @@ struct h2_wr {
 	__u8 end_stream;
 	__u8 gen;
 	__u8 tls;        /* 1: the conn is a *tls.Conn */
-	__u8 active;     /* 1 from writeFrame's entry to its RET: the entry stays, reused in place */
+	__u8 _pad;
 	__u32 write_seq; /* the socket's write_seq at the entry */
 	__u32 buffered;  /* bytes already in the bufio.Writer at the entry */
 	struct h2_hdrs_event ev;
