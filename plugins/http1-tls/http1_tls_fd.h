@@ -20,6 +20,16 @@ struct {
 	__type(value, struct h1_call);
 } h1_fd_calls SEC(".maps");
 
+/* The fd number of the internal/poll.FD at pfd; -1 when unreadable or not an fd. */
+static __always_inline int pfd_sysfd(const struct h1_proc_cfg *cfg, __u64 pfd)
+{
+	__s64 sysfd = -1;
+
+	if (!pfd || bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(pfd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff)
+		return -1;
+	return (int)sysfd;
+}
+
 /* func (fd *FD) Read(p []byte) (int, error): copied_seq before the read(2). */
 SEC("uprobe")
 int uprobe_poll_fd_read(struct pt_regs *ctx)
@@ -28,16 +38,16 @@ int uprobe_poll_fd_read(struct pt_regs *ctx)
 	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
 	struct h1_fd_call_key key = { .pid = pid };
 	struct h1_call call = {}, *known;
-	__s64 sysfd = -1;
 	struct sock *sk;
+	int sysfd;
 
 	if (!cfg || !cfg->has_fd_read)
 		return 0;
 	key.g = go_current_g(ctx, cfg->regabi);
-	if (!key.g || go_read_arg(ctx, &cfg->fd_read_fd, &call.conn) || !call.conn ||
-	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(call.conn + cfg->conn.pfd_sysfd)))
+	if (!key.g || go_read_arg(ctx, &cfg->fd_read_fd, &call.conn))
 		return 0;
-	sk = go_fd_sock_ino((int)sysfd, cfg->tcp || cfg->has_conn_in ? &call.ino : NULL);
+	sysfd = pfd_sysfd(cfg, call.conn);
+	sk = go_fd_sock_ino(sysfd, cfg->tcp || cfg->has_conn_in ? &call.ino : NULL);
 	if (!sk)
 		return 0; /* not a socket: files, pipes */
 	call.buf = (__u64)sysfd;
@@ -107,8 +117,8 @@ static __always_inline void fd_read_ret_only(struct pt_regs *ctx, const struct h
 	__u64 n = 0, fd = 0, p = 0, state = 1, ino = 0, g;
 	struct h1_rx_key xk = { .pid = pid };
 	struct h1_rx *known = NULL;
-	__s64 sysfd = -1;
 	struct sock *sk;
+	int sysfd;
 
 	/* n <= 0: EOF, an error, or a background read aborted by a deadline. */
 	if (go_read_arg(ctx, &cfg->fd_read_n, &n) || (__s64)n <= 0 ||
@@ -132,13 +142,12 @@ static __always_inline void fd_read_ret_only(struct pt_regs *ctx, const struct h
 		sk = (struct sock *)known->sk;
 		ino = known->ino;
 	} else {
-		if (bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(fd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff)
-			return;
-		sk = go_fd_sock_ino((int)sysfd, cfg->tcp || cfg->has_conn_in ? &ino : NULL);
+		sysfd = pfd_sysfd(cfg, fd);
+		sk = go_fd_sock_ino(sysfd, cfg->tcp || cfg->has_conn_in ? &ino : NULL);
 		if (!sk || bpf_probe_read_user(&state, sizeof(state), (void *)(fd + cfg->fdmu_state)) || (state & 1))
 			return;
 	}
-	fd_read_done(cfg, pid, g, fd, (int)sysfd, sk, ino, p, n, go_tcp_copied_seq(sk) - (__u32)n);
+	fd_read_done(cfg, pid, g, fd, sysfd, sk, ino, p, n, go_tcp_copied_seq(sk) - (__u32)n);
 }
 
 /* ... and after it: (pid, fd, copied_seq after) -> copied_seq before.
@@ -182,8 +191,8 @@ int uprobe_poll_fd_write(struct pt_regs *ctx)
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
 	__u64 pfd = 0, buf = 0, len = 0, ino = 0, g;
-	__s64 sysfd = -1;
 	struct sock *sk;
+	int sysfd;
 
 	if (!cfg || !cfg->tcp)
 		return 0;
@@ -206,10 +215,11 @@ int uprobe_poll_fd_write(struct pt_regs *ctx)
 		if (known && known->pfd == pfd && known->tls_fd && go_sock_is((struct sock *)known->sk, known->ino))
 			return 0;
 	}
-	if (bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(pfd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff)
+	sysfd = pfd_sysfd(cfg, pfd);
+	if (sysfd < 0)
 		return 0;
-	sk = go_fd_sock_ino((int)sysfd, &ino);
-	emit_plain(pid, g, cfg->goid_offset, -1, (int)sysfd, sk, ino, buf, len, 0, H1_WRITE);
+	sk = go_fd_sock_ino(sysfd, &ino);
+	emit_plain(pid, g, cfg->goid_offset, -1, sysfd, sk, ino, buf, len, 0, H1_WRITE);
 	return 0;
 }
 
@@ -227,15 +237,14 @@ int uprobe_poll_fd_close(struct pt_regs *ctx)
 	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
 	struct h1_sock_key k = { .pid = pid };
 	__u64 pfd = 0, ino = 0;
-	__s64 sysfd = -1;
 	struct h1_event *e;
 	__u8 *kind, tls;
 
-	if (!cfg || !cfg->has_fd_close || go_read_arg(ctx, &cfg->fd_close_fd, &pfd) || !pfd ||
-	    bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(pfd + cfg->conn.pfd_sysfd)) || sysfd < 0 || sysfd > 0x7fffffff ||
-	    !go_fd_sock_ino((int)sysfd, &ino))
+	if (!cfg || !cfg->has_fd_close || go_read_arg(ctx, &cfg->fd_close_fd, &pfd))
 		return 0;
-	k.fd = (__s32)sysfd;
+	k.fd = pfd_sysfd(cfg, pfd);
+	if (!go_fd_sock_ino(k.fd, &ino))
+		return 0;
 	k.ino = ino;
 	kind = bpf_map_lookup_elem(&h1_socks, &k);
 	if (!kind || *kind == H1_SOCK_H2)
