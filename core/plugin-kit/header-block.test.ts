@@ -1,26 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HDR_NAME, HDR_VALUE, readHeaderBlock } from './header-block';
+import { packBlock } from './header-block-testing';
 
-/** A go_hdr_block laid out as go_hdr_block.h documents it, written byte by byte here. */
-function block(count: number, fields: [string, string, number?, number?][], at = 0): Buffer {
-  const entries = fields.map(([n, v, nl, vl]) => {
-    const name = Buffer.from(n, 'latin1');
-    const value = Buffer.from(v, 'utf8');
-    const e = Buffer.alloc((8 + name.length + value.length + 3) & ~3);
-    e.writeUInt32LE(nl ?? name.length, 0);
-    e.writeUInt32LE(vl ?? value.length, 4);
-    name.copy(e, 8);
-    value.copy(e, 8 + name.length);
-    return e;
-  });
-  const data = Buffer.concat(entries);
-  const head = Buffer.alloc(at + 8);
-  head.writeUInt16LE(count, at);
-  head.writeUInt16LE(fields.length, at + 2);
-  head.writeUInt16LE(data.length, at + 4);
-  return Buffer.concat([head, data]);
-}
+/** packBlock's block at offset `at` of a record. */
+const block = (count: number, fields: [string, string, number?, number?][], at = 0): Buffer => Buffer.concat([Buffer.alloc(at), packBlock(fields, count)]);
 
 test('packed fields come back with their real lengths, at any offset, aligned to 4', () => {
   const b = block(3, [[':method', 'GET'], ['x-a', 'é'], [':path', '/']], 24);

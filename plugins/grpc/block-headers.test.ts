@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readHeaderBlock } from '../../core/plugin-kit/header-block';
 import { addField, shownValue } from '../../core/plugin-kit/headers';
 import { BlockHeaders, ByteStrings } from './block-headers';
-import { packBlock } from './test-block';
+import { packBlock } from '../../core/plugin-kit/header-block-testing';
 
 const REDACT = new Set(['authorization', 'cookie']);
 

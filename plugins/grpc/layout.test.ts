@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { BlockHeaders } from './block-headers';
 import { ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
 import { decodeEvent as decodeWith, EVENT_SIZE, HDR_EVENT_HEAD } from './layout';
-import { packBlock as block } from './test-block';
+import { packBlock as block } from '../../core/plugin-kit/header-block-testing';
 
 const decodeEvent = (b: Buffer) => decodeWith(b, new BlockHeaders(new Set(['authorization'])), new ConnAddrCache());
 
