@@ -26,6 +26,7 @@
 // the cycles the load generator leaves; gotrace's own cost is reported apart
 // (CPU per record, drops), and drops show if those cycles are not enough.
 // BENCH_GOTRACE_SCHED=normal runs it at BENCH_NICE like everything else.
+// BENCH_GOTRACE_NODE_ARGS adds node flags to it, e.g. to profile it.
 //
 // Throughput on a shared 2-core VM is noisy; the robust numbers are the
 // kernel's per-program run counters (bench/bpf-stats.ts: ns per run of each
@@ -51,6 +52,8 @@ const CONNS = 16;
 const NICE = process.env.BENCH_NICE ?? '-20';
 /** 'idle': gotrace runs SCHED_IDLE, below the load generator it shares CPU 1 with; 'normal': at NICE. */
 const GOTRACE_SCHED = process.env.BENCH_GOTRACE_SCHED ?? 'idle';
+/** Extra node flags for the traced gotrace (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): NODE_OPTIONS refuses --cpu-prof. */
+const GOTRACE_NODE_ARGS = (process.env.BENCH_GOTRACE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 if (GOTRACE_SCHED !== 'idle' && GOTRACE_SCHED !== 'normal') throw new Error(`BENCH_GOTRACE_SCHED is '${GOTRACE_SCHED}': use idle or normal`);
 /** pinned(), for gotrace: chrt execs too, so the pid is still gotrace's. */
 const pinnedGotrace = (cmd: string[]): [string, string[]] =>
@@ -212,7 +215,7 @@ async function untraced(sc: Scenario): Promise<Row> {
 
 async function traced(sc: Scenario): Promise<Row> {
   const server = await startServer(sc);
-  const g = spawn(...pinnedGotrace([process.execPath, CLI, 'run', '--rules', RULES, '--format', 'json', '--pid', String(server.pid)]),
+  const g = spawn(...pinnedGotrace([process.execPath, ...GOTRACE_NODE_ARGS, CLI, 'run', '--rules', RULES, '--format', 'json', '--pid', String(server.pid)]),
     { stdio: ['ignore', 'pipe', 'pipe'] });
   // Records are JSON lines; counting newlines here is cheaper than a counter process.
   let lines = 0, err = '';

@@ -5,10 +5,17 @@
  * or more. User space reads it with core/plugin-kit/header-block.ts.
  *
  * Layout of data: one entry per kept field, each
- *   __u32 name_len, __u32 value_len   (the real lengths, saturated)
- *   name bytes  (min(name_len, GO_HDR_NAME))
- *   value bytes (min(value_len, GO_HDR_VALUE))
+ *   __u32 name_len, __u32 value_len   (the real lengths, saturated at 2^31 - 1;
+ *                                      bit 31 set: GO_HDR_REF, below)
+ *   name bytes  (min(name_len, GO_HDR_NAME)), or a __u32 when GO_HDR_REF
+ *   value bytes (min(value_len, GO_HDR_VALUE)), or a __u32 when GO_HDR_REF
  *   zero padding to a multiple of 4
+ * GO_HDR_REF: the string lies in the traced binary's .rodata, where Go keeps
+ * its string literals (HPACK's static table, ":status", "200",
+ * "content-type", "application/grpc", grpc-status "0"): the entry holds its
+ * offset from the start of .rodata, not its bytes, and user space reads them
+ * from the file. A read of user memory is a helper call with usercopy checks
+ * (~70 ns); most names and many values of a header block are literals.
  * A field that does not fit in GO_HDR_BYTES is counted in count, not kept.
  * Needs vmlinux.h, <bpf/bpf_helpers.h> and go_string.h first.
  */
@@ -24,6 +31,17 @@
  * length is bounded by a mask of twice its size).
  */
 #define GO_HDR_ENTRY_MAX (GO_HDR_ENTRY_HEAD + 2 * GO_HDR_NAME + GO_HDR_VALUE)
+
+#define GO_HDR_REF 0x80000000U
+#define GO_HDR_LEN_MAX 0x7fffffffU
+
+/* Where the traced binary's .rodata is mapped (lo, hi: run-time addresses);
+ * lo == hi: unknown, every string is copied.
+ */
+struct go_rodata {
+	__u64 lo;
+	__u64 hi;
+};
 
 struct go_hdr_block {
 	__u16 count; /* fields the block had, kept or not */
@@ -49,11 +67,31 @@ static __always_inline void go_hdr_block_reset(struct go_hdr_block *b)
 	b->bytes = 0;
 }
 
-/* One field, from the Go strings (name, name_len) and (value, value_len). */
-static __always_inline void go_hdr_block_add(struct go_hdr_block *b, __u64 name, __u64 name_len, __u64 value, __u64 value_len)
+/* Whether the Go string (p, len) lies in .rodata: never for an empty one. */
+static __always_inline bool go_hdr_in_rodata(const struct go_rodata *ro, __u64 p, __u64 len)
 {
-	__u32 off = b->bytes, nk = name_len > GO_HDR_NAME ? GO_HDR_NAME : (__u32)name_len;
-	__u32 vk = value_len > GO_HDR_VALUE ? GO_HDR_VALUE : (__u32)value_len;
+	return ro && len && p >= ro->lo && p < ro->hi && len <= ro->hi - p;
+}
+
+static __always_inline __u32 go_hdr_len_word(__u64 len, bool ref)
+{
+	return (len > GO_HDR_LEN_MAX ? GO_HDR_LEN_MAX : (__u32)len) | (ref ? GO_HDR_REF : 0);
+}
+
+/* Bytes the name or value takes in an entry: a __u32 offset, or its kept bytes. */
+static __always_inline __u32 go_hdr_kept(__u64 len, bool ref, __u32 max)
+{
+	return ref ? 4 : len > max ? max : (__u32)len;
+}
+
+/* One field, from the Go strings (name, name_len) and (value, value_len);
+ * strings in ro's range go as references (ro may be NULL: none do).
+ */
+static __always_inline void go_hdr_block_add(struct go_hdr_block *b, const struct go_rodata *ro, __u64 name, __u64 name_len,
+					     __u64 value, __u64 value_len)
+{
+	bool nref = go_hdr_in_rodata(ro, name, name_len), vref = go_hdr_in_rodata(ro, value, value_len);
+	__u32 off = b->bytes, nk = go_hdr_kept(name_len, nref, GO_HDR_NAME), vk = go_hdr_kept(value_len, vref, GO_HDR_VALUE);
 	__u32 len = (GO_HDR_ENTRY_HEAD + nk + vk + 3) & ~3U;
 	__u8 *at;
 
@@ -64,17 +102,33 @@ static __always_inline void go_hdr_block_add(struct go_hdr_block *b, __u64 name,
 	 */
 	if (off + len >= GO_HDR_BYTES)
 		return;
+	/* The entry's last word first, so its padding (0 to 3 bytes after the
+	 * value) is not what the buffer held before: equal blocks are then equal
+	 * bytes, and user space can compare a block with one it decoded before
+	 * in one go (plugins/grpc/block-headers.ts).
+	 */
+	*(__u32 *)(b->data + ((off + len - 4) & (GO_HDR_BYTES - 1))) = 0;
 	/* Masks, not the check above, are what the verifier follows. */
 	at = b->data + (off & (GO_HDR_BYTES - 1));
-	*(__u32 *)at = go_len_u32(name_len);
-	*(__u32 *)(at + 4) = go_len_u32(value_len);
+	*(__u32 *)at = go_hdr_len_word(name_len, nref);
+	*(__u32 *)(at + 4) = go_hdr_len_word(value_len, vref);
 	at += GO_HDR_ENTRY_HEAD;
-	/* A failed read leaves zeros (the helper clears its destination). */
-	if (nk)
+	if (nref) {
+		__u32 o = (__u32)(name - ro->lo);
+
+		__builtin_memcpy(at, &o, sizeof(o));
+	} else if (nk) {
+		/* A failed read leaves zeros (the helper clears its destination). */
 		bpf_probe_read_user(at, ((nk - 1) & (GO_HDR_NAME - 1)) + 1, (void *)name);
+	}
 	at += nk & (2 * GO_HDR_NAME - 1);
-	if (vk)
+	if (vref) {
+		__u32 o = (__u32)(value - ro->lo);
+
+		__builtin_memcpy(at, &o, sizeof(o));
+	} else if (vk) {
 		bpf_probe_read_user(at, ((vk - 1) & (GO_HDR_VALUE - 1)) + 1, (void *)value);
+	}
 	b->bytes = (__u16)(off + len);
 	b->kept++;
 }
@@ -84,14 +138,14 @@ static __always_inline void go_hdr_block_add(struct go_hdr_block *b, __u64 name,
  * string; Sensitive bool}, 40 bytes, in x/net's hpack and in every copy of it.
  * https://github.com/golang/net/blob/v0.7.0/http2/hpack/hpack.go (HeaderField)
  */
-static __always_inline void go_hdr_block_from_fields(struct go_hdr_block *b, __u64 ptr, __u64 len)
+static __always_inline void go_hdr_block_from_fields(struct go_hdr_block *b, const struct go_rodata *ro, __u64 ptr, __u64 len)
 {
 	__u64 w[4];
 
 	for (__u32 i = 0; i < GO_HDR_MAX_FIELDS; i++) {
 		if (i >= len || bpf_probe_read_user(w, sizeof(w), (void *)(ptr + (__u64)i * 40)))
 			break;
-		go_hdr_block_add(b, w[0], w[1], w[2], w[3]);
+		go_hdr_block_add(b, ro, w[0], w[1], w[2], w[3]);
 	}
 	if (len > b->count)
 		b->count = len > 0xffff ? 0xffff : (__u16)len;

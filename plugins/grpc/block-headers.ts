@@ -8,7 +8,8 @@
 // application/grpc", "grpc-status: 0"), so a byte range seen before is
 // compared, not decoded: the string comes back the same object, already
 // hashed for the header map, and nothing is allocated for it.
-import { HDR_BLOCK_HEAD, HDR_NAME, HDR_VALUE } from '../../core/plugin-kit/header-block';
+import { entryString, HDR_BLOCK_HEAD, HDR_NAME, HDR_VALUE, type EntryString } from '../../core/plugin-kit/header-block';
+import { NO_RODATA, type Rodata } from '../../core/plugin-kit/rodata';
 import { addField } from '../../core/plugin-kit/headers';
 import { u16, u32 } from '../../core/plugin-kit/event-words';
 
@@ -55,6 +56,8 @@ export class ByteStrings {
 interface CachedBlock {
   /** The block's bytes: its count, kept, size, and entries with their padding. */
   readonly bytes: Uint8Array;
+  /** What its references point into: the same bytes from another binary are another block. */
+  readonly ro: Rodata;
   readonly headers: Readonly<Record<string, string>>;
 }
 
@@ -70,6 +73,8 @@ export class BlockHeaders {
    * not keep is not one without them.
    */
   private readonly blocks = new Array<CachedBlock | undefined>(64).fill(undefined);
+  private readonly n: EntryString = { buf: Buffer.alloc(0), start: 0, end: 0, len: 0, taken: 0 };
+  private readonly v: EntryString = { buf: Buffer.alloc(0), start: 0, end: 0, len: 0, taken: 0 };
 
   constructor(redact: ReadonlySet<string>) {
     this.names = new ByteStrings('latin1', 256, redact);
@@ -78,9 +83,10 @@ export class BlockHeaders {
   /**
    * The block at `at` in b as a header map; fields end at b's end if the
    * record was cut short. Maps are frozen: a repeated block's is shared by
-   * the records that hold it.
+   * the records that hold it. `ro`: the .rodata of the binary the record
+   * came from, for strings BPF sent as references.
    */
-  read(b: Buffer, at: number): Readonly<Record<string, string>> {
+  read(b: Buffer, at: number, ro: Rodata = NO_RODATA): Readonly<Record<string, string>> {
     if (b.length < at + HDR_BLOCK_HEAD) return NO_FIELDS;
     const kept = u16(b, at + 2), start = at + HDR_BLOCK_HEAD;
     const end = Math.min(b.length, start + u16(b, at + 4));
@@ -88,25 +94,25 @@ export class BlockHeaders {
     // The size, the field count and the first name's first bytes pick the slot.
     const slot = len < 10 ? 0 : (len * 7 + kept * 31 + b[start + 8]! * 3 + b[start + 9]!) & (this.blocks.length - 1);
     const c = this.blocks[slot];
-    // One native compare: grpc's BPF zeroes the entries' padding (read_block), so equal blocks are equal bytes.
-    if (c && c.bytes.length === end - at && b.compare(c.bytes, 0, c.bytes.length, at, end) === 0) return c.headers;
-    const headers = Object.freeze(this.fields(b, kept, start, end));
-    this.blocks[slot] = { bytes: Uint8Array.prototype.slice.call(b, at, end), headers };
+    // One native compare: BPF zeroes the entries' padding (go_hdr_block_add), so equal blocks are equal bytes.
+    if (c && c.ro === ro && c.bytes.length === end - at && b.compare(c.bytes, 0, c.bytes.length, at, end) === 0) return c.headers;
+    const headers = Object.freeze(this.fields(b, kept, start, end, ro));
+    this.blocks[slot] = { bytes: Uint8Array.prototype.slice.call(b, at, end), ro, headers };
     return headers;
   }
 
-  private fields(b: Buffer, kept: number, start: number, end: number): Record<string, string> {
+  private fields(b: Buffer, kept: number, start: number, end: number, ro: Rodata): Record<string, string> {
     const h: Record<string, string> = {};
+    const n = this.n, v = this.v;
     let p = start;
     for (let i = 0; i < kept && p + 8 <= end; i++) {
-      const nameLen = u32(b, p), valueLen = u32(b, p + 4);
-      const nk = nameLen < HDR_NAME ? nameLen : HDR_NAME, vk = valueLen < HDR_VALUE ? valueLen : HDR_VALUE;
-      const v = p + 8 + nk;
-      if (v + vk > end) break;
-      const name = this.names.get(b, p + 8, v);
-      const value = name.redact ? '[redacted]' : valueLen > vk ? `${b.toString('utf8', v, v + vk)}…` : this.values.get(b, v, v + vk).str;
+      if (!entryString(b, p + 8, u32(b, p), HDR_NAME, ro, n) || p + 8 + n.taken > end) break;
+      const vp = p + 8 + n.taken;
+      if (!entryString(b, vp, u32(b, p + 4), HDR_VALUE, ro, v) || vp + v.taken > end) break;
+      const name = this.names.get(n.buf, n.start, n.end);
+      const value = name.redact ? '[redacted]' : v.len > v.end - v.start ? `${v.buf.toString('utf8', v.start, v.end)}…` : this.values.get(v.buf, v.start, v.end).str;
       addField(h, name.str, value);
-      p += (8 + nk + vk + 3) & ~3;
+      p += (8 + n.taken + v.taken + 3) & ~3;
     }
     return h;
   }

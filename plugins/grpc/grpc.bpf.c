@@ -83,7 +83,7 @@ int uprobe_transport_http2server_operateheaders(struct pt_regs *ctx)
 		return 0;
 	conn_info(cfg, t, cfg->srv_conn, e, &c);
 	read_seq(cfg, &c, t, cfg->srv_framer, hf, e);
-	read_block(&e->b, hfs, fields[0], fields[1]);
+	read_block(&e->b, &cfg->rodata, hfs, fields[0], fields[1]);
 	emit_hdr(s, e);
 	return 0;
 }
@@ -115,10 +115,10 @@ int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 	if (!e)
 		return 0;
 	e->end_stream = (__u8)(end & 1);
-	bound = read_block(&e->b, hfs, hf, hf_len);
+	bound = read_block(&e->b, &cfg->rodata, hfs, hf, hf_len);
 	if (side == 0) { /* a client's request headers open its call: say which conn */
 		conn_info(cfg, bw, cfg->bw_conn, e, &c);
-	} else if (end & 1 && !opens_response(&e->b)) {
+	} else if (end & 1 && !opens_response(&e->b, hfs)) {
 		/* A server's trailers after its headers: user space keeps the
 		 * first block's seq only, so the conn is not resolved for this one.
 		 */
@@ -258,7 +258,7 @@ int uprobe_transport_http2client_operateheaders(struct pt_regs *ctx)
 		return 0;
 	conn_resolve(cfg, t, cfg->cli_conn, &c);
 	read_seq(cfg, &c, t, cfg->cli_framer, hf, e);
-	read_block(&e->b, hfs, fields[0], fields[1]);
+	read_block(&e->b, &cfg->rodata, hfs, fields[0], fields[1]);
 	emit_hdr(s, e);
 	return 0;
 }

@@ -95,6 +95,7 @@ struct gr_cfg {
 	location_t cs_code;
 	location_t rs_t; /* (*http2Server).handleRSTStream(f *RSTStreamFrame) */
 	location_t rs_f;
+	struct go_rodata rodata; /* header strings there go as references (go_hdr_block.h) */
 };
 
 /* Both records begin alike, up to end_stream: user space reads kind first. */

@@ -88,21 +88,6 @@ static __always_inline void emit_hdr(struct gr_scratch *s, struct gr_hdr_event *
 		s->nest--;
 }
 
-/* Zeroes the last word of the entry go_hdr_block_add is about to write, so
- * its padding (the 0 to 3 bytes after the value) is not what the scratch
- * held before: equal blocks are then equal bytes, and user space compares a
- * block with one it decoded before in one go (block-headers.ts).
- */
-static __always_inline void zero_pad(struct go_hdr_block *b, __u64 name_len, __u64 value_len)
-{
-	__u32 nk = name_len > GO_HDR_NAME ? GO_HDR_NAME : (__u32)name_len;
-	__u32 vk = value_len > GO_HDR_VALUE ? GO_HDR_VALUE : (__u32)value_len;
-	__u32 last = b->bytes + ((GO_HDR_ENTRY_HEAD + nk + vk + 3) & ~3U) - 4;
-
-	if (last < GO_HDR_BYTES)
-		*(__u32 *)(b->data + (last & (GO_HDR_BYTES - 1))) = 0;
-}
-
 /* A []hpack.HeaderField (ptr, len) into the block, as go_hdr_block_from_fields
  * does, but with the slice's first GO_HDR_MAX_FIELDS elements copied in one
  * read instead of one per field (each read is a helper call). Returns a bound
@@ -111,7 +96,7 @@ static __always_inline void zero_pad(struct go_hdr_block *b, __u64 name_len, __u
  * field was not read. HeaderField is {Name, Value string; Sensitive bool}, 40
  * bytes; the hooker checks this against DWARF.
  */
-static __always_inline __u64 read_block(struct go_hdr_block *b, __u64 *hf, __u64 ptr, __u64 len)
+static __always_inline __u64 read_block(struct go_hdr_block *b, const struct go_rodata *ro, __u64 *hf, __u64 ptr, __u64 len)
 {
 	__u32 n = len < GO_HDR_MAX_FIELDS ? (__u32)len : GO_HDR_MAX_FIELDS;
 	__u64 bound = 0;
@@ -124,8 +109,7 @@ static __always_inline __u64 read_block(struct go_hdr_block *b, __u64 *hf, __u64
 		if (i >= n)
 			break;
 		bound += 11 + w[1] + w[3];
-		zero_pad(b, w[1], w[3]);
-		go_hdr_block_add(b, w[0], w[1], w[2], w[3]);
+		go_hdr_block_add(b, ro, w[0], w[1], w[2], w[3]);
 	}
 	if (len > n) { /* fields past the ones read: no bound */
 		b->count = len > 0xffff ? 0xffff : (__u16)len;
@@ -137,17 +121,20 @@ static __always_inline __u64 read_block(struct go_hdr_block *b, __u64 *hf, __u64
 /* Whether a server's END_STREAM block is its response's first: grpc-go's
  * WriteStatus opens a trailers-only response with :status (then
  * content-type) when no headers went before; trailers after headers have
- * none. The first kept entry is the block's first field.
+ * none. hf holds the block's fields as read_block read them: the first
+ * name is read again only when it is 7 bytes long (the block's copy may be
+ * a .rodata reference, not bytes).
  * https://github.com/grpc/grpc-go/blob/v1.33.3/internal/transport/http2_server.go (WriteStatus)
  */
-static __always_inline bool opens_response(const struct go_hdr_block *b)
+static __always_inline bool opens_response(const struct go_hdr_block *b, const __u64 *hf)
 {
 	const char status[7] = { ':', 's', 't', 'a', 't', 'u', 's' };
+	char name[7];
 
-	if (!b->kept || *(const __u32 *)b->data != sizeof(status))
+	if (!b->kept || hf[1] != sizeof(status) || bpf_probe_read_user(name, sizeof(name), (void *)hf[0]))
 		return false;
 	for (int i = 0; i < sizeof(status); i++)
-		if (b->data[GO_HDR_ENTRY_HEAD + i] != status[i])
+		if (name[i] != status[i])
 			return false;
 	return true;
 }

@@ -5,6 +5,7 @@ import { GotraceError } from '../../core/errors';
 import type { BlockHeaders } from './block-headers';
 import type { ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
 import { s64OrNull, u32, u64 } from '../../core/plugin-kit/event-words';
+import { encodeRodata, NO_RODATA, RODATA_SIZE, type Rodata, type RodataByPid } from '../../core/plugin-kit/rodata';
 import type { GrpcConfig } from './hooker';
 
 export const CFG_LOCATIONS = 27;
@@ -14,7 +15,8 @@ export const U32_NAMES = ['srvConn', 'wrapConn', 'lwSide', 'lwFramer', 'frWriter
 const U32_AT = 52;
 const REGABI_AT = U32_AT + 4 * U32_NAMES.length; // 152
 const LOCATIONS_AT = (REGABI_AT + 8) & ~7; // 160
-export const CFG_SIZE = LOCATIONS_AT + CFG_LOCATIONS * LOCATION_SIZE; // 376
+const RODATA_AT = LOCATIONS_AT + CFG_LOCATIONS * LOCATION_SIZE; // 376
+export const CFG_SIZE = RODATA_AT + RODATA_SIZE; // 392
 /** struct gr_event: DATA_IN, MSG_OUT, CLOSE. */
 export const EVENT_SIZE = 48;
 /** struct gr_hdr_event up to its struct go_hdr_block: the record is this plus the block's used bytes. */
@@ -26,7 +28,7 @@ export type EventKind = (typeof KINDS)[number];
 
 
 /** struct gr_cfg for one process; itab addresses are runtime ones (load bias applied), 0 when unknown. */
-export function encodeCfg(c: GrpcConfig, itabs: { tcp: bigint; tls: bigint; wrap: bigint; bufr: bigint }, regabi: boolean): Buffer {
+export function encodeCfg(c: GrpcConfig, itabs: { tcp: bigint; tls: bigint; wrap: bigint; bufr: bigint }, regabi: boolean, rodata: Rodata = NO_RODATA): Buffer {
   const b = Buffer.alloc(CFG_SIZE);
   b.writeBigUInt64LE(itabs.tcp, 0);
   b.writeUInt32LE(c.ifaceOff, 8);
@@ -42,6 +44,7 @@ export function encodeCfg(c: GrpcConfig, itabs: { tcp: bigint; tls: bigint; wrap
   b.writeUInt8(regabi ? 1 : 0, REGABI_AT);
   if (c.locations.length !== CFG_LOCATIONS) throw new GotraceError('ERR_PLUGIN_INVALID', `grpc: struct gr_cfg holds ${CFG_LOCATIONS} locations, the plan has ${c.locations.length}; hooker.ts and grpc.h disagree`);
   c.locations.forEach((l, i) => encodeLocation(l).copy(b, LOCATIONS_AT + i * LOCATION_SIZE));
+  encodeRodata(rodata, b, RODATA_AT);
   return b;
 }
 
@@ -75,7 +78,7 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 const NO_ADDRS = { local: null, remote: null } as const;
 
 /** struct gr_event or struct gr_hdr_event → its fields; undefined when the record is short or of an unknown kind. */
-export function decodeEvent(b: Buffer, blocks: BlockHeaders, addrCache: ConnAddrCache): RawEvent | undefined {
+export function decodeEvent(b: Buffer, blocks: BlockHeaders, addrCache: ConnAddrCache, rodata?: RodataByPid): RawEvent | undefined {
   if (b.length < EVENT_SIZE) return undefined;
   const kindNo = b[32]!, kind = KINDS[kindNo];
   if (!kind) return undefined;
@@ -89,7 +92,7 @@ export function decodeEvent(b: Buffer, blocks: BlockHeaders, addrCache: ConnAddr
     ts: b.readBigUInt64LE(0), goid: s64OrNull(b, 8), conn, pid: u32(b, 24),
     streamId: u32(b, 28), kind, side: b[33]!, endStream: b[34] !== 0,
     count: hdrs ? 0 : u32(b, 36), n: hdrs ? 0 : u64(b, 40),
-    headers: hdrs ? blocks.read(b, HDR_EVENT_HEAD) : NO_HEADERS,
+    headers: hdrs ? blocks.read(b, HDR_EVENT_HEAD, rodata?.get(u32(b, 24))) : NO_HEADERS,
     tls: tls === 2 ? null : tls === 1, fd: hdrs ? u32(b, 36) | 0 : -1, wrapped: hdrs && b[41] !== 0,
     tcpSeq: hdrs && b[42] ? u32(b, 44) : null, local: addrs.local, remote: addrs.remote,
   };

@@ -11,6 +11,7 @@ import { targetLoadBias } from '../../core/plugin-kit/target-load-bias';
 import { BlockHeaders } from './block-headers';
 import { CallAssembler } from './calls';
 import { ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
+import { rodataOf, RodataByPid } from '../../core/plugin-kit/rodata';
 import type { GrpcConfig } from './hooker';
 import { decodeEvent, encodeCfg } from './layout';
 
@@ -20,6 +21,7 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
   const calls = new CallAssembler(queue.push);
   const blocks = new BlockHeaders(options.redact);
   const addrs = new ConnAddrCache();
+  const rodata = new RodataByPid();
 
   return {
     bpfObject: 'grpc',
@@ -36,9 +38,12 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
       const newLinks = probes.attachOnce(obj, target, outcome.plan!.probes);
       const { pid } = target;
       const anyItab = [config.tcpConnItab, config.tlsConnItab, config.wrapConnItab, config.bufReaderItab].some((a) => a !== null);
-      const bias = config.pie && anyItab ? targetLoadBias(pid, target) : 0n;
-      const at = (a: number | null) => (a === null ? 0n : BigInt(a) + bias);
-      obj.map('gr_procs').update(pidKey(pid), encodeCfg(config, { tcp: at(config.tcpConnItab), tls: at(config.tlsConnItab), wrap: at(config.wrapConnItab), bufr: at(config.bufReaderItab) }, target.binary.abi === 'register'));
+      const bias = config.pie ? targetLoadBias(pid, target) : 0n;
+      const at = (a: number | null) => (a === null || !anyItab ? 0n : BigInt(a) + bias);
+      // A held PIE's bias is not known yet (0): no .rodata range until it is attached again.
+      const ro = rodataOf(target.binary, config.pie && target.held ? null : bias);
+      rodata.set(pid, ro);
+      obj.map('gr_procs').update(pidKey(pid), encodeCfg(config, { tcp: at(config.tcpConnItab), tls: at(config.tlsConnItab), wrap: at(config.wrapConnItab), bufr: at(config.bufReaderItab) }, target.binary.abi === 'register', ro));
       queue.setExe(pid, target.exe);
       return {
         newLinks,
@@ -49,7 +54,7 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
     },
 
     decode(_ring: string, record: Buffer): TraceEvent[] {
-      const e = decodeEvent(record, blocks, addrs);
+      const e = decodeEvent(record, blocks, addrs, rodata);
       if (!e) return [];
       queue.saw(e.ts);
       calls.push(e);

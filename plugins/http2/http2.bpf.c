@@ -235,7 +235,7 @@ int uprobe_hpack_encoder_writefield(struct pt_regs *ctx)
 	if (go_read_arg(ctx, &cfg->enc_name, &name) || go_read_arg(ctx, &cfg->enc_name_len, &nlen) ||
 	    go_read_arg(ctx, &cfg->enc_value, &value) || go_read_arg(ctx, &cfg->enc_value_len, &vlen))
 		return 0;
-	go_hdr_block_add(&wr->ev.b, name, nlen, value, vlen);
+	go_hdr_block_add(&wr->ev.b, &cfg->rodata, name, nlen, value, vlen);
 	return 0;
 }
 

@@ -100,6 +100,7 @@ struct h2_cfg {
 	location_t cac_sc; /* (*serverConn).closeAllStreamsOnConnClose() */
 	location_t clc_rl; /* (*clientConnReadLoop).cleanup() */
 	location_t wh_hdrs_len; /* len(hdrs) of (*ClientConn).writeHeaders */
+	struct go_rodata rodata; /* header strings there go as references (go_hdr_block.h) */
 };
 
 /* Every record starts with this; data, reset and close records are only

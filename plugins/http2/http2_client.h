@@ -48,7 +48,7 @@ int uprobe_http2_clientconn_writeheader(struct pt_regs *ctx)
 		if (!e)
 			return 0;
 	}
-	go_hdr_block_add(&e->b, name, nlen, value, vlen);
+	go_hdr_block_add(&e->b, &cfg->rodata, name, nlen, value, vlen);
 	return 0;
 }
 

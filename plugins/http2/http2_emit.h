@@ -165,7 +165,7 @@ static __always_inline void emit_headers(struct pt_regs *ctx, const struct h2_cf
 			read_seq(cfg, &c, br, 9 + (__u64)length, &e->h);
 	}
 	go_hdr_block_reset(&e->b);
-	go_hdr_block_from_fields(&e->b, fields[0], fields[1]);
+	go_hdr_block_from_fields(&e->b, &cfg->rodata, fields[0], fields[1]);
 	emit_hdrs(e);
 }
 

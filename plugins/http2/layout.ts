@@ -4,6 +4,7 @@ import { encodeLocation, LOCATION_SIZE } from '../../core/bpf/go-location';
 import { readHeaderBlock, type BlockField } from '../../core/plugin-kit/header-block';
 import { ADDRS_SIZE, type ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
 import { s32, u32, u64 } from '../../core/plugin-kit/event-words';
+import { encodeRodata, NO_RODATA, RODATA_SIZE, type Rodata, type RodataByPid } from '../../core/plugin-kit/rodata';
 import type { GenConfig, Http2Config } from './hooker';
 
 /** struct h2_cfg's __u32 offsets after goid_offset, in order. */
@@ -22,7 +23,8 @@ export type LocationName = (typeof LOCATION_NAMES)[number];
 const REGABI_AT = 36 + 4 * OFFSET_NAMES.length; // 140
 const WRAP_ITAB_AT = (REGABI_AT + 1 + 7) & ~7; // 144
 const LOCATIONS_AT = WRAP_ITAB_AT + 8;
-export const CFG_SIZE = LOCATIONS_AT + LOCATION_NAMES.length * LOCATION_SIZE;
+const RODATA_AT = LOCATIONS_AT + LOCATION_NAMES.length * LOCATION_SIZE;
+export const CFG_SIZE = RODATA_AT + RODATA_SIZE;
 /** struct h2_event: every record starts with it, and plain records are only it. */
 export const EVENT_SIZE = 56;
 /** struct h2_hdrs_event: the head, struct go_conn_addrs, then struct go_hdr_block. */
@@ -47,7 +49,7 @@ export function cfgKey(pid: number, gen: number): Buffer {
  * ones (load bias applied), 0 when unknown. Offsets and locations of a side
  * that is not planned stay 0: its probes are not attached.
  */
-export function encodeCfg(c: Http2Config, g: GenConfig, itabs: { tcp: bigint; tls: bigint; wrap: bigint }, regabi: boolean): Buffer {
+export function encodeCfg(c: Http2Config, g: GenConfig, itabs: { tcp: bigint; tls: bigint; wrap: bigint }, regabi: boolean, rodata: Rodata = NO_RODATA): Buffer {
   const b = Buffer.alloc(CFG_SIZE);
   b.writeBigUInt64LE(itabs.tcp, 0);
   b.writeUInt32LE(c.ifaceOff, 8);
@@ -63,6 +65,7 @@ export function encodeCfg(c: Http2Config, g: GenConfig, itabs: { tcp: bigint; tl
     const l = g.locations[n];
     if (l) encodeLocation(l).copy(b, LOCATIONS_AT + i * LOCATION_SIZE);
   });
+  encodeRodata(rodata, b, RODATA_AT);
   return b;
 }
 
@@ -90,7 +93,7 @@ const NO_FIELDS: readonly BlockField[] = [];
 const NO_ADDRS = { local: null, remote: null };
 
 /** A record → its fields; undefined when it is short or of an unknown kind. Addresses come through the session's cache. */
-export function decodeEvent(b: Buffer, conns: ConnAddrCache): RawEvent | undefined {
+export function decodeEvent(b: Buffer, conns: ConnAddrCache, rodata?: RodataByPid): RawEvent | undefined {
   if (b.length < EVENT_SIZE) return undefined;
   const k = b[32]!;
   const kind = KINDS[k];
@@ -108,6 +111,6 @@ export function decodeEvent(b: Buffer, conns: ConnAddrCache): RawEvent | undefin
     tls: tls === 2 ? null : tls === 1, fd: s32(b, 36),
     n: u64(b, 40), endStream: b[48] !== 0, tcpSeq: b[49] ? u32(b, 52) : null,
     local: addrs.local, remote: addrs.remote,
-    fields: headers ? readHeaderBlock(b, HDRS_BLOCK_AT).fields : NO_FIELDS,
+    fields: headers ? readHeaderBlock(b, HDRS_BLOCK_AT, rodata?.get(u32(b, 24))).fields : NO_FIELDS,
   };
 }

@@ -10,6 +10,7 @@ import { RecordQueue } from '../../core/plugin-kit/record-queue';
 import { targetLoadBias } from '../../core/plugin-kit/target-load-bias';
 import type { Http2Config } from './hooker';
 import { ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
+import { rodataOf, RodataByPid } from '../../core/plugin-kit/rodata';
 import { cfgKey, decodeEvent, encodeCfg } from './layout';
 import { StreamAssembler } from './streams';
 
@@ -18,6 +19,7 @@ export function createHttp2Runtime(options: RuntimeOptions): PluginRuntime {
   const queue = new RecordQueue();
   const streams = new StreamAssembler(queue.push, { redact: options.redact });
   const conns = new ConnAddrCache();
+  const rodata = new RodataByPid();
 
   return {
     bpfObject: 'http2',
@@ -32,10 +34,13 @@ export function createHttp2Runtime(options: RuntimeOptions): PluginRuntime {
       const config = outcome.plan!.config as Http2Config;
       const newLinks = probes.attachOnce(obj, target, outcome.plan!.probes, config.cookies);
       const { pid } = target;
-      const bias = config.pie && (config.tcpConnItab !== null || config.tlsConnItab !== null || config.wrapConnItab !== null) ? targetLoadBias(pid, target) : 0n;
+      const bias = config.pie ? targetLoadBias(pid, target) : 0n;
       const at = (a: number | null) => (a === null ? 0n : BigInt(a) + bias);
+      // A held PIE's bias is not known yet (0): no .rodata range until it is attached again.
+      const ro = rodataOf(target.binary, config.pie && target.held ? null : bias);
+      rodata.set(pid, ro);
       for (const g of config.gens) {
-        obj.map('h2_procs').update(cfgKey(pid, g.gen), encodeCfg(config, g, { tcp: at(config.tcpConnItab), tls: at(config.tlsConnItab), wrap: at(config.wrapConnItab) }, target.binary.abi === 'register'));
+        obj.map('h2_procs').update(cfgKey(pid, g.gen), encodeCfg(config, g, { tcp: at(config.tcpConnItab), tls: at(config.tlsConnItab), wrap: at(config.wrapConnItab) }, target.binary.abi === 'register', ro));
       }
       queue.setExe(pid, target.exe);
       return {
@@ -48,7 +53,7 @@ export function createHttp2Runtime(options: RuntimeOptions): PluginRuntime {
     },
 
     decode(_ring: string, record: Buffer): TraceEvent[] {
-      const e = decodeEvent(record, conns);
+      const e = decodeEvent(record, conns, rodata);
       if (!e) return [];
       queue.saw(e.ts);
       streams.push(e);
