@@ -46,10 +46,10 @@ struct {
 	__type(value, struct h2_cfg);
 } h2_procs SEC(".maps");
 
-/* Response header writes in progress, each gathering its fields (4.6 KiB a
- * value, so fewer than the small begin states took): one per connection
- * writing a HEADERS frame at most. LRU: a writeFrame that never reaches its
- * RET must not leak.
+/* Response header writes, each gathering its fields (4.6 KiB a value): one
+ * entry per goroutine that writes them, kept between its writes (see
+ * writeFrame's entry). LRU: the entries of goroutines that are gone, and of
+ * a writeFrame that never reached its RET, age out.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -163,20 +163,41 @@ int uprobe_http2_writeresheaders_writeframe(struct pt_regs *ctx)
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct h2_cfg *cfg = cfg_of(ctx, pid);
 	struct h2_wr_key k = { .pid = pid };
-	__u64 w = 0, sc = 0;
+	__u64 w = 0, sc = 0, framer = 0, code = 0;
+	__u32 stream = 0;
+	__u8 end = 0;
 	struct h2_wr *wr;
 
 	if (!cfg || go_read_arg(ctx, &cfg->wf_w, &w) || go_read_arg(ctx, &cfg->wf_ctx, &sc) || !w || !sc)
 		return 0;
-	/* Built in scratch, then copied into the map: the map's value cannot come from the stack. */
-	wr = scratch();
-	if (!wr)
+	if (bpf_probe_read_user(&framer, sizeof(framer), (void *)(sc + cfg->sc_framer)) ||
+	    bpf_probe_read_user(&stream, sizeof(stream), (void *)(w + cfg->wrh_stream)) ||
+	    bpf_probe_read_user(&code, sizeof(code), (void *)(w + cfg->wrh_code)) ||
+	    bpf_probe_read_user(&end, sizeof(end), (void *)(w + cfg->wrh_end)))
 		return 0;
-	if (bpf_probe_read_user(&wr->framer, sizeof(wr->framer), (void *)(sc + cfg->sc_framer)) ||
-	    bpf_probe_read_user(&wr->stream_id, sizeof(wr->stream_id), (void *)(w + cfg->wrh_stream)) ||
-	    bpf_probe_read_user(&wr->code, sizeof(wr->code), (void *)(w + cfg->wrh_code)) ||
-	    bpf_probe_read_user(&wr->end_stream, sizeof(wr->end_stream), (void *)(w + cfg->wrh_end)))
-		return 0;
+	/* The goroutine's entry from its last response is kept (the RET only
+	 * marks it done) and filled in place: creating one copies the whole
+	 * 4.6 KiB value in, and a server writes its responses' headers from
+	 * the connection's serve goroutine, one g per connection, unless a write
+	 * would not fit its buffer. Read into the stack first: a helper writing
+	 * into a hash map's value costs more usercopy checks.
+	 */
+	k.g = go_current_g(ctx, cfg->regabi);
+	wr = bpf_map_lookup_elem(&h2_writes, &k);
+	if (!wr) {
+		/* The map's value cannot come from the stack: any scratch will do, it is filled below. */
+		struct h2_wr *s = scratch();
+
+		if (!s || bpf_map_update_elem(&h2_writes, &k, s, BPF_ANY))
+			return 0;
+		wr = bpf_map_lookup_elem(&h2_writes, &k);
+		if (!wr)
+			return 0;
+	}
+	wr->framer = framer;
+	wr->stream_id = stream;
+	wr->code = code;
+	wr->end_stream = end;
 	wr->gen = (__u8)bpf_get_attach_cookie(ctx);
 	wr->sc = sc;
 	wr->sk = 0;
@@ -185,8 +206,7 @@ int uprobe_http2_writeresheaders_writeframe(struct pt_regs *ctx)
 	wr->buffered = 0;
 	write_start(cfg, sc, wr);
 	go_hdr_block_reset(&wr->ev.b);
-	k.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
-	bpf_map_update_elem(&h2_writes, &k, wr, BPF_ANY);
+	wr->active = 1;
 	return 0;
 }
 
@@ -201,16 +221,16 @@ int uprobe_http2_writeresheaders_writeframe_ret(struct pt_regs *ctx)
 
 	if (!cfg)
 		return 0;
-	k.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
+	k.g = go_current_g(ctx, cfg->regabi);
 	wr = bpf_map_lookup_elem(&h2_writes, &k);
-	if (!wr)
+	if (!wr || !wr->active)
 		return 0;
-	hdrs_init(&wr->ev, H2_RESP_HEADERS, pid, wr->gen, k.goid, wr->framer, wr->stream_id);
+	wr->active = 0;
+	hdrs_init(&wr->ev, H2_RESP_HEADERS, pid, wr->gen, go_goid(k.g, cfg->goid_offset), wr->framer, wr->stream_id);
 	wr->ev.h.n = wr->code;
 	wr->ev.h.end_stream = wr->end_stream;
 	write_end(cfg, wr, &wr->ev.h);
 	emit_hdrs(&wr->ev);
-	bpf_map_delete_elem(&h2_writes, &k);
 	return 0;
 }
 
@@ -228,9 +248,9 @@ int uprobe_hpack_encoder_writefield(struct pt_regs *ctx)
 
 	if (!cfg)
 		return 0;
-	k.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
+	k.g = go_current_g(ctx, cfg->regabi);
 	wr = bpf_map_lookup_elem(&h2_writes, &k);
-	if (!wr)
+	if (!wr || !wr->active)
 		return 0; /* a client's request headers, or anything else */
 	if (go_read_arg(ctx, &cfg->enc_name, &name) || go_read_arg(ctx, &cfg->enc_name_len, &nlen) ||
 	    go_read_arg(ctx, &cfg->enc_value, &value) || go_read_arg(ctx, &cfg->enc_value_len, &vlen))

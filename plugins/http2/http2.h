@@ -134,14 +134,20 @@ struct h2_hdrs_event {
 	struct go_hdr_block b;
 };
 
-/* Per-goroutine state (h2_writes, h2_creqs) is keyed by (pid, goid). */
+/* Per-goroutine state (h2_writes, h2_creqs) is keyed by (pid, g): the
+ * address of the goroutine's runtime.g is a register (R14) in register-ABI
+ * code, while its goid is a memory read, and WriteField looks the state up
+ * once per field. A g is reused by a later goroutine once its own has
+ * exited; the state lives from one call's entry to its end on the goroutine
+ * (each entry replaces what it finds), and the LRU maps age out the rest.
+ */
 struct h2_wr_key {
 	__u32 pid;
 	__u32 _pad;
-	__u64 goid;
+	__u64 g;
 };
 
-/* A response-header write in progress on a goroutine; ev gathers its fields. */
+/* A goroutine's response-header write (in progress while active); ev gathers its fields. */
 struct h2_wr {
 	__u64 framer;
 	__u64 code;
@@ -151,7 +157,7 @@ struct h2_wr {
 	__u8 end_stream;
 	__u8 gen;
 	__u8 tls;        /* 1: the conn is a *tls.Conn */
-	__u8 _pad;
+	__u8 active;     /* between writeFrame's entry and its RET; the entry stays for the goroutine's next one */
 	__u32 write_seq; /* the socket's write_seq at the entry */
 	__u32 buffered;  /* bytes already in the bufio.Writer at the entry */
 	struct h2_hdrs_event ev;

@@ -30,7 +30,7 @@ int uprobe_http2_clientconn_writeheader(struct pt_regs *ctx)
 	    go_read_arg(ctx, &cfg->hf_value, &value) || go_read_arg(ctx, &cfg->hf_value_len, &vlen) ||
 	    bpf_probe_read_user(&fr, sizeof(fr), (void *)(cc + cfg->cc_fr)))
 		return 0;
-	k.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
+	k.g = go_current_g(ctx, cfg->regabi);
 	now = bpf_ktime_get_ns();
 	e = bpf_map_lookup_elem(&h2_creqs, &k);
 	/* Fields of another connection, or left by a failed encodeHeaders, are not this request's. */
@@ -70,7 +70,7 @@ int uprobe_http2_clientconn_writeheaders(struct pt_regs *ctx)
 	if (!cfg || go_read_arg(ctx, &cfg->wh_cc, &cc) || !cc || go_read_arg(ctx, &cfg->wh_stream, &stream) ||
 	    go_read_arg(ctx, &cfg->wh_end, &end) || bpf_probe_read_user(&fr, sizeof(fr), (void *)(cc + cfg->cc_fr)))
 		return 0;
-	k.goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
+	k.g = go_current_g(ctx, cfg->regabi);
 	gathered = bpf_map_lookup_elem(&h2_creqs, &k);
 	e = gathered;
 	/* Only fields written for this connection: the goroutine holds cc.wmu from encodeHeaders to here. */
@@ -81,7 +81,7 @@ int uprobe_http2_clientconn_writeheaders(struct pt_regs *ctx)
 		e = &s->ev;
 		go_hdr_block_reset(&e->b);
 	}
-	hdrs_init(e, H2_CREQ_HEADERS, pid, (__u32)bpf_get_attach_cookie(ctx), (__s64)k.goid, fr, (__u32)stream);
+	hdrs_init(e, H2_CREQ_HEADERS, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(k.g, cfg->goid_offset), fr, (__u32)stream);
 	e->h.end_stream = (__u8)(end & 1);
 	conn_info(cfg, cc, cfg->cc_tconn, e, &c);
 	/* The frames go into cc.bw behind n buffered bytes, none of them on the
