@@ -232,6 +232,7 @@ static __always_inline bool go_sock_is(struct sock *sk, __u64 ino)
 struct go_conn_view {
 	__u64 tls_conn;  /* the *tls.Conn, 0 when the conn is not TLS */
 	struct sock *sk; /* NULL when the fd is unknown */
+	__u64 ino;       /* the socket's inode number (go_fd_sock_ino), 0 with no socket */
 	__s32 fd;
 	__u8 tls;        /* 0 no, 1 yes, 2 unknown */
 	__u8 fd_why;     /* enum go_conn_fd_why */
@@ -273,7 +274,7 @@ static __always_inline void go_conn_resolve(__u64 base, __u32 off, __u64 wrap_it
 		o.iface_off = off;
 	}
 	c->fd = go_conn_fd(outer, &o, &c->fd_why);
-	c->sk = go_fd_sock(c->fd);
+	c->sk = go_fd_sock_ino(c->fd, &c->ino);
 }
 
 /* write_seq: the sequence number the next byte written will get.

@@ -24,6 +24,7 @@
 #include "go_tls_seq.h"
 #include "go_string.h"
 #include "go_hdr_block.h"
+#include "go_conn_cache.h"
 #include "grpc.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -56,83 +57,106 @@ struct {
 #include "grpc_emit.h"
 #include "grpc_hdr.h"
 
+/* go_conn_cache tags: which transport object a conn entry is for */
+#define GR_TAG_SERVER 1 /* *http2Server */
+#define GR_TAG_CLIENT 2 /* *http2Client */
+#define GR_TAG_LOOPY 3  /* *loopyWriter */
+
 /* func (t *http2Server) operateHeaders(frame *http2.MetaHeadersFrame, handle func(*Stream), traceCtx func(context.Context, string) context.Context) (fatal bool) */
 SEC("uprobe")
 int uprobe_transport_http2server_operateheaders(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
-	__u64 t = 0, f = 0, hf = 0, conn, fields[2] = {};
-	struct go_conn_view c = {};
+	__u64 t = 0, f = 0, hf = 0, fields[2] = {};
+	struct go_conn_cached v = {};
 	struct gr_scratch *s = NULL;
 	struct gr_hdr_event *e;
+	__u32 stream = 0, length = 0;
+	__u8 flags = 0;
 	__u64 *hfs;
-	__u32 stream = 0;
 	__s64 goid;
 
 	if (!cfg || go_read_arg(ctx, &cfg->oh_t, &t) || go_read_arg(ctx, &cfg->oh_frame, &f) || !t || !f)
 		return 0;
-	if (bpf_probe_read_user(&hf, sizeof(hf), (void *)(f + cfg->mhf_headers)) || !hf ||
-	    bpf_probe_read_user(&stream, sizeof(stream), (void *)(hf + cfg->fh_stream)) ||
-	    bpf_probe_read_user(fields, sizeof(fields), (void *)(f + cfg->mhf_fields)))
+	if (meta_frame(cfg, f, &hf, fields) || !hf || frame_head(cfg, hf, &stream, &length, &flags))
 		return 0;
-	conn = conn_key(t, cfg->srv_conn);
+	transport_conn(cfg, pid, GR_TAG_SERVER, t, cfg->srv_conn, cfg->srv_framer, &v);
 	goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
-	e = hdr_event(&s, &hfs, GR_REQ_HDRS, 1, pid, goid, conn, stream);
+	e = hdr_event(&s, &hfs, GR_REQ_HDRS, 1, pid, goid, v.key, stream);
 	if (!e)
 		return 0;
-	conn_info(cfg, t, cfg->srv_conn, e, &c);
-	read_seq(cfg, &c, t, cfg->srv_framer, hf, e);
+	conn_fields(&v, true, e);
+	read_seq(cfg, &v, length, e);
 	read_block(&e->b, &cfg->rodata, hfs, fields[0], fields[1]);
 	emit_hdr(s, e);
 	return 0;
 }
 
-/* func (l *loopyWriter) writeHeader(streamID uint32, endStream bool, hf []hpack.HeaderField, onWrite func()) error */
+/* The connection a loopyWriter writes to (l.framer.writer.conn), from
+ * go_conn_cache or walked and kept: aux is its *bufWriter, aux2 l.side.
+ */
+static __always_inline int loopy_conn(const struct gr_cfg *cfg, __u32 pid, __u64 l, struct go_conn_cached *v)
+{
+	const struct go_conn_cached *hit = go_conn_cache_get(pid, GR_TAG_LOOPY, l);
+	__u64 fr = 0;
+
+	if (hit) {
+		*v = *hit;
+		return 0;
+	}
+	if (bpf_probe_read_user(&v->aux2, sizeof(v->aux2), (void *)(l + cfg->lw_side)) ||
+	    bpf_probe_read_user(&fr, sizeof(fr), (void *)(l + cfg->lw_framer)) || !fr ||
+	    bpf_probe_read_user(&v->aux, sizeof(v->aux), (void *)(fr + cfg->fr_writer)))
+		return -1;
+	v->key = conn_key(v->aux, cfg->bw_conn);
+	conn_resolve(cfg, v->aux, cfg->bw_conn, &v->c);
+	if (v->c.sk)
+		go_sock_addrs(v->c.sk, &v->addrs);
+	go_conn_cache_put(pid, GR_TAG_LOOPY, l, v);
+	return 0;
+}
+
+/* func (l *loopyWriter) writeHeader(streamID uint32, endStream bool, hf []hpack.HeaderField, onWrite func()) error
+ * Runs on loopy's goroutine, whose goid no record shows: none is read.
+ */
 SEC("uprobe")
 int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
-	__u64 l = 0, stream = 0, end = 0, hf = 0, hf_len = 0, side = 0, fr = 0, bw = 0, conn, bound, buffered = 0;
-	struct go_conn_view c = {};
+	__u64 l = 0, stream = 0, end = 0, hf = 0, hf_len = 0, bound, buffered = 0;
+	struct go_conn_cached v = {};
 	struct gr_scratch *s = NULL;
 	struct gr_hdr_event *e;
 	__u64 *hfs;
-	__s64 goid;
+	__u8 side;
 
 	if (!cfg || go_read_arg(ctx, &cfg->wh_l, &l) || go_read_arg(ctx, &cfg->wh_stream, &stream) ||
 	    go_read_arg(ctx, &cfg->wh_end, &end) || go_read_arg(ctx, &cfg->wh_hf, &hf) ||
-	    go_read_arg(ctx, &cfg->wh_hf_len, &hf_len) || !l)
+	    go_read_arg(ctx, &cfg->wh_hf_len, &hf_len) || !l || loopy_conn(cfg, pid, l, &v))
 		return 0;
-	if (bpf_probe_read_user(&side, sizeof(side), (void *)(l + cfg->lw_side)) ||
-	    bpf_probe_read_user(&fr, sizeof(fr), (void *)(l + cfg->lw_framer)) || !fr ||
-	    bpf_probe_read_user(&bw, sizeof(bw), (void *)(fr + cfg->fr_writer)))
-		return 0;
-	conn = conn_key(bw, cfg->bw_conn);
-	goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
-	e = hdr_event(&s, &hfs, GR_OUT_HDRS, (__u8)side, pid, goid, conn, (__u32)stream);
+	side = (__u8)v.aux2;
+	e = hdr_event(&s, &hfs, GR_OUT_HDRS, side, pid, -1, v.key, (__u32)stream);
 	if (!e)
 		return 0;
 	e->end_stream = (__u8)(end & 1);
 	bound = read_block(&e->b, &cfg->rodata, hfs, hf, hf_len);
 	if (side == 0) { /* a client's request headers open its call: say which conn */
-		conn_info(cfg, bw, cfg->bw_conn, e, &c);
+		conn_fields(&v, true, e);
 	} else if (end & 1 && !opens_response(&e->b, hfs)) {
 		/* A server's trailers after its headers: user space keeps the
-		 * first block's seq only, so the conn is not resolved for this one.
+		 * first block's seq only.
 		 */
 		emit_hdr(s, e);
 		return 0;
-	} else {
-		conn_resolve(cfg, bw, cfg->bw_conn, &c);
 	}
 	/* The block goes into the bufWriter behind `offset` bytes, none on the wire yet
 	 * (loopy flushes only when its buffer fills or its queue empties).
 	 */
 	if (cfg->bw_offset && bound < (1 << 20) &&
-	    !bpf_probe_read_user(&buffered, sizeof(buffered), (void *)(bw + cfg->bw_offset)) && buffered < (1 << 24) &&
-	    !go_write_frame_seq(c.tls_conn != 0, c.sk, buffered, 9 + bound, &e->tcp_seq))
+	    !bpf_probe_read_user(&buffered, sizeof(buffered), (void *)(v.aux + cfg->bw_offset)) && buffered < (1 << 24) &&
+	    !go_write_frame_seq(v.c.tls_conn != 0, v.c.sk, buffered, 9 + bound, &e->tcp_seq))
 		e->seq_ok = 1;
 	emit_hdr(s, e);
 	return 0;
@@ -145,6 +169,7 @@ static __always_inline int handle_data(struct pt_regs *ctx, __u8 side)
 	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
 	__u64 t = 0, f = 0, data[2] = {};
 	struct gr_msg_key k = {};
+	__u32 length = 0;
 	__u8 flags = 0;
 	struct gr_event *e;
 	__u32 msgs;
@@ -154,13 +179,13 @@ static __always_inline int handle_data(struct pt_regs *ctx, __u8 side)
 	if (go_read_arg(ctx, side ? &cfg->hd_t : &cfg->chd_t, &t) || go_read_arg(ctx, side ? &cfg->hd_f : &cfg->chd_f, &f) || !t || !f)
 		return 0;
 	k.pid = pid;
-	if (bpf_probe_read_user(&k.stream, sizeof(k.stream), (void *)(f + cfg->fh_stream)) ||
-	    bpf_probe_read_user(&flags, sizeof(flags), (void *)(f + cfg->fh_flags)) ||
+	if (frame_head(cfg, f, &k.stream, &length, &flags) ||
 	    bpf_probe_read_user(data, sizeof(data), (void *)(f + cfg->df_data)))
 		return 0;
 	k.conn = conn_key(t, side ? cfg->srv_conn : cfg->cli_conn);
 	msgs = walk_messages(&k, data[0], data[1], flags & 0x1 /* FlagDataEndStream */);
-	e = reserve(GR_DATA_IN, pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), k.conn, k.stream);
+	/* No goid: the reader goroutine's, which no record shows. */
+	e = reserve(GR_DATA_IN, pid, -1, k.conn, k.stream);
 	if (!e)
 		return 0;
 	e->side = side;
@@ -207,7 +232,8 @@ static __always_inline int write_msg(struct pt_regs *ctx, __u8 side)
 	}
 	if (!t || !s || bpf_probe_read_user(&stream, sizeof(stream), (void *)(s + cfg->st_id)))
 		return 0;
-	e = reserve(GR_MSG_OUT, pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset),
+	/* The goid only of a client's caller (its record shows it); a server's is the handler's, which none does. */
+	e = reserve(GR_MSG_OUT, pid, side ? -1 : go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset),
 		    conn_key(t, side ? cfg->srv_conn : cfg->cli_conn), stream);
 	if (!e)
 		return 0;
@@ -237,27 +263,24 @@ int uprobe_transport_http2client_operateheaders(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
-	__u64 t = 0, f = 0, hf = 0, conn, fields[2] = {};
-	struct go_conn_view c = {};
+	__u64 t = 0, f = 0, hf = 0, fields[2] = {};
+	struct go_conn_cached v = {};
 	struct gr_scratch *s = NULL;
 	struct gr_hdr_event *e;
+	__u32 stream = 0, length = 0;
+	__u8 flags = 0;
 	__u64 *hfs;
-	__u32 stream = 0;
-	__s64 goid;
 
 	if (!cfg || go_read_arg(ctx, &cfg->coh_t, &t) || go_read_arg(ctx, &cfg->coh_frame, &f) || !t || !f)
 		return 0;
-	if (bpf_probe_read_user(&hf, sizeof(hf), (void *)(f + cfg->mhf_headers)) || !hf ||
-	    bpf_probe_read_user(&stream, sizeof(stream), (void *)(hf + cfg->fh_stream)) ||
-	    bpf_probe_read_user(fields, sizeof(fields), (void *)(f + cfg->mhf_fields)))
+	if (meta_frame(cfg, f, &hf, fields) || !hf || frame_head(cfg, hf, &stream, &length, &flags))
 		return 0;
-	conn = conn_key(t, cfg->cli_conn);
-	goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
-	e = hdr_event(&s, &hfs, GR_IN_HDRS, 0, pid, goid, conn, stream);
+	transport_conn(cfg, pid, GR_TAG_CLIENT, t, cfg->cli_conn, cfg->cli_framer, &v);
+	/* No goid: the reader goroutine's; a client's record shows its caller's. */
+	e = hdr_event(&s, &hfs, GR_IN_HDRS, 0, pid, -1, v.key, stream);
 	if (!e)
 		return 0;
-	conn_resolve(cfg, t, cfg->cli_conn, &c);
-	read_seq(cfg, &c, t, cfg->cli_framer, hf, e);
+	read_seq(cfg, &v, length, e);
 	read_block(&e->b, &cfg->rodata, hfs, fields[0], fields[1]);
 	emit_hdr(s, e);
 	return 0;

@@ -49,42 +49,6 @@ static __always_inline void conn_resolve(const struct gr_cfg *cfg, __u64 t, __u3
 	go_conn_resolve(t, off, cfg->wrap_itab, cfg->wrap_conn, cfg->tls_itab, &cfg->conn, true, c);
 }
 
-static __always_inline void conn_info(const struct gr_cfg *cfg, __u64 t, __u32 off, struct gr_hdr_event *e, struct go_conn_view *c)
-{
-	conn_resolve(cfg, t, off, c);
-	e->tls = c->tls;
-	e->fd = c->fd;
-	e->fd_why = c->fd_why;
-	e->wrapped = c->wrapped;
-	if (c->sk)
-		go_sock_addrs(c->sk, &e->addrs);
-}
-
-/* The wire seq of the HEADERS frame hf just read by the transport t (its
- * framer at t + framer_off reads through a *bufio.Reader, or the conn itself),
- * on the reader goroutine that called operateHeaders: nothing reads meanwhile.
- */
-static __always_inline void read_seq(const struct gr_cfg *cfg, const struct go_conn_view *c, __u64 t, __u32 framer_off, __u64 hf, struct gr_hdr_event *e)
-{
-	__u64 fr = 0, h2 = 0, rd[2] = {}, br = 0;
-	__u32 length = 0, seq = 0;
-
-	if (!cfg->fh_length || !framer_off || !cfg->fr_fr ||
-	    bpf_probe_read_user(&fr, sizeof(fr), (void *)(t + framer_off)) || !fr ||
-	    bpf_probe_read_user(&h2, sizeof(h2), (void *)(fr + cfg->fr_fr)) || !h2 ||
-	    bpf_probe_read_user(rd, sizeof(rd), (void *)(h2 + cfg->h2fr_r)) ||
-	    bpf_probe_read_user(&length, sizeof(length), (void *)(hf + cfg->fh_length)))
-		return;
-	if (cfg->bufr_itab && rd[0] == cfg->bufr_itab)
-		br = rd[1];
-	else if (rd[1] != c->tls_conn || !c->tls_conn)
-		return; /* neither a bufio.Reader nor the *tls.Conn itself: unknown */
-	if (go_read_frame_seq(c->tls_conn, c->sk, br, cfg->br_r, cfg->br_w, &cfg->tls_seq, 9 + (__u64)length, &seq))
-		return;
-	e->tcp_seq = seq;
-	e->seq_ok = 1;
-}
-
 /* The data word of the net.Conn at p + off: the connection's key. */
 static __always_inline __u64 conn_key(__u64 p, __u32 off)
 {
@@ -93,6 +57,122 @@ static __always_inline __u64 conn_key(__u64 p, __u32 off)
 	if (!p || bpf_probe_read_user(iface, sizeof(iface), (void *)(p + off)))
 		return 0;
 	return iface[1];
+}
+
+/* How the transport t's framer (its *framer at t + framer_off) reads frames:
+ * through a *bufio.Reader (*br), or from the *tls.Conn itself (*br = 0).
+ * -1: neither, or unknown.
+ */
+static __always_inline int frame_reader(const struct gr_cfg *cfg, const struct go_conn_view *c, __u64 t, __u32 framer_off, __u64 *br)
+{
+	__u64 fr = 0, h2 = 0, rd[2] = {};
+
+	if (!cfg->fh_length || !framer_off || !cfg->fr_fr ||
+	    bpf_probe_read_user(&fr, sizeof(fr), (void *)(t + framer_off)) || !fr ||
+	    bpf_probe_read_user(&h2, sizeof(h2), (void *)(fr + cfg->fr_fr)) || !h2 ||
+	    bpf_probe_read_user(rd, sizeof(rd), (void *)(h2 + cfg->h2fr_r)))
+		return -1;
+	if (cfg->bufr_itab && rd[0] == cfg->bufr_itab) {
+		*br = rd[1];
+		return 0;
+	}
+	if (rd[1] != c->tls_conn || !c->tls_conn)
+		return -1;
+	*br = 0;
+	return 0;
+}
+
+/* The connection of the transport t (an *http2Server or *http2Client, whose
+ * net.Conn is at conn_off and *framer at framer_off): from go_conn_cache, or
+ * walked and kept there. aux is the framer's reader (frame_reader) when aux2
+ * is 1.
+ */
+static __always_inline void transport_conn(const struct gr_cfg *cfg, __u32 pid, __u32 tag, __u64 t, __u32 conn_off, __u32 framer_off,
+					   struct go_conn_cached *v)
+{
+	const struct go_conn_cached *hit = go_conn_cache_get(pid, tag, t);
+
+	if (hit) {
+		*v = *hit;
+		return;
+	}
+	v->key = conn_key(t, conn_off);
+	conn_resolve(cfg, t, conn_off, &v->c);
+	if (v->c.sk)
+		go_sock_addrs(v->c.sk, &v->addrs);
+	v->aux2 = frame_reader(cfg, &v->c, t, framer_off, &v->aux) ? 0 : 1;
+	go_conn_cache_put(pid, tag, t, v);
+}
+
+/* The wire seq of the HEADERS frame of `length` payload bytes just read by
+ * the transport whose conn is v, on the reader goroutine that called
+ * operateHeaders: nothing reads meanwhile.
+ */
+static __always_inline void read_seq(const struct gr_cfg *cfg, const struct go_conn_cached *v, __u32 length, struct gr_hdr_event *e)
+{
+	__u32 seq = 0;
+
+	if (!v->aux2 || !length ||
+	    go_read_frame_seq(v->c.tls_conn, v->c.sk, v->aux, cfg->br_r, cfg->br_w, &cfg->tls_seq, 9 + (__u64)length, &seq))
+		return;
+	e->tcp_seq = seq;
+	e->seq_ok = 1;
+}
+
+/* The conn into a header record: tls, fd, and with addrs its addresses. */
+static __always_inline void conn_fields(const struct go_conn_cached *v, bool addrs, struct gr_hdr_event *e)
+{
+	e->tls = v->c.tls;
+	e->fd = v->c.fd;
+	e->fd_why = v->c.fd_why;
+	e->wrapped = v->c.wrapped;
+	if (addrs)
+		e->addrs = v->addrs;
+}
+
+/* A frame's head: the FrameHeader at the start of a *HeadersFrame or
+ * *DataFrame (StreamID, Length, Flags), in one read when the three lie in its
+ * first 16 bytes, as they do in every x/net version ({valid bool; Type
+ * FrameType; Flags Flags; Length uint32; StreamID uint32}).
+ */
+static __always_inline int frame_head(const struct gr_cfg *cfg, __u64 hf, __u32 *stream, __u32 *length, __u8 *flags)
+{
+	__u8 h[24] = {}; /* 16 read, and room for a 4-byte load at any offset below 16 */
+
+	if (cfg->fh_stream <= 12 && cfg->fh_length <= 12 && cfg->fh_flags <= 15) {
+		if (bpf_probe_read_user(h, 16, (void *)hf))
+			return -1;
+		__builtin_memcpy(stream, h + (cfg->fh_stream & 15), sizeof(*stream));
+		if (cfg->fh_length)
+			__builtin_memcpy(length, h + (cfg->fh_length & 15), sizeof(*length));
+		*flags = h[cfg->fh_flags & 15];
+		return 0;
+	}
+	if (bpf_probe_read_user(stream, sizeof(*stream), (void *)(hf + cfg->fh_stream)) ||
+	    bpf_probe_read_user(flags, sizeof(*flags), (void *)(hf + cfg->fh_flags)))
+		return -1;
+	if (cfg->fh_length)
+		bpf_probe_read_user(length, sizeof(*length), (void *)(hf + cfg->fh_length));
+	return 0;
+}
+
+/* A MetaHeadersFrame's *HeadersFrame and Fields slice: one read when Fields
+ * follows the embedded pointer, as it does ({*HeadersFrame; Fields; Truncated}).
+ */
+static __always_inline int meta_frame(const struct gr_cfg *cfg, __u64 f, __u64 *hf, __u64 fields[2])
+{
+	__u64 w[3];
+
+	if (cfg->mhf_fields == cfg->mhf_headers + 8) {
+		if (bpf_probe_read_user(w, sizeof(w), (void *)(f + cfg->mhf_headers)))
+			return -1;
+		*hf = w[0];
+		fields[0] = w[1];
+		fields[1] = w[2];
+		return 0;
+	}
+	return bpf_probe_read_user(hf, sizeof(*hf), (void *)(f + cfg->mhf_headers)) ||
+	       bpf_probe_read_user(fields, 2 * sizeof(__u64), (void *)(f + cfg->mhf_fields));
 }
 
 /* Walks the gRPC length prefixes in one DATA frame's payload, carrying a
@@ -135,10 +215,11 @@ static __always_inline __u32 walk_messages(struct gr_msg_key *k, __u64 data, __u
 			st.have = 0;
 		}
 	}
-	if (end_stream)
-		bpf_map_delete_elem(&gr_msgs, k);
-	else
+	/* A unary call's one frame has END_STREAM and no state: nothing to delete. */
+	if (!end_stream)
 		bpf_map_update_elem(&gr_msgs, k, &st, BPF_ANY);
+	else if (old)
+		bpf_map_delete_elem(&gr_msgs, k);
 	return msgs;
 }
 
