@@ -25,6 +25,7 @@
 #include "go_string.h"
 #include "go_hdr_block.h"
 #include "go_conn_cache.h"
+#include "go_h2_frame.h"
 #include "grpc.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -79,7 +80,7 @@ int uprobe_transport_http2server_operateheaders(struct pt_regs *ctx)
 
 	if (!cfg || go_read_arg(ctx, &cfg->oh_t, &t) || go_read_arg(ctx, &cfg->oh_frame, &f) || !t || !f)
 		return 0;
-	if (meta_frame(cfg, f, &hf, fields) || !hf || frame_head(cfg, hf, &stream, &length, &flags))
+	if (go_h2_meta_frame(f, cfg->mhf_headers, cfg->mhf_fields, &hf, fields) || !hf || frame_head(cfg, hf, &stream, &length, &flags))
 		return 0;
 	transport_conn(cfg, pid, GR_TAG_SERVER, t, cfg->srv_conn, cfg->srv_framer, &v);
 	goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
@@ -162,6 +163,27 @@ int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 	return 0;
 }
 
+/* A *DataFrame's stream id, flags and data slice: one read when data lies in
+ * its first 32 bytes after the FrameHeader (x/net: {FrameHeader; data []byte}).
+ */
+static __always_inline int data_frame(const struct gr_cfg *cfg, __u64 f, __u32 *stream, __u8 *flags, __u64 data[2])
+{
+	__u8 h[48] = {}; /* 32 read, and room for a 16-byte load at any offset below 32 */
+	__u32 length = 0;
+
+	if (cfg->fh_stream > 12 || cfg->fh_flags > 15 || cfg->df_data > 16 || (cfg->df_data & 7)) {
+		if (frame_head(cfg, f, stream, &length, flags) || bpf_probe_read_user(data, 2 * sizeof(__u64), (void *)(f + cfg->df_data)))
+			return -1;
+		return 0;
+	}
+	if (bpf_probe_read_user(h, 32, (void *)f))
+		return -1;
+	__builtin_memcpy(stream, h + (cfg->fh_stream & 15), sizeof(*stream));
+	*flags = h[cfg->fh_flags & 15];
+	__builtin_memcpy(data, h + (cfg->df_data & 31), 2 * sizeof(__u64));
+	return 0;
+}
+
 /* handleData(f *http2.DataFrame) of either side: payload bytes and messages. */
 static __always_inline int handle_data(struct pt_regs *ctx, __u8 side)
 {
@@ -169,7 +191,6 @@ static __always_inline int handle_data(struct pt_regs *ctx, __u8 side)
 	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
 	__u64 t = 0, f = 0, data[2] = {};
 	struct gr_msg_key k = {};
-	__u32 length = 0;
 	__u8 flags = 0;
 	struct gr_event *e;
 	__u32 msgs;
@@ -179,13 +200,12 @@ static __always_inline int handle_data(struct pt_regs *ctx, __u8 side)
 	if (go_read_arg(ctx, side ? &cfg->hd_t : &cfg->chd_t, &t) || go_read_arg(ctx, side ? &cfg->hd_f : &cfg->chd_f, &f) || !t || !f)
 		return 0;
 	k.pid = pid;
-	if (frame_head(cfg, f, &k.stream, &length, &flags) ||
-	    bpf_probe_read_user(data, sizeof(data), (void *)(f + cfg->df_data)))
+	if (data_frame(cfg, f, &k.stream, &flags, data))
 		return 0;
 	k.conn = conn_key(t, side ? cfg->srv_conn : cfg->cli_conn);
 	msgs = walk_messages(&k, data[0], data[1], flags & 0x1 /* FlagDataEndStream */);
 	/* No goid: the reader goroutine's, which no record shows. */
-	e = reserve(GR_DATA_IN, pid, -1, k.conn, k.stream);
+	e = reserve(GR_DATA_IN, pid, -1, k.conn, k.stream, !side);
 	if (!e)
 		return 0;
 	e->side = side;
@@ -234,7 +254,7 @@ static __always_inline int write_msg(struct pt_regs *ctx, __u8 side)
 		return 0;
 	/* The goid only of a client's caller (its record shows it); a server's is the handler's, which none does. */
 	e = reserve(GR_MSG_OUT, pid, side ? -1 : go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset),
-		    conn_key(t, side ? cfg->srv_conn : cfg->cli_conn), stream);
+		    conn_key(t, side ? cfg->srv_conn : cfg->cli_conn), stream, !side);
 	if (!e)
 		return 0;
 	e->side = side;
@@ -273,7 +293,7 @@ int uprobe_transport_http2client_operateheaders(struct pt_regs *ctx)
 
 	if (!cfg || go_read_arg(ctx, &cfg->coh_t, &t) || go_read_arg(ctx, &cfg->coh_frame, &f) || !t || !f)
 		return 0;
-	if (meta_frame(cfg, f, &hf, fields) || !hf || frame_head(cfg, hf, &stream, &length, &flags))
+	if (go_h2_meta_frame(f, cfg->mhf_headers, cfg->mhf_fields, &hf, fields) || !hf || frame_head(cfg, hf, &stream, &length, &flags))
 		return 0;
 	transport_conn(cfg, pid, GR_TAG_CLIENT, t, cfg->cli_conn, cfg->cli_framer, &v);
 	/* No goid: the reader goroutine's; a client's record shows its caller's. */

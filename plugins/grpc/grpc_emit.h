@@ -19,15 +19,19 @@ static __always_inline __u64 wake_flags(void)
 	return bpf_ringbuf_query(&gr_events, BPF_RB_AVAIL_DATA) >= GR_WAKE_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
-/* A DATA_IN, MSG_OUT or CLOSE record, its head filled in. */
-static __always_inline struct gr_event *reserve(__u8 kind, __u32 pid, __s64 goid, __u64 conn, __u32 stream)
+/* A DATA_IN, MSG_OUT or CLOSE record, its head filled in; ts 0 unless
+ * stamped (a clock read is ~100 ns under a hypervisor's clock source, and a
+ * server's DATA_IN and MSG_OUT only add to a call that its headers began).
+ */
+static __always_inline struct gr_event *reserve(__u8 kind, __u32 pid, __s64 goid, __u64 conn, __u32 stream, bool stamp)
 {
 	struct gr_event *e = gotrace_ringbuf_reserve(&gr_events, sizeof(*e));
 
 	if (!e)
 		return NULL;
 	__builtin_memset(e, 0, sizeof(*e));
-	e->ts = bpf_ktime_get_ns();
+	if (stamp)
+		e->ts = bpf_ktime_get_ns();
 	e->kind = kind;
 	e->pid = pid;
 	e->goid = goid;
@@ -47,6 +51,14 @@ static __always_inline void submit(struct gr_event *e)
 static __always_inline void conn_resolve(const struct gr_cfg *cfg, __u64 t, __u32 off, struct go_conn_view *c)
 {
 	go_conn_resolve(t, off, cfg->wrap_itab, cfg->wrap_conn, cfg->tls_itab, &cfg->conn, true, c);
+}
+
+/* A frame's head: the FrameHeader of a *HeadersFrame or *DataFrame. */
+static __always_inline int frame_head(const struct gr_cfg *cfg, __u64 f, __u32 *stream, __u32 *length, __u8 *flags)
+{
+	struct go_h2_fh_offsets o = { .stream = cfg->fh_stream, .length = cfg->fh_length, .flags = cfg->fh_flags };
+
+	return go_h2_frame_head(f, &o, stream, length, flags);
 }
 
 /* The data word of the net.Conn at p + off: the connection's key. */
@@ -130,51 +142,6 @@ static __always_inline void conn_fields(const struct go_conn_cached *v, bool add
 		e->addrs = v->addrs;
 }
 
-/* A frame's head: the FrameHeader at the start of a *HeadersFrame or
- * *DataFrame (StreamID, Length, Flags), in one read when the three lie in its
- * first 16 bytes, as they do in every x/net version ({valid bool; Type
- * FrameType; Flags Flags; Length uint32; StreamID uint32}).
- */
-static __always_inline int frame_head(const struct gr_cfg *cfg, __u64 hf, __u32 *stream, __u32 *length, __u8 *flags)
-{
-	__u8 h[24] = {}; /* 16 read, and room for a 4-byte load at any offset below 16 */
-
-	if (cfg->fh_stream <= 12 && cfg->fh_length <= 12 && cfg->fh_flags <= 15) {
-		if (bpf_probe_read_user(h, 16, (void *)hf))
-			return -1;
-		__builtin_memcpy(stream, h + (cfg->fh_stream & 15), sizeof(*stream));
-		if (cfg->fh_length)
-			__builtin_memcpy(length, h + (cfg->fh_length & 15), sizeof(*length));
-		*flags = h[cfg->fh_flags & 15];
-		return 0;
-	}
-	if (bpf_probe_read_user(stream, sizeof(*stream), (void *)(hf + cfg->fh_stream)) ||
-	    bpf_probe_read_user(flags, sizeof(*flags), (void *)(hf + cfg->fh_flags)))
-		return -1;
-	if (cfg->fh_length)
-		bpf_probe_read_user(length, sizeof(*length), (void *)(hf + cfg->fh_length));
-	return 0;
-}
-
-/* A MetaHeadersFrame's *HeadersFrame and Fields slice: one read when Fields
- * follows the embedded pointer, as it does ({*HeadersFrame; Fields; Truncated}).
- */
-static __always_inline int meta_frame(const struct gr_cfg *cfg, __u64 f, __u64 *hf, __u64 fields[2])
-{
-	__u64 w[3];
-
-	if (cfg->mhf_fields == cfg->mhf_headers + 8) {
-		if (bpf_probe_read_user(w, sizeof(w), (void *)(f + cfg->mhf_headers)))
-			return -1;
-		*hf = w[0];
-		fields[0] = w[1];
-		fields[1] = w[2];
-		return 0;
-	}
-	return bpf_probe_read_user(hf, sizeof(*hf), (void *)(f + cfg->mhf_headers)) ||
-	       bpf_probe_read_user(fields, 2 * sizeof(__u64), (void *)(f + cfg->mhf_fields));
-}
-
 /* Walks the gRPC length prefixes in one DATA frame's payload, carrying a
  * prefix or message cut by the frame's end over to the next frame; returns
  * how many prefixes completed. Bounded: 16 messages per frame are counted.
@@ -229,7 +196,7 @@ static __always_inline void emit_close(struct pt_regs *ctx, const struct gr_cfg 
 	struct gr_event *e;
 
 	bpf_map_delete_elem(&gr_msgs, k);
-	e = reserve(GR_CLOSE, k->pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), k->conn, k->stream);
+	e = reserve(GR_CLOSE, k->pid, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), k->conn, k->stream, true);
 	if (!e)
 		return;
 	e->side = side;

@@ -30,6 +30,8 @@
 #include "go_tls_seq.h"
 #include "go_string.h"
 #include "go_hdr_block.h"
+#include "go_conn_cache.h"
+#include "go_h2_frame.h"
 #include "http2.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -118,18 +120,18 @@ static __always_inline __s64 server_buffered(const struct h2_cfg *cfg, __u64 sc)
 /* A response HEADERS write begins: the socket's write_seq and what the
  * bufio.Writer already holds ahead of the frame.
  */
-static __always_inline void write_start(const struct h2_cfg *cfg, __u64 sc, struct h2_wr *wr)
+static __always_inline void write_start(const struct h2_cfg *cfg, __u32 pid, __u64 sc, struct h2_wr *wr)
 {
-	struct go_conn_view c = {};
+	struct go_conn_cached v = {};
 	__s64 n;
 
-	conn_resolve(cfg, sc, cfg->sc_conn, &c);
+	conn_view(cfg, pid, sc, cfg->sc_conn, &v);
 	n = server_buffered(cfg, sc);
-	if (!c.sk || n < 0)
+	if (!v.c.sk || n < 0)
 		return;
-	wr->sk = (__u64)c.sk;
-	wr->tls = c.tls_conn != 0;
-	wr->write_seq = go_tcp_write_seq(c.sk);
+	wr->sk = (__u64)v.c.sk;
+	wr->tls = v.c.tls_conn != 0;
+	wr->write_seq = go_tcp_write_seq(v.c.sk);
 	wr->buffered = (__u32)n;
 }
 
@@ -204,7 +206,7 @@ int uprobe_http2_writeresheaders_writeframe(struct pt_regs *ctx)
 	wr->tls = 0;
 	wr->write_seq = 0;
 	wr->buffered = 0;
-	write_start(cfg, sc, wr);
+	write_start(cfg, pid, sc, wr);
 	go_hdr_block_reset(&wr->ev.b);
 	wr->active = 1;
 	return 0;

@@ -83,7 +83,7 @@ int uprobe_http2_clientconn_writeheaders(struct pt_regs *ctx)
 	}
 	hdrs_init(e, H2_CREQ_HEADERS, pid, (__u32)bpf_get_attach_cookie(ctx), go_goid(k.g, cfg->goid_offset), fr, (__u32)stream);
 	e->h.end_stream = (__u8)(end & 1);
-	conn_info(cfg, cc, cfg->cc_tconn, e, &c);
+	conn_info(cfg, pid, cc, cfg->cc_tconn, e, &c);
 	/* The frames go into cc.bw behind n buffered bytes, none of them on the
 	 * wire yet (cc.wmu is held); the HEADERS frame is 9 + len(hdrs) bytes at most.
 	 */

@@ -93,15 +93,36 @@ static __always_inline void conn_resolve(const struct h2_cfg *cfg, __u64 base, _
 	go_conn_resolve(base, conn_off, cfg->wrap_itab, cfg->wrap_conn, cfg->tls_itab, &cfg->conn, false, c);
 }
 
-/* The conn into a header record: tls, fd and addresses. */
-static __always_inline void conn_info(const struct h2_cfg *cfg, __u64 base, __u32 conn_off, struct h2_hdrs_event *e, struct go_conn_view *c)
+/* The net.Conn at base + conn_off (serverConn.conn, ClientConn.tconn), with
+ * its addresses: from go_conn_cache, or walked and kept there. A server's
+ * serverConn and a client's ClientConn hold one conn for life.
+ */
+static __always_inline void conn_view(const struct h2_cfg *cfg, __u32 pid, __u64 base, __u32 conn_off, struct go_conn_cached *v)
 {
-	conn_resolve(cfg, base, conn_off, c);
-	e->h.tls = c->tls;
-	e->h.fd = c->fd;
-	e->h.fd_why = c->fd_why;
-	if (c->sk)
-		go_sock_addrs(c->sk, &e->addrs);
+	/* The tag tells the field apart; the address, the object. */
+	const struct go_conn_cached *hit = go_conn_cache_get(pid, conn_off + 1, base);
+
+	if (hit) {
+		*v = *hit;
+		return;
+	}
+	conn_resolve(cfg, base, conn_off, &v->c);
+	if (v->c.sk)
+		go_sock_addrs(v->c.sk, &v->addrs);
+	go_conn_cache_put(pid, conn_off + 1, base, v);
+}
+
+/* The conn into a header record: tls, fd and addresses. */
+static __always_inline void conn_info(const struct h2_cfg *cfg, __u32 pid, __u64 base, __u32 conn_off, struct h2_hdrs_event *e, struct go_conn_view *c)
+{
+	struct go_conn_cached v = {};
+
+	conn_view(cfg, pid, base, conn_off, &v);
+	*c = v.c;
+	e->h.tls = v.c.tls;
+	e->h.fd = v.c.fd;
+	e->h.fd_why = v.c.fd_why;
+	e->addrs = v.addrs;
 }
 
 /* The wire seq of a HEADERS frame of frame_len bytes just read from the
@@ -146,21 +167,19 @@ static __always_inline void emit_headers(struct pt_regs *ctx, const struct h2_cf
 	struct h2_hdrs_event *e;
 	struct h2_wr *s;
 
-	if (bpf_probe_read_user(&hf, sizeof(hf), (void *)(f + cfg->mhf_headers)) || !hf ||
-	    bpf_probe_read_user(&stream, sizeof(stream), (void *)(hf + cfg->fh_stream)) ||
-	    bpf_probe_read_user(fields, sizeof(fields), (void *)(f + cfg->mhf_fields)))
+	struct go_h2_fh_offsets fo = { .stream = cfg->fh_stream, .length = cfg->fh_length, .flags = cfg->fh_flags };
+
+	if (go_h2_meta_frame(f, cfg->mhf_headers, cfg->mhf_fields, &hf, fields) || !hf ||
+	    go_h2_frame_head(hf, &fo, &stream, &length, &flags))
 		return;
 	s = scratch();
 	if (!s)
 		return;
 	e = &s->ev;
-	bpf_probe_read_user(&flags, sizeof(flags), (void *)(hf + cfg->fh_flags));
-	if (cfg->fh_length)
-		bpf_probe_read_user(&length, sizeof(length), (void *)(hf + cfg->fh_length));
 	hdrs_init(e, kind, pid, gen, go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset), framer, stream);
 	e->h.end_stream = flags & 1;
 	if (conn_off) {
-		conn_info(cfg, conn_base, conn_off, e, &c);
+		conn_info(cfg, pid, conn_base, conn_off, e, &c);
 		if (length)
 			read_seq(cfg, &c, br, 9 + (__u64)length, &e->h);
 	}

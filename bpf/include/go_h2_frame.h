@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* x/net/http2 frames as Go holds them (and the copies net/http bundles and
+ * grpc uses): a frame's head and a MetaHeadersFrame's words, each in one
+ * read instead of one per field. Offsets come from DWARF or a version table;
+ * where they fall outside what one read covers, field by field.
+ * https://github.com/golang/net/blob/v0.7.0/http2/frame.go
+ * Needs vmlinux.h and <bpf/bpf_helpers.h> first.
+ */
+#ifndef __GOTRACE_GO_H2_FRAME_H
+#define __GOTRACE_GO_H2_FRAME_H
+
+/* Where a FrameHeader's fields are: {valid bool; Type FrameType; Flags
+ * Flags; Length uint32; StreamID uint32} in every x/net version; length 0:
+ * unknown (not read).
+ */
+struct go_h2_fh_offsets {
+	__u32 stream;
+	__u32 length;
+	__u32 flags;
+};
+
+/* The FrameHeader at the start of a *HeadersFrame or *DataFrame at f. */
+static __always_inline int go_h2_frame_head(__u64 f, const struct go_h2_fh_offsets *o, __u32 *stream, __u32 *length, __u8 *flags)
+{
+	__u8 h[24] = {}; /* 16 read, and room for a 4-byte load at any offset below 16 */
+
+	if (o->stream <= 12 && o->length <= 12 && o->flags <= 15) {
+		if (bpf_probe_read_user(h, 16, (void *)f))
+			return -1;
+		__builtin_memcpy(stream, h + (o->stream & 15), sizeof(*stream));
+		if (o->length)
+			__builtin_memcpy(length, h + (o->length & 15), sizeof(*length));
+		*flags = h[o->flags & 15];
+		return 0;
+	}
+	if (bpf_probe_read_user(stream, sizeof(*stream), (void *)(f + o->stream)) ||
+	    bpf_probe_read_user(flags, sizeof(*flags), (void *)(f + o->flags)))
+		return -1;
+	if (o->length)
+		bpf_probe_read_user(length, sizeof(*length), (void *)(f + o->length));
+	return 0;
+}
+
+/* A *MetaHeadersFrame's *HeadersFrame and Fields slice ({*HeadersFrame;
+ * Fields []hpack.HeaderField; Truncated bool}): one read when Fields follows
+ * the embedded pointer.
+ */
+static __always_inline int go_h2_meta_frame(__u64 f, __u32 headers_off, __u32 fields_off, __u64 *hf, __u64 fields[2])
+{
+	__u64 w[3];
+
+	if (fields_off == headers_off + 8) {
+		if (bpf_probe_read_user(w, sizeof(w), (void *)(f + headers_off)))
+			return -1;
+		*hf = w[0];
+		fields[0] = w[1];
+		fields[1] = w[2];
+		return 0;
+	}
+	return bpf_probe_read_user(hf, sizeof(*hf), (void *)(f + headers_off)) ||
+	       bpf_probe_read_user(fields, 2 * sizeof(__u64), (void *)(f + fields_off));
+}
+
+#endif /* __GOTRACE_GO_H2_FRAME_H */
