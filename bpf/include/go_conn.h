@@ -13,6 +13,20 @@
 #define GO_CONN_S_IFMT 0170000
 #define GO_CONN_S_IFSOCK 0140000
 
+/* Kernel memory read with plain loads, not a helper call each: the
+ * verifier turns loads through a pointer cast to its BTF type into faulting
+ * loads (a bad address reads 0), and this runs on most probe hits.
+ * bpf_rdonly_cast is a kfunc since Linux 6.2.
+ */
+extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id) __ksym;
+#define GO_KCAST(type, p) ((type *)bpf_rdonly_cast((const void *)(__u64)(p), bpf_core_type_id_kernel(type)))
+/* A value loaded through GO_KCAST, kept in its own instruction: clang may
+ * otherwise merge the load with one of the same offset through another kind
+ * of pointer on another path (a map value), which the verifier refuses
+ * ("same insn cannot be used with different pointers").
+ */
+#define GO_KLOAD(v) ({ __typeof__(v) __v = (v); asm volatile("" : "+r"(__v)); __v; })
+
 /* Offsets user space resolves per binary (DWARF, else a version table). */
 struct go_conn_offsets {
 	__u64 tcpconn_itab; /* runtime address of go.itab.*net.TCPConn,net.Conn; 0: unknown */
@@ -151,13 +165,13 @@ static __u64 go_sock_fops;
  * socket; with ino, also the socket's inode number, which names one
  * connection for good: sockfs gives every new socket the next number, while
  * the fd and even the struct sock's address are reused as soon as it closes.
- * In few helper calls: this runs on most probe hits (FD.Read, FD.Write,
- * TLS Read and Write, every plugin's conn), and each bpf_probe_read_kernel is
- * a helper call. task->files->fdt and the fdtable's fields are loaded directly
- * (the task is a BTF pointer, so the verifier turns these into fault-safe
- * loads); the fd array slot is one read; f_op, private_data and f_inode are
- * one read when they are adjacent (CO-RE offsets tell, at load time), and the
- * inode only when f_op is not the known socket one.
+ * In one helper call: this runs on most probe hits (FD.Read, FD.Write,
+ * TLS Read and Write, every plugin's conn). task->files->fdt and the
+ * fdtable's fields are loaded directly (the task is a BTF pointer, so the
+ * verifier turns these into fault-safe loads), and so are the file, inode
+ * and socket fields (GO_KCAST); only the fd array slot, a pointer in an
+ * array of pointers that has no BTF struct to cast to, is a helper read. The
+ * inode's mode is checked only when f_op is not the known socket one.
  */
 static __always_inline struct sock *go_fd_sock_ino(int fd, __u64 *ino)
 {
@@ -165,8 +179,8 @@ static __always_inline struct sock *go_fd_sock_ino(int fd, __u64 *ino)
 	struct files_struct *files = task->files;
 	struct fdtable *fdt = files ? files->fdt : NULL;
 	struct file **fds, *f = NULL;
+	const struct file *kf;
 	__u64 fops, priv, inode, known;
-	__u32 o_op;
 	umode_t mode;
 
 	if (fd < 0 || !fdt || (unsigned int)fd >= fdt->max_fds)
@@ -174,24 +188,14 @@ static __always_inline struct sock *go_fd_sock_ino(int fd, __u64 *ino)
 	fds = fdt->fd;
 	if (!fds || bpf_core_read(&f, sizeof(f), &fds[fd]) || !f)
 		return NULL;
-	o_op = bpf_core_field_offset(f->f_op);
-	if (bpf_core_field_offset(f->private_data) == o_op + 16 && bpf_core_field_offset(f->f_inode) == o_op + 24) {
-		__u64 w[4];
-
-		if (bpf_probe_read_kernel(w, sizeof(w), (void *)f + o_op))
-			return NULL;
-		fops = w[0];
-		priv = w[2];
-		inode = w[3];
-	} else {
-		fops = (__u64)BPF_CORE_READ(f, f_op);
-		priv = (__u64)BPF_CORE_READ(f, private_data);
-		inode = (__u64)BPF_CORE_READ(f, f_inode);
-	}
+	kf = GO_KCAST(struct file, f);
+	fops = (__u64)kf->f_op;
+	priv = (__u64)kf->private_data;
+	inode = (__u64)kf->f_inode;
 	known = go_sock_fops;
 	if (!known || fops != known) {
 		/* private_data is a struct socket only for socket files. */
-		mode = BPF_CORE_READ((struct inode *)inode, i_mode);
+		mode = GO_KCAST(struct inode, inode)->i_mode;
 		if ((mode & GO_CONN_S_IFMT) != GO_CONN_S_IFSOCK)
 			return NULL;
 		go_sock_fops = fops;
@@ -199,8 +203,8 @@ static __always_inline struct sock *go_fd_sock_ino(int fd, __u64 *ino)
 	if (!priv)
 		return NULL;
 	if (ino)
-		*ino = BPF_CORE_READ((struct inode *)inode, i_ino);
-	return BPF_CORE_READ((struct socket *)priv, sk);
+		*ino = GO_KCAST(struct inode, inode)->i_ino;
+	return GO_KCAST(struct socket, priv)->sk;
 }
 
 static __always_inline struct sock *go_fd_sock(int fd)
@@ -216,16 +220,14 @@ static __always_inline struct sock *go_fd_sock(int fd)
 static __always_inline bool go_sock_is(struct sock *sk, __u64 ino)
 {
 	struct socket *sock;
-	__u64 now;
 
 	if (!sk || !ino)
 		return false;
-	sock = BPF_CORE_READ(sk, sk_socket);
+	sock = GO_KCAST(struct sock, sk)->sk_socket;
 	if (!sock)
 		return false;
-	now = BPF_CORE_READ((struct inode *)((void *)sock + bpf_core_field_offset(struct socket_alloc, vfs_inode) -
-					     bpf_core_field_offset(struct socket_alloc, socket)), i_ino);
-	return now == ino;
+	return GO_KCAST(struct inode, (__u64)sock + bpf_core_field_offset(struct socket_alloc, vfs_inode) -
+					      bpf_core_field_offset(struct socket_alloc, socket))->i_ino == ino;
 }
 
 /* A Go connection, as far as it can be known from its net.Conn. */
@@ -283,12 +285,12 @@ static __always_inline void go_conn_resolve(__u64 base, __u32 off, __u64 wrap_it
  */
 static __always_inline __u32 go_tcp_write_seq(struct sock *sk)
 {
-	return BPF_CORE_READ((struct tcp_sock *)sk, write_seq);
+	return GO_KLOAD(GO_KCAST(struct tcp_sock, sk)->write_seq);
 }
 
 static __always_inline __u32 go_tcp_copied_seq(struct sock *sk)
 {
-	return BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
+	return GO_KLOAD(GO_KCAST(struct tcp_sock, sk)->copied_seq);
 }
 
 /* Decrypt-side sequence numbers. A TLS Read returns plaintext of records the

@@ -109,7 +109,7 @@ static __always_inline __u64 read_block(struct go_hdr_block *b, const struct go_
 		if (i >= n)
 			break;
 		bound += 11 + w[1] + w[3];
-		go_hdr_block_add(b, ro, w[0], w[1], w[2], w[3]);
+		go_hdr_block_add_field(b, ro, (const struct go_hdr_field *)w);
 	}
 	if (len > n) { /* fields past the ones read: no bound */
 		b->count = len > 0xffff ? 0xffff : (__u16)len;
