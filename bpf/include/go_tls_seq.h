@@ -75,8 +75,21 @@ static __always_inline int go_read_frame_seq(__u64 tls_conn, struct sock *sk, __
 	if (!sk || !frame_len)
 		return -1;
 	if (br) {
-		if (!br_w || bpf_probe_read_user(&r, sizeof(r), (void *)(br + br_r)) ||
-		    bpf_probe_read_user(&w, sizeof(w), (void *)(br + br_w)) || w < r)
+		/* r and w are adjacent ints in every bufio.Reader: one read then. */
+		__u64 rw[2];
+
+		if (!br_w)
+			return -1;
+		if (br_w == br_r + 8) {
+			if (bpf_probe_read_user(rw, sizeof(rw), (void *)(br + br_r)))
+				return -1;
+			r = rw[0];
+			w = rw[1];
+		} else if (bpf_probe_read_user(&r, sizeof(r), (void *)(br + br_r)) ||
+			   bpf_probe_read_user(&w, sizeof(w), (void *)(br + br_w))) {
+			return -1;
+		}
+		if (w < r)
 			return -1;
 		after = w - r;
 	}

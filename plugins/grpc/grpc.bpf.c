@@ -84,7 +84,7 @@ int uprobe_transport_http2server_operateheaders(struct pt_regs *ctx)
 		return 0;
 	transport_conn(cfg, pid, GR_TAG_SERVER, t, cfg->srv_conn, cfg->srv_framer, &v);
 	goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
-	e = hdr_event(&s, &hfs, GR_REQ_HDRS, 1, pid, goid, v.key, stream);
+	e = hdr_event(&s, &hfs, GR_REQ_HDRS, 1, pid, goid, v.key, stream, true);
 	if (!e)
 		return 0;
 	conn_fields(&v, true, e);
@@ -138,7 +138,10 @@ int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 	    go_read_arg(ctx, &cfg->wh_hf_len, &hf_len) || !l || loopy_conn(cfg, pid, l, &v))
 		return 0;
 	side = (__u8)v.aux2;
-	e = hdr_event(&s, &hfs, GR_OUT_HDRS, side, pid, -1, v.key, (__u32)stream);
+	/* A server's response headers need no time: its call began at the
+	 * request and ends at the trailers.
+	 */
+	e = hdr_event(&s, &hfs, GR_OUT_HDRS, side, pid, -1, v.key, (__u32)stream, side == 0 || (end & 1));
 	if (!e)
 		return 0;
 	e->end_stream = (__u8)(end & 1);
@@ -297,7 +300,7 @@ int uprobe_transport_http2client_operateheaders(struct pt_regs *ctx)
 		return 0;
 	transport_conn(cfg, pid, GR_TAG_CLIENT, t, cfg->cli_conn, cfg->cli_framer, &v);
 	/* No goid: the reader goroutine's; a client's record shows its caller's. */
-	e = hdr_event(&s, &hfs, GR_IN_HDRS, 0, pid, -1, v.key, stream);
+	e = hdr_event(&s, &hfs, GR_IN_HDRS, 0, pid, -1, v.key, stream, true);
 	if (!e)
 		return 0;
 	read_seq(cfg, &v, length, e);

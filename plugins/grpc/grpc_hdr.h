@@ -30,7 +30,8 @@ struct {
 } gr_scratch SEC(".maps");
 
 /* A header-block record from this CPU's scratch, its head cleared and filled
- * in and its block empty: the block's 4 KiB are not cleared, only the bytes
+ * in (ts only when stamp: a clock read is ~100 ns under a hypervisor's clock
+ * source) and its block empty: the block's 4 KiB are not cleared, only the bytes
  * written are sent. A uprobe program runs with migration off but, on a
  * preemptible kernel (preempt=full or lazy), not with preemption off: another
  * task's program can start on this CPU before this one ends, so it takes the
@@ -39,7 +40,8 @@ struct {
  * preemption between the two could make two programs share a record.
  * emit_hdr gives the record back.
  */
-static __always_inline struct gr_hdr_event *hdr_event(struct gr_scratch **sp, __u64 **hf, __u8 kind, __u8 side, __u32 pid, __s64 goid, __u64 conn, __u32 stream)
+static __always_inline struct gr_hdr_event *hdr_event(struct gr_scratch **sp, __u64 **hf, __u8 kind, __u8 side, __u32 pid, __s64 goid, __u64 conn, __u32 stream,
+						       bool stamp)
 {
 	__u32 zero = 0, slot;
 	struct gr_scratch *s = bpf_map_lookup_elem(&gr_scratch, &zero);
@@ -57,7 +59,8 @@ static __always_inline struct gr_hdr_event *hdr_event(struct gr_scratch **sp, __
 	e = &s->ev[slot & (GR_SCRATCH_SLOTS - 1)];
 	*hf = s->hf[slot & (GR_SCRATCH_SLOTS - 1)];
 	__builtin_memset(e, 0, __builtin_offsetof(struct gr_hdr_event, b));
-	e->ts = bpf_ktime_get_ns();
+	if (stamp)
+		e->ts = bpf_ktime_get_ns();
 	e->goid = goid;
 	e->conn = conn;
 	e->pid = pid;
