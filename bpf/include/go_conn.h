@@ -207,11 +207,6 @@ static __always_inline struct sock *go_fd_sock_ino(int fd, __u64 *ino)
 	return GO_KCAST(struct socket, priv)->sk;
 }
 
-static __always_inline struct sock *go_fd_sock(int fd)
-{
-	return go_fd_sock_ino(fd, NULL);
-}
-
 /* Whether sk is still the socket with inode number ino: that it was not
  * closed and its memory handed to another socket since ino was read. A
  * socket's inode is allocated with it (struct socket_alloc), so the number is
