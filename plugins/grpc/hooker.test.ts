@@ -13,7 +13,7 @@ import { loadRuleFile } from '../../core/engine/rule-loader';
 import { ROOT, fixture, requireBinary } from '../../test/support/binaries';
 import { plugin } from './index';
 import type { GrpcConfig } from './hooker';
-import { buildClientOnly } from './client-only';
+import { buildClientOnly } from '../../test/support/grpc-client-only';
 import { FIELDS } from './offsets';
 import { CFG_SIZE, encodeCfg, EVENT_SIZE, HDR_EVENT_HEAD } from './layout';
 

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { requireBpf, ourLinks, uprobeEvents } from '../support/bpf';
 import { CLI, startListening, startRun, stopRuns } from '../support/gotrace-run';
 import { ROOT, fixture, requireBinary } from '../support/binaries';
-import { buildClientOnly } from '../../plugins/grpc/client-only';
+import { buildClientOnly } from '../support/grpc-client-only';
 
 const CHECK = '/grpc.health.v1.Health/Check';
 const WATCH = '/grpc.health.v1.Health/Watch';

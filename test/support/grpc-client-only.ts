@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../../test/support/binaries';
+import { ROOT } from './binaries';
 
 export function buildClientOnly(): string {
   const src = join(ROOT, 'test', 'fixtures', 'grpc', 'clientonly', 'main.go');
