@@ -37,15 +37,18 @@ struct {
 	__type(value, struct go_conn_cached);
 } go_conn_cache SEC(".maps");
 
-/* obj's entry, if its socket is still the one it was. */
-static __always_inline const struct go_conn_cached *go_conn_cache_get(__u32 pid, __u32 tag, __u64 obj)
+/* Copies obj's entry into v when its socket is still the one it was; false
+ * when there is none to trust: the caller walks, then go_conn_cache_put.
+ */
+static __always_inline bool go_conn_cache_load(__u32 pid, __u32 tag, __u64 obj, struct go_conn_cached *v)
 {
 	struct go_conn_cache_key k = { .pid = pid, .tag = tag, .obj = obj };
-	const struct go_conn_cached *v = bpf_map_lookup_elem(&go_conn_cache, &k);
+	const struct go_conn_cached *hit = bpf_map_lookup_elem(&go_conn_cache, &k);
 
-	if (!v || !go_sock_is(v->c.sk, v->c.ino))
-		return NULL;
-	return v;
+	if (!hit || !go_sock_is(hit->c.sk, hit->c.ino))
+		return false;
+	*v = *hit;
+	return true;
 }
 
 /* Keeps v for obj; only a walk that reached a socket is kept (nothing else

@@ -63,35 +63,55 @@ struct {
 #define GR_TAG_CLIENT 2 /* *http2Client */
 #define GR_TAG_LOOPY 3  /* *loopyWriter */
 
-/* func (t *http2Server) operateHeaders(frame *http2.MetaHeadersFrame, handle func(*Stream), traceCtx func(context.Context, string) context.Context) (fatal bool) */
-SEC("uprobe")
-int uprobe_transport_http2server_operateheaders(struct pt_regs *ctx)
+/* operateHeaders of either side: the header block the transport t just read
+ * (frame f). A server's is a request: the record says which conn in full
+ * and carries the reader goroutine's goid. A client's is a response's
+ * headers or trailers, on its reader goroutine, whose goid no record shows
+ * (a client's shows its caller's).
+ */
+static __always_inline int operate_headers(struct pt_regs *ctx, const struct gr_cfg *cfg, __u32 pid, __u64 t, __u64 f, bool server)
 {
-	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
-	__u64 t = 0, f = 0, hf = 0, fields[2] = {};
+	__u64 hf = 0, fields[2] = {};
 	struct go_conn_cached v = {};
 	struct gr_scratch *s = NULL;
 	struct gr_hdr_event *e;
 	__u32 stream = 0, length = 0;
 	__u8 flags = 0;
 	__u64 *hfs;
-	__s64 goid;
+	__s64 goid = -1;
 
-	if (!cfg || go_read_arg(ctx, &cfg->oh_t, &t) || go_read_arg(ctx, &cfg->oh_frame, &f) || !t || !f)
+	if (!t || !f)
 		return 0;
 	if (go_h2_meta_frame(f, cfg->mhf_headers, cfg->mhf_fields, &hf, fields) || !hf || frame_head(cfg, hf, &stream, &length, &flags))
 		return 0;
-	transport_conn(cfg, pid, GR_TAG_SERVER, t, cfg->srv_conn, cfg->srv_framer, &v);
-	goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
-	e = hdr_event(&s, &hfs, GR_REQ_HDRS, 1, pid, goid, v.key, stream, true);
+	if (server) {
+		transport_conn(cfg, pid, GR_TAG_SERVER, t, cfg->srv_conn, cfg->srv_framer, &v);
+		goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
+	} else {
+		transport_conn(cfg, pid, GR_TAG_CLIENT, t, cfg->cli_conn, cfg->cli_framer, &v);
+	}
+	e = hdr_event(&s, &hfs, server ? GR_REQ_HDRS : GR_IN_HDRS, server, pid, goid, v.key, stream, true);
 	if (!e)
 		return 0;
-	conn_fields(&v, true, e);
+	if (server)
+		conn_fields(&v, true, e);
 	read_seq(cfg, &v, length, e);
 	read_block(&e->b, &cfg->rodata, hfs, fields[0], fields[1]);
 	emit_hdr(s, e);
 	return 0;
+}
+
+/* func (t *http2Server) operateHeaders(frame *http2.MetaHeadersFrame, handle func(*Stream), traceCtx func(context.Context, string) context.Context) (fatal bool) */
+SEC("uprobe")
+int uprobe_transport_http2server_operateheaders(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
+	__u64 t = 0, f = 0;
+
+	if (!cfg || go_read_arg(ctx, &cfg->oh_t, &t) || go_read_arg(ctx, &cfg->oh_frame, &f))
+		return 0;
+	return operate_headers(ctx, cfg, pid, t, f, true);
 }
 
 /* The connection a loopyWriter writes to (l.framer.writer.conn), from
@@ -99,21 +119,15 @@ int uprobe_transport_http2server_operateheaders(struct pt_regs *ctx)
  */
 static __always_inline int loopy_conn(const struct gr_cfg *cfg, __u32 pid, __u64 l, struct go_conn_cached *v)
 {
-	const struct go_conn_cached *hit = go_conn_cache_get(pid, GR_TAG_LOOPY, l);
 	__u64 fr = 0;
 
-	if (hit) {
-		*v = *hit;
+	if (go_conn_cache_load(pid, GR_TAG_LOOPY, l, v))
 		return 0;
-	}
 	if (bpf_probe_read_user(&v->aux2, sizeof(v->aux2), (void *)(l + cfg->lw_side)) ||
 	    bpf_probe_read_user(&fr, sizeof(fr), (void *)(l + cfg->lw_framer)) || !fr ||
 	    bpf_probe_read_user(&v->aux, sizeof(v->aux), (void *)(fr + cfg->fr_writer)))
 		return -1;
-	v->key = conn_key(v->aux, cfg->bw_conn);
-	conn_resolve(cfg, v->aux, cfg->bw_conn, &v->c);
-	if (v->c.sk)
-		go_sock_addrs(v->c.sk, &v->addrs);
+	walk_conn(cfg, v->aux, cfg->bw_conn, v);
 	go_conn_cache_put(pid, GR_TAG_LOOPY, l, v);
 	return 0;
 }
@@ -286,27 +300,11 @@ int uprobe_transport_http2client_operateheaders(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
-	__u64 t = 0, f = 0, hf = 0, fields[2] = {};
-	struct go_conn_cached v = {};
-	struct gr_scratch *s = NULL;
-	struct gr_hdr_event *e;
-	__u32 stream = 0, length = 0;
-	__u8 flags = 0;
-	__u64 *hfs;
+	__u64 t = 0, f = 0;
 
-	if (!cfg || go_read_arg(ctx, &cfg->coh_t, &t) || go_read_arg(ctx, &cfg->coh_frame, &f) || !t || !f)
+	if (!cfg || go_read_arg(ctx, &cfg->coh_t, &t) || go_read_arg(ctx, &cfg->coh_frame, &f))
 		return 0;
-	if (go_h2_meta_frame(f, cfg->mhf_headers, cfg->mhf_fields, &hf, fields) || !hf || frame_head(cfg, hf, &stream, &length, &flags))
-		return 0;
-	transport_conn(cfg, pid, GR_TAG_CLIENT, t, cfg->cli_conn, cfg->cli_framer, &v);
-	/* No goid: the reader goroutine's; a client's record shows its caller's. */
-	e = hdr_event(&s, &hfs, GR_IN_HDRS, 0, pid, -1, v.key, stream, true);
-	if (!e)
-		return 0;
-	read_seq(cfg, &v, length, e);
-	read_block(&e->b, &cfg->rodata, hfs, fields[0], fields[1]);
-	emit_hdr(s, e);
-	return 0;
+	return operate_headers(ctx, cfg, pid, t, f, false);
 }
 
 /* func (t *http2Client) closeStream(s *Stream, err error, rst bool, rstCode http2.ErrCode, st *status.Status, mdata map[string][]string, eosReceived bool) */

@@ -94,6 +94,17 @@ static __always_inline int frame_reader(const struct gr_cfg *cfg, const struct g
 	return 0;
 }
 
+/* The net.Conn at base + conn_off walked to its socket: its key, the view
+ * and the addresses, as go_conn_cache keeps them.
+ */
+static __always_inline void walk_conn(const struct gr_cfg *cfg, __u64 base, __u32 conn_off, struct go_conn_cached *v)
+{
+	v->key = conn_key(base, conn_off);
+	conn_resolve(cfg, base, conn_off, &v->c);
+	if (v->c.sk)
+		go_sock_addrs(v->c.sk, &v->addrs);
+}
+
 /* The connection of the transport t (an *http2Server or *http2Client, whose
  * net.Conn is at conn_off and *framer at framer_off): from go_conn_cache, or
  * walked and kept there. aux is the framer's reader (frame_reader) when aux2
@@ -102,16 +113,9 @@ static __always_inline int frame_reader(const struct gr_cfg *cfg, const struct g
 static __always_inline void transport_conn(const struct gr_cfg *cfg, __u32 pid, __u32 tag, __u64 t, __u32 conn_off, __u32 framer_off,
 					   struct go_conn_cached *v)
 {
-	const struct go_conn_cached *hit = go_conn_cache_get(pid, tag, t);
-
-	if (hit) {
-		*v = *hit;
+	if (go_conn_cache_load(pid, tag, t, v))
 		return;
-	}
-	v->key = conn_key(t, conn_off);
-	conn_resolve(cfg, t, conn_off, &v->c);
-	if (v->c.sk)
-		go_sock_addrs(v->c.sk, &v->addrs);
+	walk_conn(cfg, t, conn_off, v);
 	v->aux2 = frame_reader(cfg, &v->c, t, framer_off, &v->aux) ? 0 : 1;
 	go_conn_cache_put(pid, tag, t, v);
 }

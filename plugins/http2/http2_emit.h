@@ -100,12 +100,8 @@ static __always_inline void conn_resolve(const struct h2_cfg *cfg, __u64 base, _
 static __always_inline void conn_view(const struct h2_cfg *cfg, __u32 pid, __u64 base, __u32 conn_off, struct go_conn_cached *v)
 {
 	/* The tag tells the field apart; the address, the object. */
-	const struct go_conn_cached *hit = go_conn_cache_get(pid, conn_off + 1, base);
-
-	if (hit) {
-		*v = *hit;
+	if (go_conn_cache_load(pid, conn_off + 1, base, v))
 		return;
-	}
 	conn_resolve(cfg, base, conn_off, &v->c);
 	if (v->c.sk)
 		go_sock_addrs(v->c.sk, &v->addrs);
