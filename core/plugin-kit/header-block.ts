@@ -1,6 +1,7 @@
 // Header fields that BPF packed into one record (bpf/include/go_hdr_block.h)
 // instead of sending one event per field.
 import { NO_RODATA, type Rodata } from './rodata';
+import { u32 } from './event-words';
 
 /** Mirrors GO_HDR_NAME and GO_HDR_VALUE: bytes of a name and a value BPF keeps. */
 export const HDR_NAME = 64;
@@ -29,7 +30,7 @@ export interface EntryString {
  * bytes begin at `p`; false when a reference falls outside `ro` (a record
  * from a process whose .rodata is not known: never sent by BPF).
  */
-export function entryString(b: Buffer, p: number, word: number, max: number, ro: Rodata, out: EntryString): boolean {
+function entryString(b: Buffer, p: number, word: number, max: number, ro: Rodata, out: EntryString): boolean {
   const len = word & LEN_MASK;
   const kept = len < max ? len : max;
   if (word >= HDR_REF) {
@@ -66,6 +67,20 @@ export interface HeaderBlock {
 }
 
 /**
+ * The entry at `p` of a block whose used bytes end at `end`: its name into
+ * `n`, its value into `v`, and the offset of the next entry; -1 when the
+ * entry does not fit before `end` or a reference falls outside `ro`.
+ */
+export function readEntry(b: Buffer, p: number, end: number, ro: Rodata, n: EntryString, v: EntryString): number {
+  if (p + 8 > end) return -1;
+  // A reference past the record's end reads as 0 and fails the checks after.
+  if (!entryString(b, p + 8, u32(b, p), HDR_NAME, ro, n) || p + 8 + n.taken > end) return -1;
+  const vp = p + 8 + n.taken;
+  if (!entryString(b, vp, u32(b, p + 4), HDR_VALUE, ro, v) || vp + v.taken > end) return -1;
+  return p + ((8 + n.taken + v.taken + 3) & ~3);
+}
+
+/**
  * The struct go_hdr_block at `at` in b; fields end at b's end if the record
  * was cut short. `ro`: the .rodata of the binary the record came from, for
  * strings BPF sent as references.
@@ -79,18 +94,16 @@ export function readHeaderBlock(b: Buffer, at: number, ro: Rodata = NO_RODATA): 
   const n: EntryString = { buf: b, start: 0, end: 0, len: 0, taken: 0 };
   const v: EntryString = { buf: b, start: 0, end: 0, len: 0, taken: 0 };
   let p = at + HDR_BLOCK_HEAD;
-  for (let i = 0; i < kept && p + 8 <= end; i++) {
-    // A reference past the record's end reads as 0 and fails the checks after.
-    if (!entryString(b, p + 8, b.readUInt32LE(p), HDR_NAME, ro, n) || p + 8 + n.taken > end) break;
-    const vp = p + 8 + n.taken;
-    if (!entryString(b, vp, b.readUInt32LE(p + 4), HDR_VALUE, ro, v) || vp + v.taken > end) break;
+  for (let i = 0; i < kept; i++) {
+    const next = readEntry(b, p, end, ro, n, v);
+    if (next < 0) break;
     fields.push({
       name: n.buf.toString('latin1', n.start, n.end),
       value: v.buf.toString('utf8', v.start, v.end),
       nameLen: n.len,
       valueLen: v.len,
     });
-    p += (8 + n.taken + v.taken + 3) & ~3;
+    p = next;
   }
   return { count: Math.max(count, fields.length), fields };
 }

@@ -8,10 +8,10 @@
 // application/grpc", "grpc-status: 0"), so a byte range seen before is
 // compared, not decoded: the string comes back the same object, already
 // hashed for the header map, and nothing is allocated for it.
-import { entryString, HDR_BLOCK_HEAD, HDR_NAME, HDR_VALUE, type EntryString } from '../../core/plugin-kit/header-block';
+import { HDR_BLOCK_HEAD, readEntry, type EntryString } from '../../core/plugin-kit/header-block';
 import { NO_RODATA, type Rodata } from '../../core/plugin-kit/rodata';
 import { addField } from '../../core/plugin-kit/headers';
-import { u16, u32 } from '../../core/plugin-kit/event-words';
+import { u16 } from '../../core/plugin-kit/event-words';
 
 interface Cached {
   readonly bytes: Uint8Array;
@@ -105,14 +105,13 @@ export class BlockHeaders {
     const h: Record<string, string> = {};
     const n = this.n, v = this.v;
     let p = start;
-    for (let i = 0; i < kept && p + 8 <= end; i++) {
-      if (!entryString(b, p + 8, u32(b, p), HDR_NAME, ro, n) || p + 8 + n.taken > end) break;
-      const vp = p + 8 + n.taken;
-      if (!entryString(b, vp, u32(b, p + 4), HDR_VALUE, ro, v) || vp + v.taken > end) break;
+    for (let i = 0; i < kept; i++) {
+      const next = readEntry(b, p, end, ro, n, v);
+      if (next < 0) break;
       const name = this.names.get(n.buf, n.start, n.end);
       const value = name.redact ? '[redacted]' : v.len > v.end - v.start ? `${v.buf.toString('utf8', v.start, v.end)}…` : this.values.get(v.buf, v.start, v.end).str;
       addField(h, name.str, value);
-      p += (8 + n.taken + v.taken + 3) & ~3;
+      p = next;
     }
     return h;
   }
