@@ -169,22 +169,41 @@ static __always_inline void go_hdr_block_add(struct go_hdr_block *b, const struc
 	go_hdr_block_add_field(b, ro, &f);
 }
 
+#define GO_HDR_HF_WORDS 5   /* an hpack.HeaderField is 40 bytes */
+#define GO_HDR_HF_BYTES 2048 /* a power of two (a mask bounds the read) holding GO_HDR_MAX_FIELDS fields */
+_Static_assert(GO_HDR_HF_BYTES >= GO_HDR_MAX_FIELDS * GO_HDR_HF_WORDS * 8 && !(GO_HDR_HF_BYTES & (GO_HDR_HF_BYTES - 1)), "GO_HDR_HF_BYTES");
+
 /* Every field of a []hpack.HeaderField (ptr, len), at most GO_HDR_MAX_FIELDS
- * read; count still says how many there were. HeaderField is {Name, Value
- * string; Sensitive bool}, 40 bytes, in x/net's hpack and in every copy of it.
+ * read; count still says how many there were. The slice's elements are
+ * copied into hf (GO_HDR_HF_BYTES of scratch the caller owns) in one read
+ * instead of one per field (each read is a helper call), and stay there for
+ * the caller. Returns a bound on the block's HPACK size, for a writer's seq:
+ * each field at most 1 + 5 + name + 5 + value bytes (Huffman and indexing
+ * only shrink it); ~0 when some field was not read. HeaderField is {Name,
+ * Value string; Sensitive bool}, 40 bytes, in x/net's hpack and in every copy
+ * of it; the hookers check this against DWARF.
  * https://github.com/golang/net/blob/v0.7.0/http2/hpack/hpack.go (HeaderField)
  */
-static __always_inline void go_hdr_block_from_fields(struct go_hdr_block *b, const struct go_rodata *ro, __u64 ptr, __u64 len)
+static __always_inline __u64 go_hdr_block_from_fields(struct go_hdr_block *b, const struct go_rodata *ro, __u64 *hf, __u64 ptr, __u64 len)
 {
-	struct go_hdr_field f;
+	__u32 n = len < GO_HDR_MAX_FIELDS ? (__u32)len : GO_HDR_MAX_FIELDS;
+	__u64 bound = 0;
 
+	if (n && bpf_probe_read_user(hf, ((n * GO_HDR_HF_WORDS * 8 - 1) & (GO_HDR_HF_BYTES - 1)) + 1, (void *)ptr))
+		n = 0;
 	for (__u32 i = 0; i < GO_HDR_MAX_FIELDS; i++) {
-		if (i >= len || bpf_probe_read_user(&f, sizeof(f), (void *)(ptr + (__u64)i * 40)))
+		const __u64 *w = &hf[(i & (GO_HDR_MAX_FIELDS - 1)) * GO_HDR_HF_WORDS];
+
+		if (i >= n)
 			break;
-		go_hdr_block_add_field(b, ro, &f);
+		bound += 11 + w[1] + w[3];
+		go_hdr_block_add_field(b, ro, (const struct go_hdr_field *)w);
 	}
-	if (len > b->count)
+	if (len > n) { /* fields past the ones read: no bound */
 		b->count = len > 0xffff ? 0xffff : (__u16)len;
+		bound = ~0ULL;
+	}
+	return bound;
 }
 
 #endif /* __GOTRACE_GO_HDR_BLOCK_H */

@@ -96,7 +96,7 @@ static __always_inline int operate_headers(struct pt_regs *ctx, const struct gr_
 	if (server)
 		conn_fields(&v, true, e);
 	read_seq(cfg, &v, length, e);
-	read_block(&e->b, &cfg->rodata, hfs, fields[0], fields[1]);
+	go_hdr_block_from_fields(&e->b, &cfg->rodata, hfs, fields[0], fields[1]);
 	emit_hdr(s, e);
 	return 0;
 }
@@ -159,7 +159,7 @@ int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 	if (!e)
 		return 0;
 	e->end_stream = (__u8)(end & 1);
-	bound = read_block(&e->b, &cfg->rodata, hfs, hf, hf_len);
+	bound = go_hdr_block_from_fields(&e->b, &cfg->rodata, hfs, hf, hf_len);
 	if (side == 0) { /* a client's request headers open its call: say which conn */
 		conn_fields(&v, true, e);
 	} else if (end & 1 && !opens_response(&e->b, hfs)) {

@@ -11,15 +11,12 @@
  * clear and send that much for blocks of a few hundred bytes.
  */
 #define GR_SCRATCH_SLOTS 2 /* a power of two: programs running at once on one CPU (hdr_event) */
-#define GR_HF_WORDS 5      /* an hpack.HeaderField is 40 bytes */
-#define GR_HF_BYTES 2048   /* a power of two (a mask bounds the read) holding GO_HDR_MAX_FIELDS fields */
-_Static_assert(GR_HF_BYTES >= GO_HDR_MAX_FIELDS * GR_HF_WORDS * 8 && !(GR_HF_BYTES & (GR_HF_BYTES - 1)), "GR_HF_BYTES");
 
 struct gr_scratch {
 	__u32 nest; /* slots in use */
 	__u32 _pad;
 	struct gr_hdr_event ev[GR_SCRATCH_SLOTS];
-	__u64 hf[GR_SCRATCH_SLOTS][GR_HF_BYTES / 8]; /* the []hpack.HeaderField being read */
+	__u64 hf[GR_SCRATCH_SLOTS][GO_HDR_HF_BYTES / 8]; /* the []hpack.HeaderField being read */
 };
 
 struct {
@@ -91,40 +88,10 @@ static __always_inline void emit_hdr(struct gr_scratch *s, struct gr_hdr_event *
 		s->nest--;
 }
 
-/* A []hpack.HeaderField (ptr, len) into the block, as go_hdr_block_from_fields
- * does, but with the slice's first GO_HDR_MAX_FIELDS elements copied in one
- * read instead of one per field (each read is a helper call). Returns a bound
- * on the block's HPACK size, for the writer's seq: each field at most 1 + 5 +
- * name + 5 + value bytes (Huffman and indexing only shrink it); ~0 when some
- * field was not read. HeaderField is {Name, Value string; Sensitive bool}, 40
- * bytes; the hooker checks this against DWARF.
- */
-static __always_inline __u64 read_block(struct go_hdr_block *b, const struct go_rodata *ro, __u64 *hf, __u64 ptr, __u64 len)
-{
-	__u32 n = len < GO_HDR_MAX_FIELDS ? (__u32)len : GO_HDR_MAX_FIELDS;
-	__u64 bound = 0;
-
-	if (n && bpf_probe_read_user(hf, ((n * GR_HF_WORDS * 8 - 1) & (GR_HF_BYTES - 1)) + 1, (void *)ptr))
-		n = 0;
-	for (__u32 i = 0; i < GO_HDR_MAX_FIELDS; i++) {
-		const __u64 *w = &hf[(i & (GO_HDR_MAX_FIELDS - 1)) * GR_HF_WORDS];
-
-		if (i >= n)
-			break;
-		bound += 11 + w[1] + w[3];
-		go_hdr_block_add_field(b, ro, (const struct go_hdr_field *)w);
-	}
-	if (len > n) { /* fields past the ones read: no bound */
-		b->count = len > 0xffff ? 0xffff : (__u16)len;
-		bound = ~0ULL;
-	}
-	return bound;
-}
-
 /* Whether a server's END_STREAM block is its response's first: grpc-go's
  * WriteStatus opens a trailers-only response with :status (then
  * content-type) when no headers went before; trailers after headers have
- * none. hf holds the block's fields as read_block read them: the first
+ * none. hf holds the block's fields as go_hdr_block_from_fields read them: the first
  * name is read again only when it is 7 bytes long (the block's copy may be
  * a .rodata reference, not bytes).
  * https://github.com/grpc/grpc-go/blob/v1.33.3/internal/transport/http2_server.go (WriteStatus)

@@ -71,6 +71,18 @@ struct {
 	__type(value, struct h2_hdrs_event);
 } h2_creqs SEC(".maps");
 
+/* A []hpack.HeaderField is copied here in one read (go_hdr_block_from_fields). */
+struct h2_hf {
+	__u64 w[GO_HDR_HF_BYTES / 8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct h2_hf);
+} h2_hf_scratch SEC(".maps");
+
 /* A header record is built here: far past the 512-byte BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

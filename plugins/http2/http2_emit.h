@@ -160,10 +160,11 @@ static __always_inline void emit_headers(struct pt_regs *ctx, const struct h2_cf
 	struct go_conn_view c = {};
 	__u8 flags = 0;
 	__u32 stream = 0, length = 0;
-	struct h2_hdrs_event *e;
-	struct h2_wr *s;
-
 	struct go_h2_fh_offsets fo = { .stream = cfg->fh_stream, .length = cfg->fh_length, .flags = cfg->fh_flags };
+	struct h2_hdrs_event *e;
+	struct h2_hf *fbuf;
+	struct h2_wr *s;
+	__u32 zero = 0;
 
 	if (go_h2_meta_frame(f, cfg->mhf_headers, cfg->mhf_fields, &hf, fields) || !hf ||
 	    go_h2_frame_head(hf, &fo, &stream, &length, &flags))
@@ -179,8 +180,11 @@ static __always_inline void emit_headers(struct pt_regs *ctx, const struct h2_cf
 		if (length)
 			read_seq(cfg, &c, br, 9 + (__u64)length, &e->h);
 	}
+	fbuf = bpf_map_lookup_elem(&h2_hf_scratch, &zero);
+	if (!fbuf)
+		return;
 	go_hdr_block_reset(&e->b);
-	go_hdr_block_from_fields(&e->b, &cfg->rodata, fields[0], fields[1]);
+	go_hdr_block_from_fields(&e->b, &cfg->rodata, fbuf->w, fields[0], fields[1]);
 	emit_hdrs(e);
 }
 
