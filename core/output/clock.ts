@@ -7,3 +7,21 @@ const offsetNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 export function monotonicToEpochMs(ns: bigint): number {
   return Number((ns + offsetNs) / 1000n) / 1000;
 }
+
+// The offset as whole µs plus the ns left over (0..999), for the number-only path below.
+const offsetUs = Number(offsetNs / 1000n);
+const offsetRestNs = Number(offsetNs % 1000n);
+
+/**
+ * The same conversion for the u64 stamp at b[at] (little-endian), without a
+ * BigInt: reading one and dividing it cost ~0.4 µs per record, on paths that
+ * decode tens of thousands a second. Exact: 2^32 ns = 4,294,967 µs + 296 ns,
+ * so whole µs are hi·4294967 + ⌊(hi·296 + lo + rest)/1000⌋, every term an
+ * integer far below 2^53.
+ */
+export function monotonicWordsToEpochMs(b: Uint8Array, at: number): number {
+  const lo = b[at]! + b[at + 1]! * 0x100 + b[at + 2]! * 0x10000 + b[at + 3]! * 0x1000000;
+  const hi = b[at + 4]! + b[at + 5]! * 0x100 + b[at + 6]! * 0x10000 + b[at + 7]! * 0x1000000;
+  const us = hi * 4294967 + Math.floor((hi * 296 + lo + offsetRestNs) / 1000) + offsetUs;
+  return us / 1000;
+}

@@ -1,6 +1,7 @@
 // Byte layouts shared with http1_tls.h and go_conn.h; a test checks the
 // sizes against the BPF object's BTF, so a change on one side fails it.
 import { encodeLocation, LOCATION_SIZE, type GoLocation } from '../../core/bpf/go-location';
+import { monotonicWordsToEpochMs } from '../../core/output/clock';
 import type { ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
 import { s32, s64OrNull, u32, u64 } from '../../core/plugin-kit/event-words';
 import type { Http1TlsConfig } from './hooker';
@@ -65,7 +66,8 @@ const DIRECTIONS = ['write', 'read', 'close'] as const;
 export const FD_WHY = ['', 'the *net.TCPConn itab is unknown (no .symtab)', 'the conn is not a *net.TCPConn', 'the conn could not be read'] as const;
 
 export interface RawChunk {
-  readonly ts: bigint;
+  /** Epoch ms (bpf_ktime_get_ns() converted). */
+  readonly ts: number;
   /** null: unknown. */
   readonly goid: number | null;
   /** The socket's inode number (else the *tls.Conn or struct sock): exact as a number, below 2^53. */
@@ -98,14 +100,16 @@ export function decodeChunk(b: Buffer, addrs: ConnAddrCache): RawChunk | undefin
   // Addresses are the connection's: formatted once per connection, the bytes compared each time.
   const { local, remote } = addrs.get(conn, b, 56);
   return {
-    ts: b.readBigUInt64LE(0), goid: s64OrNull(b, 8), conn,
+    ts: monotonicWordsToEpochMs(b, 0), goid: s64OrNull(b, 8), conn,
     pid: u32(b, 24), fd: s32(b, 28), callLen: u32(b, 32), offset: u32(b, 36),
     tcpSeq: b[49] ? u32(b, 44) : null,
     direction: DIRECTIONS[b[48]!] ?? 'read',
     fdWhy: b[50]!,
     tls: b[51] === 1,
     local, remote,
-    // Copied: the ring's memory is reused once the callback returns.
-    data: Buffer.from(b.subarray(EVENT_HEADER_SIZE, EVENT_HEADER_SIZE + dataLen)),
+    // A view, not a copy: each batch is a fresh Buffer (ring-buffer.ts), and
+    // what the decoder keeps past this record (head bytes, captured body) it
+    // copies, so no chunk pins a batch.
+    data: b.subarray(EVENT_HEADER_SIZE, EVENT_HEADER_SIZE + dataLen),
   };
 }

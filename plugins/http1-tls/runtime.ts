@@ -8,7 +8,6 @@ import type { UprobeSite } from '../../core/bpf/uprobe-sites';
 import type { AttachedProcess, PluginRuntime, ProcessTarget, RuntimeOptions, TraceEvent } from '../../core/engine/plugin';
 import type { RuleOutcome } from '../../core/engine/engine';
 import { GotraceError } from '../../core/errors';
-import { monotonicToEpochMs } from '../../core/output/clock';
 import { Http1Decoder, type CapturedChunk, type Http1Record } from './decoder';
 import { decodeChunk, encodeProcConfig, type ProcPlans, type RawChunk } from './layout';
 import { ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
@@ -141,7 +140,7 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
     decode(_ring: string, record: Buffer): TraceEvent[] {
       const c = decodeChunk(record, addrs);
       if (!c) return [];
-      const ts = monotonicToEpochMs(c.ts);
+      const ts = c.ts;
       if (c.direction === 'close') {
         const key = keys.closed(c);
         if (key) decoder.closeConnection(key, ts);

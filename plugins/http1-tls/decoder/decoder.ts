@@ -10,8 +10,13 @@ import {
 } from './types';
 
 export class Http1Decoder {
-  // Insertion order is recency order: a connection is re-inserted on every chunk.
-  private readonly conns = new Map<string, Http1Connection>();
+  // TLS plaintext and raw socket bytes of one connection are kept apart, so
+  // that a capture of both (ciphertext through internal/poll) cannot mix
+  // them: a map for each, so a chunk's connKey is the key as it comes (a key
+  // built per chunk was a string to hash per chunk). Insertion order is
+  // recency order: a connection is re-inserted on every chunk.
+  private readonly tlsConns = new Map<string, Http1Connection>();
+  private readonly plainConns = new Map<string, Http1Connection>();
   private readonly maxConnections: number;
   private readonly idleMs: number;
   private readonly maxHead: number;
@@ -35,36 +40,40 @@ export class Http1Decoder {
 
   /** Connections whose state is held (ignored non-HTTP/1 ones included, so they are not re-sniffed). */
   get size(): number {
-    return this.conns.size;
+    return this.tlsConns.size + this.plainConns.size;
   }
 
   push(chunk: CapturedChunk): void {
-    const key = stateKey(chunk.connKey, chunk.tls);
-    let conn = this.conns.get(key);
+    const conns = chunk.tls ? this.tlsConns : this.plainConns;
+    const key = chunk.connKey;
+    let conn = conns.get(key);
     if (conn) {
-      this.conns.delete(key);
+      conns.delete(key);
     } else {
-      if (this.conns.size >= this.maxConnections) this.evictOldest();
+      if (this.size >= this.maxConnections) this.evictOldest();
       conn = this.create(chunk);
     }
-    this.conns.set(key, conn);
+    conns.set(key, conn);
     conn.push(chunk);
   }
 
   /** The connection was closed: responses delimited by the close end; the rest is emitted with an error. */
   closeConnection(connKey: string, _ts: number): void {
-    for (const tls of [true, false]) this.drop(stateKey(connKey, tls), 'connection closed');
+    this.drop(this.tlsConns, connKey, 'connection closed');
+    this.drop(this.plainConns, connKey, 'connection closed');
   }
 
   /** Tracing ends: every pending exchange is emitted, with an error. */
   flush(): void {
-    for (const key of [...this.conns.keys()]) this.drop(key, 'tracing stopped');
+    for (const conns of [this.tlsConns, this.plainConns]) for (const key of [...conns.keys()]) this.drop(conns, key, 'tracing stopped');
   }
 
   /** Drops connections with no event for idleMs before nowMs (epoch ms, the clock of CapturedChunk.ts). */
   expire(nowMs: number): void {
-    for (const [key, conn] of [...this.conns]) {
-      if (nowMs - conn.lastTs > this.idleMs) this.drop(key, 'connection idle; state expired');
+    for (const conns of [this.tlsConns, this.plainConns]) {
+      for (const [key, conn] of [...conns]) {
+        if (nowMs - conn.lastTs > this.idleMs) this.drop(conns, key, 'connection idle; state expired');
+      }
     }
   }
 
@@ -80,23 +89,18 @@ export class Http1Decoder {
     });
   }
 
+  /** The least recently used connection of the two maps: the older of their first entries. */
   private evictOldest(): void {
-    const oldest = this.conns.keys().next();
-    if (!oldest.done) this.drop(oldest.value, 'connection state evicted (too many connections)');
+    const t = this.tlsConns.entries().next(), p = this.plainConns.entries().next();
+    const useTls = !t.done && (p.done || t.value[1].lastTs <= p.value[1].lastTs);
+    const [conns, oldest] = useTls ? [this.tlsConns, t] : [this.plainConns, p];
+    if (!oldest.done) this.drop(conns, oldest.value[0], 'connection state evicted (too many connections)');
   }
 
-  private drop(key: string, cause: string): void {
-    const conn = this.conns.get(key);
+  private drop(conns: Map<string, Http1Connection>, key: string, cause: string): void {
+    const conn = conns.get(key);
     if (!conn) return;
-    this.conns.delete(key);
+    conns.delete(key);
     conn.end(cause);
   }
-}
-
-/**
- * TLS plaintext and raw socket bytes of one connection are kept apart, so that
- * a capture of both (ciphertext through internal/poll) cannot mix them.
- */
-function stateKey(connKey: string, tls: boolean): string {
-  return `${tls ? 't' : 'p'}:${connKey}`;
 }

@@ -2,6 +2,7 @@
 // including the empty line) and decides how the body that follows is framed
 // (RFC 9112 §6.3). Header bytes are read as latin1, as Node's http and Go's
 // net/textproto keep them: one char per byte.
+import { scanHead } from './head-scan';
 
 export interface ParsedHead {
   readonly kind: 'request' | 'response';
@@ -27,6 +28,11 @@ const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Parses head bytes (without the final empty line or with it); returns a reason string when malformed. */
 export function parseHead(bytes: Buffer): ParsedHead | string {
+  return scanHead(bytes) ?? parseHeadByLines(bytes);
+}
+
+/** parseHead by regexes, line by line: the reference, and what decides every head scanHead does not take. */
+export function parseHeadByLines(bytes: Buffer): ParsedHead | string {
   const text = bytes.toString('latin1');
   let at = 0;
   /** The next line without its CR LF (or bare LF), or null at the end. */
@@ -73,6 +79,8 @@ export function parseHead(bytes: Buffer): ParsedHead | string {
 function contentLength(h: ParsedHead): number | 'absent' | string {
   const raw = h.headers.get('content-length');
   if (raw === undefined) return 'absent';
+  // One field, one value: the usual case, without the split.
+  if (!raw.includes(',')) return /^\d{1,15}$/.test(raw) ? Number(raw) : `bad content-length ${JSON.stringify(raw)}`;
   const values = new Set(raw.split(',').map((v) => v.trim()));
   if (values.size !== 1) return `conflicting content-length ${JSON.stringify(raw)}`;
   const [v] = values as unknown as [string];
@@ -122,11 +130,12 @@ export function switchesProtocol(reqMethod: string | null, status: number): bool
 /** Headers as a record, with redacted names' values replaced. */
 export function headerRecord(headers: ReadonlyMap<string, string>, redact: ReadonlySet<string>): Record<string, string> {
   const r: Record<string, string> = {};
-  for (const [k, v] of headers) {
+  // forEach, not for-of: no [key, value] array per field.
+  headers.forEach((v, k) => {
     const value = redact.has(k) ? '[redacted]' : v;
     // A field named __proto__ must stay a field, not set the prototype.
     if (k === '__proto__') Object.defineProperty(r, k, { value, enumerable: true, writable: true, configurable: true });
     else r[k] = value;
-  }
+  });
   return r;
 }
