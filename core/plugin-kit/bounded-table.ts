@@ -12,8 +12,9 @@ export interface BoundedTableOptions {
   readonly maxAgeNs?: bigint;
 }
 
-export class BoundedTable<V> {
-  private readonly open = new Map<string, V>();
+/** Keyed by K: a string, or the entry itself where nothing else names it (no key to build per entry). */
+export class BoundedTable<V, K = string> {
+  private readonly open = new Map<K, V>();
   private readonly max: number;
   private readonly maxAgeNs: bigint;
 
@@ -23,29 +24,29 @@ export class BoundedTable<V> {
    */
   constructor(
     private readonly startNs: (v: V) => bigint,
-    private readonly onEvict: (key: string, v: V, nowNs: bigint, why: EvictReason) => void,
+    private readonly onEvict: (key: K, v: V, nowNs: bigint, why: EvictReason) => void,
     opts: BoundedTableOptions = {},
   ) {
     this.max = opts.max ?? 10_000;
     this.maxAgeNs = opts.maxAgeNs ?? 300_000_000_000n;
   }
 
-  get(key: string): V | undefined {
+  get(key: K): V | undefined {
     return this.open.get(key);
   }
 
   /** Adds (or replaces) an entry, then evicts what no longer fits at `nowNs`. */
-  set(key: string, v: V, nowNs: bigint): void {
+  set(key: K, v: V, nowNs: bigint): void {
     this.open.set(key, v);
     this.bound(nowNs);
   }
 
-  delete(key: string): void {
+  delete(key: K): void {
     this.open.delete(key);
   }
 
   /** A snapshot: callers may delete while walking it. */
-  entries(): [string, V][] {
+  entries(): [K, V][] {
     return [...this.open];
   }
 

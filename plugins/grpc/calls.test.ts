@@ -116,6 +116,6 @@ test('record fields keep their JSON order: rstCode before pid, error last', () =
   a.flush(2000n);
   const common = ['type', 'role', 'tls', 'method', 'authority', 'status', 'grpcMessage', 'streamId', 'reqHeaders', 'respHeaders', 'respTrailers',
     'reqMessages', 'respMessages', 'reqBytes', 'respBytes', 'latencyNs', 'local', 'remote', 'fd', 'reqTcpSeq', 'respTcpSeq'];
-  assert.deepEqual(Object.keys(got[0]!), [...common, 'rstCode', 'pid', 'goid', 'tsNs']);
-  assert.deepEqual(Object.keys(got[1]!), [...common, 'pid', 'goid', 'tsNs', 'error']);
+  assert.deepEqual(Object.keys(got[0]!), [...common, 'rstCode', 'pid', 'goid', 'exe', 'ts']);
+  assert.deepEqual(Object.keys(got[1]!), [...common, 'pid', 'goid', 'exe', 'ts', 'error']);
 });

@@ -41,15 +41,14 @@ export interface GrpcRecord {
   readonly rstCode?: number;
   readonly pid: number;
   readonly goid: number | null;
-  /** Monotonic ns of the call's first event; the runtime turns it into epoch ms. */
-  readonly tsNs: bigint;
+  /** Placeholders the runtime's RecordQueue fills ('' and 0): the process's exe, and the call's start in epoch ms. */
+  exe: string;
+  ts: number;
   readonly error?: string;
 }
 
 interface Call {
   readonly role: 'server' | 'client';
-  /** Its key in the bounded table: "s:pid:conn:stream" or "c:…". */
-  readonly key: string;
   first: RawEvent;
   /** The event carrying the conn (server: request headers; client: request headers sent). */
   connEv: RawEvent | null;
@@ -104,15 +103,15 @@ function withOptional(r: GrpcRecord, rstCode: number | undefined, error: string 
   return out as unknown as GrpcRecord;
 }
 
-const newCall = (role: Call['role'], e: RawEvent): Call => ({ role, key: `${role === 'server' ? 's' : 'c'}:${e.pid}:${e.conn}:${e.streamId}`, first: e, connEv: role === 'server' ? e : null, req: {}, resp: {}, trailers: null, callerGoid: null,
+const newCall = (role: Call['role'], e: RawEvent): Call => ({ role, first: e, connEv: role === 'server' ? e : null, req: {}, resp: {}, trailers: null, callerGoid: null,
   reqSeen: role === 'server', respSeen: false, respSeq: undefined, reqMessages: 0, respMessages: 0, reqBytes: 0, respBytes: 0 });
 
 /** pid * STREAMS + stream id is exact: pids are below 2^22 (PID_MAX_LIMIT), stream ids below 2^31. */
 const STREAMS = 2 ** 31;
 
 export class CallAssembler {
-  /** Open calls in the order they began, bounded (the oldest is evicted); keyed by string. */
-  private readonly open: BoundedTable<Call>;
+  /** Open calls in the order they began, bounded (the oldest is evicted); keyed by the call itself. */
+  private readonly open: BoundedTable<Call, Call>;
   /**
    * The same calls by side, conn and pid/stream, for the events' lookups:
    * numbers, not a string per event (writing a 47-bit conn pointer in
@@ -120,8 +119,9 @@ export class CallAssembler {
    */
   private readonly byConn = { server: new Map<number, Map<number, Call>>(), client: new Map<number, Map<number, Call>>() };
 
-  constructor(private readonly onRecord: (r: GrpcRecord) => void, opts: CallOptions = {}) {
-    this.open = new BoundedTable<Call>((c) => c.first.ts, (_k, c, nowNs, why) => {
+  /** `onRecord` gets each call's record and the monotonic ns the call began at. */
+  constructor(private readonly onRecord: (r: GrpcRecord, tsNs: bigint) => void, opts: CallOptions = {}) {
+    this.open = new BoundedTable<Call, Call>((c) => c.first.ts, (_k, c, nowNs, why) => {
       this.finish(c, nowNs, why === 'full' ? 'too many open calls: the oldest was dropped' : 'the call did not end within the call expiry');
     }, { max: opts.maxCalls, maxAgeNs: opts.maxAgeNs });
   }
@@ -135,12 +135,12 @@ export class CallAssembler {
     let streams = byConn.get(e.conn);
     if (!streams) byConn.set(e.conn, (streams = new Map()));
     streams.set(e.pid * STREAMS + e.streamId, c);
-    this.open.set(c.key, c, e.ts); // may evict the oldest, never c
+    this.open.set(c, c, e.ts); // may evict the oldest, never c
     return c;
   }
 
   private end(c: Call): void {
-    this.open.delete(c.key);
+    this.open.delete(c);
     const byConn = this.byConn[c.role], streams = byConn.get(c.first.conn);
     if (!streams) return;
     streams.delete(c.first.pid * STREAMS + c.first.streamId);
@@ -234,8 +234,8 @@ export class CallAssembler {
       reqMessages: c.reqMessages, respMessages: c.respMessages, reqBytes: c.reqBytes, respBytes: c.respBytes,
       latencyNs: error ? null : Number(endNs - c.first.ts), local: b?.local ?? null, remote: b?.remote ?? null, fd: b && b.fd >= 0 ? b.fd : null,
       reqTcpSeq: b?.tcpSeq ?? null, respTcpSeq: c.respSeq ?? null, pid: c.first.pid, goid: c.role === 'server' ? c.first.goid : c.callerGoid,
-      tsNs: c.first.ts,
+      exe: '', ts: 0,
     };
-    this.onRecord(rstCode === undefined && !error ? r : withOptional(r, rstCode, error));
+    this.onRecord(rstCode === undefined && !error ? r : withOptional(r, rstCode, error), c.first.ts);
   }
 }

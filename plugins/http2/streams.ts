@@ -36,8 +36,9 @@ export interface Http2Record {
   readonly respTcpSeq: number | null;
   readonly pid: number;
   readonly goid: number | null;
-  /** Monotonic ns of the request HEADERS; the runtime turns it into epoch ms. */
-  readonly tsNs: bigint;
+  /** Placeholders the runtime's RecordQueue fills ('' and 0): the process's exe, and the request HEADERS' time in epoch ms. */
+  exe: string;
+  ts: number;
   readonly error?: string;
 }
 
@@ -70,7 +71,7 @@ export class StreamAssembler {
   private readonly open: BoundedTable<Stream>;
   private readonly redact: ReadonlySet<string>;
 
-  constructor(private readonly onRecord: (r: Http2Record) => void, opts: StreamOptions = {}) {
+  constructor(private readonly onRecord: (r: Http2Record, tsNs: bigint) => void, opts: StreamOptions = {}) {
     this.redact = opts.redact ?? new Set(DEFAULT_REDACT);
     this.open = new BoundedTable<Stream>((s) => s.begin.ts, (k, s, nowNs, why) => {
       this.finish(k, s, nowNs, why === 'full' ? 'too many open streams: the oldest was dropped' : 'no response within the stream expiry');
@@ -181,9 +182,9 @@ export class StreamAssembler {
       type: 'http2', role: s.role, tls: b.tls, method: r[':method'] ?? null, path: r[':path'] ?? null, authority: r[':authority'] ?? null,
       scheme: r[':scheme'] ?? null, status: error ? null : s.status, streamId: b.streamId, reqHeaders: r, respHeaders: s.resp,
       reqBodySize: s.reqBody, respBodySize: s.respBody, latencyNs: error && !reset ? null : Number(endNs - b.ts),
-      local: b.local, remote: b.remote, fd: b.fd >= 0 ? b.fd : null, reqTcpSeq: b.tcpSeq, respTcpSeq: s.respSeq, pid: b.pid, goid: b.goid, tsNs: b.ts,
+      local: b.local, remote: b.remote, fd: b.fd >= 0 ? b.fd : null, reqTcpSeq: b.tcpSeq, respTcpSeq: s.respSeq, pid: b.pid, goid: b.goid, exe: '', ts: 0,
     };
     // Most streams end without one: they are not copied to add it.
-    this.onRecord(error ? { ...rec, error } : rec);
+    this.onRecord(error ? { ...rec, error } : rec, b.ts);
   }
 }
