@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { jsonLinesSink } from './sinks';
+import type { TraceEvent } from '../engine/plugin';
+
+/** A stream that holds each chunk a while before it is done with it, as a full pipe does. */
+function slowStream(chunks: Buffer[]): Writable {
+  return new Writable({
+    highWaterMark: 1,
+    write(chunk: Buffer, _enc, done) {
+      // Copied only when the write completes: a sink that reused the buffer before then would show here.
+      setTimeout(() => { chunks.push(Buffer.from(chunk)); done(); }, 2);
+    },
+  });
+}
+
+const ev = (i: number, extra: Record<string, unknown> = {}): TraceEvent => ({ type: 't', ts: 1.5 + i, pid: i, exe: '/x', goid: null, ...extra });
+
+test('jsonLinesSink writes one JSON.stringify line per event, whatever the text and however the buffers fill', async () => {
+  const chunks: Buffer[] = [];
+  const sink = jsonLinesSink(slowStream(chunks));
+  const events: TraceEvent[] = [];
+  const texts = ['plain', 'caf\u00e9 \u00ff', 'emoji \u{1f600}', 'lone \ud800 surrogate', 'quote " backslash \\ nl \n tab \t nul \u0000', '\u4e2d\u6587'];
+  for (let i = 0; i < 3000; i++) events.push(ev(i, { text: texts[i % texts.length]!, headers: { a: 'b', [texts[i % texts.length]!]: 'v' } }));
+  events.push(ev(3000, { big: 'x'.repeat(3 << 20) })); // a line larger than the buffer
+  events.push(ev(3001, { id: 12345678901234567890n })); // BigInt: written as a string
+  for (let i = 0; i < events.length; i++) {
+    sink.write(events[i]!);
+    if (i % 700 === 0) await sleep(1); // some flushes on the event loop, some because the buffer filled
+  }
+  sink.close();
+  await sleep(200);
+  const lines = Buffer.concat(chunks).toString('utf8').split('\n');
+  assert.equal(lines.pop(), '');
+  assert.equal(lines.length, events.length);
+  for (let i = 0; i < events.length - 1; i++) assert.equal(lines[i], JSON.stringify(events[i]), `line ${i}`);
+  assert.deepEqual(JSON.parse(lines.at(-1)!).id, '12345678901234567890');
+});
