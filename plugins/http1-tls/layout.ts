@@ -65,27 +65,33 @@ const DIRECTIONS = ['write', 'read', 'close'] as const;
 
 export const FD_WHY = ['', 'the *net.TCPConn itab is unknown (no .symtab)', 'the conn is not a *net.TCPConn', 'the conn could not be read'] as const;
 
+/**
+ * A record's fields, laid out as the decoder's CapturedChunk with the
+ * connection's identity besides: the runtime names the connection (connKey,
+ * '' until then) and hands this same object to the decoder, rather than
+ * copying a dozen fields into a second object per record.
+ */
 export interface RawChunk {
-  /** Epoch ms (bpf_ktime_get_ns() converted). */
-  readonly ts: number;
-  /** null: unknown. */
-  readonly goid: number | null;
-  /** The socket's inode number (else the *tls.Conn or struct sock): exact as a number, below 2^53. */
-  readonly conn: number;
+  connKey: string;
   readonly pid: number;
   readonly fd: number;
+  /** null: unknown. */
+  readonly goid: number | null;
+  /** close: the connection's socket is closing (no data; internal/poll.(*FD).Close). */
+  readonly direction: 'write' | 'read' | 'close';
+  readonly tls: boolean;
+  /** Epoch ms (bpf_ktime_get_ns() converted). */
+  readonly ts: number;
+  readonly tcpSeq: number | null;
   readonly callLen: number;
   readonly offset: number;
   readonly data: Buffer;
-  readonly tcpSeq: number | null;
-  /** close: the connection's socket is closing (no data; internal/poll.(*FD).Close). */
-  readonly direction: 'write' | 'read' | 'close';
-  readonly fdWhy: number;
-  readonly tls: boolean;
   readonly local: string | null;
   readonly remote: string | null;
+  /** The socket's inode number (else the *tls.Conn or struct sock): exact as a number, below 2^53. */
+  readonly conn: number;
+  readonly fdWhy: number;
 }
-
 
 /**
  * struct h1_event → its fields; undefined when the record is short. The BPF
@@ -100,16 +106,15 @@ export function decodeChunk(b: Buffer, addrs: ConnAddrCache): RawChunk | undefin
   // Addresses are the connection's: formatted once per connection, the bytes compared each time.
   const { local, remote } = addrs.get(conn, b, 56);
   return {
-    ts: monotonicWordsToEpochMs(b, 0), goid: s64OrNull(b, 8), conn,
-    pid: u32(b, 24), fd: s32(b, 28), callLen: u32(b, 32), offset: u32(b, 36),
-    tcpSeq: b[49] ? u32(b, 44) : null,
+    connKey: '', pid: u32(b, 24), fd: s32(b, 28), goid: s64OrNull(b, 8),
     direction: DIRECTIONS[b[48]!] ?? 'read',
-    fdWhy: b[50]!,
     tls: b[51] === 1,
-    local, remote,
+    ts: monotonicWordsToEpochMs(b, 0),
+    tcpSeq: b[49] ? u32(b, 44) : null,
+    callLen: u32(b, 32), offset: u32(b, 36),
     // A view, not a copy: each batch is a fresh Buffer (ring-buffer.ts), and
     // what the decoder keeps past this record (head bytes, captured body) it
     // copies, so no chunk pins a batch.
     data: b.subarray(EVENT_HEADER_SIZE, EVENT_HEADER_SIZE + dataLen),
-  };
-}
+    local, remote, conn, fdWhy: b[50]!,
+  };}

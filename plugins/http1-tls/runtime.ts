@@ -31,14 +31,18 @@ class ConnKeys {
    */
   private next = 0;
 
-  key(c: RawChunk, onReplaced: (oldKey: string) => void): string {
+  /** The key another connection had on c's fd, which c's key just replaced (set by key(), else null). */
+  replaced: string | null = null;
+
+  key(c: RawChunk): string {
+    this.replaced = null;
     if (c.fd < 0) return `${c.pid}:conn-${c.conn.toString(16)}`;
     let fds = this.byPid.get(c.pid);
     if (!fds) this.byPid.set(c.pid, (fds = new Map()));
     const slot = c.tls ? c.fd : -1 - c.fd; // TLS and plain bytes on one fd are different conns
     const known = fds.get(slot);
     if (known && known.conn === c.conn) return known.key;
-    if (known) onReplaced(known.key);
+    if (known) this.replaced = known.key;
     const key = `${c.pid}:${c.fd}${c.tls ? '' : ':tcp'}:${this.next++}`;
     fds.set(slot, { conn: c.conn, key });
     return key;
@@ -69,7 +73,9 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
   // ~20-field object per exchange (that copy was ~6 µs per record).
   const toEvent = (r: Http1Record): TraceEvent => Object.assign(r as Http1Record & Record<string, unknown>, { exe: exes.get(r.pid) ?? '' });
   const decoder = new Http1Decoder({ maxBody: options.maxBody, redact: options.redact, onRecord: (r) => out.push(toEvent(r)) });
+  const NONE: TraceEvent[] = [];
   const take = (): TraceEvent[] => {
+    if (!out.length) return NONE; // most records end no exchange
     const got = out;
     out = [];
     return got;
@@ -139,19 +145,16 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
 
     decode(_ring: string, record: Buffer): TraceEvent[] {
       const c = decodeChunk(record, addrs);
-      if (!c) return [];
+      if (!c) return NONE;
       const ts = c.ts;
       if (c.direction === 'close') {
         const key = keys.closed(c);
         if (key) decoder.closeConnection(key, ts);
         return take();
       }
-      const connKey = keys.key(c, (old) => decoder.closeConnection(old, ts));
-      const chunk: CapturedChunk = {
-        connKey, pid: c.pid, fd: c.fd, goid: c.goid, direction: c.direction, tls: c.tls, ts,
-        tcpSeq: c.tcpSeq, callLen: c.callLen, offset: c.offset, data: c.data, local: c.local, remote: c.remote,
-      };
-      decoder.push(chunk);
+      c.connKey = keys.key(c);
+      if (keys.replaced !== null) decoder.closeConnection(keys.replaced, ts);
+      decoder.push(c as CapturedChunk);
       return take();
     },
 

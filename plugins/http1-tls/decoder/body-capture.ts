@@ -11,9 +11,10 @@ export class BodyCapture {
 
   constructor(private readonly max: number) {}
 
-  add(bytes: Buffer): void {
-    if (this.holed || this.held >= this.max || bytes.length === 0) return;
-    const take = bytes.subarray(0, this.max - this.held);
+  /** Keeps what fits of bytes[from, to). */
+  add(bytes: Buffer, from: number, to: number): void {
+    if (this.holed || this.held >= this.max || to <= from) return;
+    const take = bytes.subarray(from, Math.min(to, from + this.max - this.held));
     this.parts.push(Buffer.from(take));
     this.held += take.length;
   }

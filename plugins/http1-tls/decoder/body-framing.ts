@@ -8,7 +8,8 @@ import { MAX_CHUNK_LINE } from './types';
 
 /** Receives the decoded body: bytes seen, and counts of bytes not captured. */
 export interface BodySink {
-  data(bytes: Buffer): void;
+  /** bytes[from, to) are body (a range, not a view: most bodies are only counted). */
+  data(bytes: Buffer, from: number, to: number): void;
   missing(count: number): void;
 }
 
@@ -37,7 +38,7 @@ class LengthBody implements BodyFramer {
   constructor(private left: number) { this.state = left > 0 ? 'body' : 'done'; }
   feed(data: Buffer, pos: number, sink: BodySink): number {
     const n = Math.min(this.left, data.length - pos);
-    if (n > 0) sink.data(data.subarray(pos, pos + n));
+    if (n > 0) sink.data(data, pos, pos + n);
     this.take(n);
     return pos + n;
   }
@@ -58,7 +59,7 @@ class CloseBody implements BodyFramer {
   readonly state = 'body';
   readonly why = '';
   feed(data: Buffer, pos: number, sink: BodySink): number {
-    if (pos < data.length) sink.data(data.subarray(pos));
+    if (pos < data.length) sink.data(data, pos, data.length);
     return data.length;
   }
   skip(count: number, sink: BodySink): number {
@@ -86,7 +87,7 @@ class ChunkedBody implements BodyFramer {
     while (pos < data.length && this.state === 'body') {
       if (this.phase === 'data') {
         const n = Math.min(this.left, data.length - pos);
-        sink.data(data.subarray(pos, pos + n));
+        sink.data(data, pos, pos + n);
         pos += n;
         this.left -= n;
         if (this.left === 0) { this.phase = 'crlf'; this.left = 2; }

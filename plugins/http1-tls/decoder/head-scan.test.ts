@@ -25,6 +25,9 @@ function agree(text: string): boolean {
   const fast = scanHead(bytes);
   if (fast === undefined) return false;
   assert.deepEqual(show(fast), show(parseHeadByLines(bytes)), JSON.stringify(text));
+  // The same head inside a larger buffer, scanned by range.
+  const framed = Buffer.concat([Buffer.from('xx\r\n'), bytes, Buffer.from('GET / HTTP/1.1\r\n')]);
+  assert.deepEqual(show(scanHead(framed, 4, 4 + bytes.length)), show(fast), `${JSON.stringify(text)} by range`);
   return true;
 }
 

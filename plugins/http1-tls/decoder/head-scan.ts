@@ -28,9 +28,9 @@ function version(text: string, i: number): number {
   return isDigit(d) ? d - 0x30 : -1;
 }
 
-/** The parsed head, or undefined when the regex parser must decide. */
-export function scanHead(bytes: Buffer): ParsedHead | undefined {
-  const text = bytes.toString('latin1');
+/** The parsed head in bytes[from, to), or undefined when the regex parser must decide. */
+export function scanHead(bytes: Buffer, from = 0, to = bytes.length): ParsedHead | undefined {
+  const text = bytes.toString('latin1', from, to);
   const n = text.length;
   const firstLf = text.indexOf('\n');
   if (firstLf < 0) return undefined;

@@ -148,13 +148,13 @@ export class MessageStream {
     let head: ReturnType<typeof parseHead>;
     if (stop >= 0 && this.headLen === 0) {
       // The whole head is in this call's bytes (the usual case): parsed where it lies, not copied first.
-      head = parseHead(buf.subarray(pos, stop));
+      head = parseHead(buf, pos, stop);
     } else {
       this.append(buf, pos, stop < 0 ? end : stop);
       if (stop < 0) {
         return this.headLen >= this.opts.maxHead ? this.fail(`header section larger than ${this.opts.maxHead} bytes`, buf) : end;
       }
-      head = parseHead(this.headBuf.subarray(0, this.headLen));
+      head = parseHead(this.headBuf, 0, this.headLen);
     }
     this.releaseHead();
     if (typeof head === 'string') return this.fail(head, buf);

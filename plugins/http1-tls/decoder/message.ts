@@ -30,9 +30,9 @@ export class Message implements BodySink {
     this.capture = new BodyCapture(maxBody);
   }
 
-  data(bytes: Buffer): void {
-    this.bodySize += bytes.length;
-    this.capture.add(bytes);
+  data(bytes: Buffer, from: number, to: number): void {
+    this.bodySize += to - from;
+    this.capture.add(bytes, from, to);
   }
 
   missing(count: number): void {
