@@ -5,7 +5,11 @@ import { GotraceError } from '../errors';
 import type { NativeAddon, NativeBpfObject, NativeRingBuffer, NativeRingBufferStats } from './addon';
 import { callNative, translateNativeError } from './native-error';
 
-/** Gets the records of one wakeup, in ring order. The Buffers are views of one batch buffer. */
+/**
+ * Gets the records of one wakeup, in ring order. The Buffers are views of one
+ * batch buffer, a fresh one per call (never reused): a handler may keep views
+ * past the call, though each keeps the whole batch alive.
+ */
 export type RecordsHandler = (records: Buffer[]) => void;
 
 export interface RingBufferOptions {

@@ -9,6 +9,7 @@ import { BpfObject } from '../bpf/bpf-object';
 import type { RingBufferConsumer } from '../bpf/ring-buffer';
 import { bpfObjectPath } from '../bpf/paths';
 import { GotraceError } from '../errors';
+import { CpuShare } from './cpu-share';
 import { RuleEngine, type RuleOutcome } from './engine';
 import type { LoadedRule } from './rule-loader';
 import { redactionSet } from '../plugin-kit/headers';
@@ -49,6 +50,8 @@ export class Session {
   private readonly attached = new Map<number, AttachedProcess[]>();
   private readonly counters = { events: 0, probes: 0, ruleFailures: 0 };
   private readonly ringRecords = new Map<string, number>();
+  /** Decoding gives its CPU up every slice of work (cpu-share.ts). */
+  private readonly cpuShare = new CpuShare();
 
   constructor(
     private readonly plugins: readonly GotracePlugin[],
@@ -108,7 +111,11 @@ export class Session {
       obj.load();
       const rings = runtime.ringBuffers.map((rb) => obj.openRingBuffer(rb, (records) => {
         this.ringRecords.set(name, (this.ringRecords.get(name) ?? 0) + records.length);
-        for (const r of records) for (const e of runtime.decode(rb, r)) this.emit(e);
+        this.cpuShare.begin();
+        for (const r of records) {
+          for (const e of runtime.decode(rb, r)) this.emit(e);
+          this.cpuShare.tick();
+        }
       }));
       // unref: the timer alone must not keep the process alive.
       const drainTimer = runtime.drainEveryMs ? setInterval(() => { for (const r of rings) r.drain(); }, runtime.drainEveryMs).unref() : undefined;
