@@ -19,15 +19,16 @@
 // shared machine takes little from any configuration; what it still takes
 // from CPU 0 is printed as 'other on CPU 0'.
 //
-// gotrace runs SCHED_IDLE on the load CPU (BENCH_GOTRACE_SCHED=idle, the
-// default): the load generator stands in for remote clients, which a
-// tracer's user space would never delay on a real host, but on CPU 1 it
-// shares one core with them. At the same priority gotrace's drain bursts
-// (every 20 ms) hold the load generator back and the server idles 5-10% for
-// want of requests, a loss that is not the probes'. SCHED_IDLE takes only
-// the cycles the load generator leaves; gotrace's own cost is reported apart
-// (CPU per record, drops), and drops show if those cycles are not enough.
-// BENCH_GOTRACE_SCHED=normal runs it at BENCH_NICE like everything else.
+// gotrace runs on the load CPU at the load generator's priority
+// (BENCH_GOTRACE_SCHED=normal, the default), as a tracer runs beside the
+// programs of a host. Its decoding gives the CPU up for 20 µs every 0.25 ms
+// of work (core/engine/cpu-share.ts), so the load generator, which stands in
+// for remote clients, waits at most that long for it. Before that, at equal
+// priority its drain bursts (every 20 ms) held the load generator back and
+// the traced server idled 5-10% for want of requests. BENCH_GOTRACE_SCHED=idle
+// runs it SCHED_IDLE, below everything: then each wakeup of the load
+// generator preempts it, which costs the waking server a reschedule IPI (an
+// exit to the hypervisor here) and gotrace a context switch, ~30% of its CPU.
 // BENCH_GOTRACE_NODE_ARGS adds node flags to it, e.g. to profile it.
 //
 // Throughput on a shared 2-core VM is noisy; the robust numbers are the
@@ -47,13 +48,13 @@ const RULES = process.env.BENCH_RULES ?? join(ROOT, 'rules');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 3);
 const COUNT_S = Number(process.env.BENCH_COUNT_SECONDS ?? 3);
-const REPS = Number(process.env.BENCH_REPS ?? 3);
+const REPS = Number(process.env.BENCH_REPS ?? 5);
 const SERVER_CPU = process.env.BENCH_SERVER_CPU ?? '0';
 const LOAD_CPU = process.env.BENCH_LOAD_CPU ?? '1';
 const CONNS = 16;
 const NICE = process.env.BENCH_NICE ?? '-20';
 /** 'idle': gotrace runs SCHED_IDLE, below the load generator it shares CPU 1 with; 'normal': at NICE. */
-const GOTRACE_SCHED = process.env.BENCH_GOTRACE_SCHED ?? 'idle';
+const GOTRACE_SCHED = process.env.BENCH_GOTRACE_SCHED ?? 'normal';
 /** Extra node flags for the traced gotrace (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): NODE_OPTIONS refuses --cpu-prof. */
 const GOTRACE_NODE_ARGS = (process.env.BENCH_GOTRACE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 if (GOTRACE_SCHED !== 'idle' && GOTRACE_SCHED !== 'normal') throw new Error(`BENCH_GOTRACE_SCHED is '${GOTRACE_SCHED}': use idle or normal`);
@@ -354,8 +355,14 @@ function report(sc: Scenario, rows: Row[], hits: Awaited<ReturnType<typeof count
   const perHit = (r: Row): string => ((cpuPerReq(r) - cpuPerReq(u)) / hits.total).toFixed(2);
   console.log(`server CPU per probe hit (Δ µs CPU/req vs untraced, over hits/request): floor ${perHit(f)} µs, traced ${perHit(t)} µs`);
   console.log('\ngoals (reported, not asserted):');
+  // Two views of one noisy quantity: the ratio of the medians, and the median
+  // of each rep's own ratio (its traced and floor runs are a minute apart, so
+  // slow drift of the machine cancels in them). The goal holds when both do.
   const ratio = t.w.wrk.rps / f.w.wrk.rps;
-  console.log(`  traced throughput ≥ 0.9× floor: ${ratio.toFixed(3)}  ${ratio >= 0.9 ? 'met' : 'NOT met'}`);
+  const traced = rows.filter((r) => r.name === 'traced'), floors = rows.filter((r) => r.name === 'floor');
+  const paired = traced.map((r, i) => r.w.wrk.rps / floors[i]!.w.wrk.rps);
+  const pairedMedian = median(paired, (x) => x);
+  console.log(`  traced throughput ≥ 0.9× floor: ${ratio.toFixed(3)} (medians), ${pairedMedian.toFixed(3)} (median of the reps' ratios ${paired.map((x) => x.toFixed(3)).join(' ')})  ${ratio >= 0.9 && pairedMedian >= 0.9 ? 'met' : 'NOT met'}`);
   console.log(`  zero drops: ${g.drops}  ${g.drops === 0 ? 'met' : 'NOT met'}`);
   console.log(`  gotrace under one core: ${(g.cpu * 100).toFixed(1)}%  ${g.cpu < 1 ? 'met' : 'NOT met'}`);
 }
@@ -365,7 +372,7 @@ async function main(): Promise<void> {
   const scenarios = SCENARIOS.filter((x) => wanted.includes(x.name));
   if (!scenarios.length) throw new Error(`BENCH_SCENARIOS names none of ${SCENARIOS.map((x) => x.name).join(', ')}`);
   console.log(`bench:overhead  ${new Date().toISOString()}  node ${process.version}`);
-  console.log(`servers on CPU ${SERVER_CPU}; the load generator, gotrace and the bench on CPU ${LOAD_CPU}; all at nice ${NICE} (gotrace ${GOTRACE_SCHED === 'idle' ? 'SCHED_IDLE' : `nice ${NICE}`}); warm-up ${WARMUP_S} s, window ${SECONDS} s, reps ${REPS} (the median rep by req/s)`);
+  console.log(`servers on CPU ${SERVER_CPU}; the load generator, gotrace and the bench on CPU ${LOAD_CPU}; all at nice ${NICE} (gotrace ${GOTRACE_SCHED === 'idle' ? 'SCHED_IDLE' : `nice ${NICE}`}); warm-up ${WARMUP_S} s, window ${SECONDS} s, reps ${REPS} (the median rep by req/s; traced/floor also as the median of the reps' own ratios)`);
   console.log(`load average before: ${readFileSync('/proc/loadavg', 'utf8').trim()} (other work on these CPUs skews every number)`);
   spawnSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
   spawnSync('renice', ['-n', NICE, '-p', String(process.pid)], { stdio: 'ignore' });
