@@ -1,6 +1,8 @@
 // BPF stamps events with bpf_ktime_get_ns() (CLOCK_MONOTONIC); people read
 // wall-clock time. process.hrtime.bigint() reads the same monotonic clock, so
 // one offset taken at start converts every stamp.
+import { u32 } from '../plugin-kit/event-words';
+
 const offsetNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 
 /** A monotonic BPF timestamp → Unix epoch milliseconds (with microsecond fraction). */
@@ -19,9 +21,8 @@ const offsetRestNs = Number(offsetNs % 1000n);
  * so whole µs are hi·4294967 + ⌊(hi·296 + lo + rest)/1000⌋, every term an
  * integer far below 2^53.
  */
-export function monotonicWordsToEpochMs(b: Uint8Array, at: number): number {
-  const lo = b[at]! + b[at + 1]! * 0x100 + b[at + 2]! * 0x10000 + b[at + 3]! * 0x1000000;
-  const hi = b[at + 4]! + b[at + 5]! * 0x100 + b[at + 6]! * 0x10000 + b[at + 7]! * 0x1000000;
+export function monotonicWordsToEpochMs(b: Buffer, at: number): number {
+  const lo = u32(b, at), hi = u32(b, at + 4);
   const us = hi * 4294967 + Math.floor((hi * 296 + lo + offsetRestNs) / 1000) + offsetUs;
   return us / 1000;
 }

@@ -117,4 +117,6 @@ export function decodeChunk(b: Buffer, addrs: ConnAddrCache): RawChunk | undefin
     // copies, so no chunk pins a batch.
     data: b.subarray(EVENT_HEADER_SIZE, EVENT_HEADER_SIZE + dataLen),
     local, remote, conn, fdWhy: b[50]!,
-  };}
+  };
+}
+

@@ -146,14 +146,13 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
     decode(_ring: string, record: Buffer): TraceEvent[] {
       const c = decodeChunk(record, addrs);
       if (!c) return NONE;
-      const ts = c.ts;
       if (c.direction === 'close') {
         const key = keys.closed(c);
-        if (key) decoder.closeConnection(key, ts);
+        if (key) decoder.closeConnection(key, c.ts);
         return take();
       }
       c.connKey = keys.key(c);
-      if (keys.replaced !== null) decoder.closeConnection(keys.replaced, ts);
+      if (keys.replaced !== null) decoder.closeConnection(keys.replaced, c.ts);
       decoder.push(c as CapturedChunk);
       return take();
     },

@@ -6,19 +6,14 @@
 // leaves to that parser by returning undefined, so both give the same
 // answer on every input (head-scan.test.ts checks that on mutated heads).
 import type { ParsedHead } from './head';
+import { isDigit, TCHAR } from './start-line';
 
 const SP = 0x20, HT = 0x09, CR = 0x0d, LF = 0x0a, COLON = 0x3a;
-
-/** tchar (RFC 9110 §5.6.2): what a method or field name is made of. */
-const TCHAR = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 
 /** What JavaScript's \s and String.prototype.trim see as space, among latin1 chars. */
 function isJsSpace(c: number): boolean {
   return (c >= 0x09 && c <= 0x0d) || c === SP || c === 0xa0;
 }
-
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 /** "HTTP/1." at text[i], followed by a digit: the digit's value, or -1. */
 function version(text: string, i: number): number {

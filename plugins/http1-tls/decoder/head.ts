@@ -28,7 +28,7 @@ const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Parses head bytes (without the final empty line or with it); returns a reason string when malformed. */
 export function parseHead(bytes: Buffer, from = 0, to = bytes.length): ParsedHead | string {
-  return scanHead(bytes, from, to) ?? parseHeadByLines(from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to));
+  return scanHead(bytes, from, to) ?? parseHeadByLines(bytes.subarray(from, to));
 }
 
 /** parseHead by regexes, line by line: the reference, and what decides every head scanHead does not take. */

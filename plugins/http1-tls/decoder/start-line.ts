@@ -8,15 +8,15 @@ import { MAX_START_LINE } from './types';
 export type StartKind = 'request' | 'response';
 export type SniffResult = StartKind | 'no' | 'more';
 
-/** tchar from RFC 9110 §5.6.2: the characters a method token may hold. */
-const TCHAR = new Uint8Array(256);
+/** tchar from RFC 9110 §5.6.2: the characters a method token (or a field name) may hold. */
+export const TCHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 const MAX_METHOD = 32;
 const VERSION = Buffer.from('HTTP/1.', 'latin1');
 const SP = 0x20, CR = 0x0d, LF = 0x0a;
 const DEAD = -1;
 
-function isDigit(b: number): boolean { return b >= 0x30 && b <= 0x39; }
+export function isDigit(b: number): boolean { return b >= 0x30 && b <= 0x39; }
 
 export class StartLineSniffer {
   private result: SniffResult = 'more';
