@@ -69,9 +69,11 @@ struct {
  * headers or trailers, on its reader goroutine, whose goid no record shows
  * (a client's shows its caller's).
  */
-static __always_inline int operate_headers(struct pt_regs *ctx, const struct gr_cfg *cfg, __u32 pid, __u64 t, __u64 f, bool server)
+static __always_inline int operate_headers(struct pt_regs *ctx, bool server)
 {
-	__u64 hf = 0, fields[2] = {};
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
+	__u64 t = 0, f = 0, hf = 0, fields[2] = {};
 	struct go_conn_cached v = {};
 	struct gr_scratch *s = NULL;
 	struct gr_hdr_event *e;
@@ -80,7 +82,8 @@ static __always_inline int operate_headers(struct pt_regs *ctx, const struct gr_
 	__u64 *hfs;
 	__s64 goid = -1;
 
-	if (!t || !f)
+	if (!cfg || go_read_arg(ctx, server ? &cfg->oh_t : &cfg->coh_t, &t) || go_read_arg(ctx, server ? &cfg->oh_frame : &cfg->coh_frame, &f) ||
+	    !t || !f)
 		return 0;
 	if (go_h2_meta_frame(f, cfg->mhf_headers, cfg->mhf_fields, &hf, fields) || !hf || frame_head(cfg, hf, &stream, &length, &flags))
 		return 0;
@@ -105,13 +108,7 @@ static __always_inline int operate_headers(struct pt_regs *ctx, const struct gr_
 SEC("uprobe")
 int uprobe_transport_http2server_operateheaders(struct pt_regs *ctx)
 {
-	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
-	__u64 t = 0, f = 0;
-
-	if (!cfg || go_read_arg(ctx, &cfg->oh_t, &t) || go_read_arg(ctx, &cfg->oh_frame, &f))
-		return 0;
-	return operate_headers(ctx, cfg, pid, t, f, true);
+	return operate_headers(ctx, true);
 }
 
 /* The connection a loopyWriter writes to (l.framer.writer.conn), from
@@ -298,13 +295,7 @@ int uprobe_transport_http2client_write(struct pt_regs *ctx)
 SEC("uprobe")
 int uprobe_transport_http2client_operateheaders(struct pt_regs *ctx)
 {
-	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
-	__u64 t = 0, f = 0;
-
-	if (!cfg || go_read_arg(ctx, &cfg->coh_t, &t) || go_read_arg(ctx, &cfg->coh_frame, &f))
-		return 0;
-	return operate_headers(ctx, cfg, pid, t, f, false);
+	return operate_headers(ctx, false);
 }
 
 /* func (t *http2Client) closeStream(s *Stream, err error, rst bool, rstCode http2.ErrCode, st *status.Status, mdata map[string][]string, eosReceived bool) */
