@@ -26,6 +26,7 @@
 #include "go_hdr_block.h"
 #include "go_conn_cache.h"
 #include "go_h2_frame.h"
+#include "go_cfg_slot.h"
 #include "grpc.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -46,6 +47,9 @@ struct {
 	__type(key, __u32);
 	__type(value, struct gr_cfg);
 } gr_procs SEC(".maps");
+
+/* gr_slots and gr_cfg_of(): a process's config by its binary's slot, or from gr_procs. */
+GO_CFG_SLOT_DEFINE(gr, struct gr_cfg, gr_procs)
 
 /* Message walk state per stream; LRU so streams whose end we miss age out. */
 struct {
@@ -72,7 +76,7 @@ struct {
 static __always_inline int operate_headers(struct pt_regs *ctx, bool server)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
+	struct gr_cfg *cfg = gr_cfg_of(ctx, pid);
 	__u64 t = 0, f = 0, hf = 0, fields[2] = {};
 	struct go_conn_cached v = {};
 	struct gr_scratch *s = NULL;
@@ -136,7 +140,7 @@ SEC("uprobe")
 int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
+	struct gr_cfg *cfg = gr_cfg_of(ctx, pid);
 	__u64 l = 0, stream = 0, end = 0, hf = 0, hf_len = 0, bound, buffered = 0;
 	struct go_conn_cached v = {};
 	struct gr_scratch *s = NULL;
@@ -202,7 +206,7 @@ static __always_inline int data_frame(const struct gr_cfg *cfg, __u64 f, __u32 *
 static __always_inline int handle_data(struct pt_regs *ctx, __u8 side)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
+	struct gr_cfg *cfg = gr_cfg_of(ctx, pid);
 	__u64 t = 0, f = 0, data[2] = {};
 	struct gr_msg_key k = {};
 	__u8 flags = 0;
@@ -248,7 +252,7 @@ int uprobe_transport_http2client_handledata(struct pt_regs *ctx)
 static __always_inline int write_msg(struct pt_regs *ctx, __u8 side)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
+	struct gr_cfg *cfg = gr_cfg_of(ctx, pid);
 	__u64 t = 0, s = 0, hdr_len = 0, data_len = 0;
 	__u32 stream = 0;
 	struct gr_event *e;
@@ -303,7 +307,7 @@ SEC("uprobe")
 int uprobe_transport_http2client_closestream(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
+	struct gr_cfg *cfg = gr_cfg_of(ctx, pid);
 	__u64 t = 0, s = 0, rst = 0, code = 0;
 	struct gr_msg_key k = {};
 
@@ -323,7 +327,7 @@ SEC("uprobe")
 int uprobe_transport_http2server_handlerststream(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct gr_cfg *cfg = bpf_map_lookup_elem(&gr_procs, &pid);
+	struct gr_cfg *cfg = gr_cfg_of(ctx, pid);
 	__u64 t = 0, f = 0;
 	__u32 code = 0;
 	struct gr_msg_key k = {};

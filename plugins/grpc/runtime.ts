@@ -1,11 +1,12 @@
 // The kernel side of grpc (both sides of a call) for one session. As http2 does, a binary's probes
-// are attached once for every pid; a process gets its gr_procs entry.
+// are attached once for every pid; a process gets its config in its binary's slot (the probes'
+// cookie), or its gr_procs entry (core/plugin-kit/cfg-slots.ts).
 // Header-block and data events become call records.
 import type { BpfObject } from '../../core/bpf/bpf-object';
 import type { AttachedProcess, PluginRuntime, ProcessTarget, RuntimeOptions, TraceEvent } from '../../core/engine/plugin';
 import type { RuleOutcome } from '../../core/engine/engine';
 import { BinaryProbes } from '../../core/plugin-kit/binary-probes';
-import { pidKey } from '../../core/plugin-kit/map-keys';
+import { CfgSlots } from '../../core/plugin-kit/cfg-slots';
 import { RecordQueue } from '../../core/plugin-kit/record-queue';
 import { targetLoadBias } from '../../core/plugin-kit/target-load-bias';
 import { BlockHeaders } from './block-headers';
@@ -22,6 +23,7 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
   const blocks = new BlockHeaders(options.redact);
   const addrs = new ConnAddrCache();
   const rodata = new RodataByPid();
+  const cfgs = new CfgSlots({ slots: 'gr_slots', procs: 'gr_procs' });
 
   return {
     bpfObject: 'grpc',
@@ -35,7 +37,8 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
       const outcome = outcomes.find((o) => o.plan?.config);
       if (!outcome) return { newLinks: 0, detach: () => {} };
       const config = outcome.plan!.config as GrpcConfig;
-      const newLinks = probes.attachOnce(obj, target, outcome.plan!.probes);
+      const slot = cfgs.slotFor(target.binaryKey);
+      const newLinks = probes.attachOnce(obj, target, outcome.plan!.probes, outcome.plan!.probes.map(() => slot));
       const { pid } = target;
       const anyItab = [config.tcpConnItab, config.tlsConnItab, config.wrapConnItab, config.bufReaderItab].some((a) => a !== null);
       const bias = config.pie ? targetLoadBias(pid, target) : 0n;
@@ -43,12 +46,13 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
       // A held PIE's bias is not known yet (0): no .rodata range until it is attached again.
       const ro = rodataOf(target.binary, config.pie && target.held ? null : bias);
       rodata.set(pid, ro);
-      obj.map('gr_procs').update(pidKey(pid), encodeCfg(config, { tcp: at(config.tcpConnItab), tls: at(config.tlsConnItab), wrap: at(config.wrapConnItab), bufr: at(config.bufReaderItab) }, target.binary.abi === 'register', ro));
+      const cfg = encodeCfg(config, { tcp: at(config.tcpConnItab), tls: at(config.tlsConnItab), wrap: at(config.wrapConnItab), bufr: at(config.bufReaderItab) }, target.binary.abi === 'register', ro);
+      cfgs.place(obj, pid, target.binaryKey, cfg);
       queue.setExe(pid, target.exe);
       return {
         newLinks,
         detach: () => {
-          obj.map('gr_procs').delete(pidKey(pid));
+          cfgs.remove(obj, pid);
         },
       };
     },

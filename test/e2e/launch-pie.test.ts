@@ -8,6 +8,9 @@
 // to the server, and once the exec is seen every record has one.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { requireBpf, ourLinks, uprobeEvents } from '../support/bpf';
 import { startListening, startRun, stopRuns } from '../support/gotrace-run';
 import { ROOT, fixture, requireBinary } from '../support/binaries';
@@ -51,3 +54,41 @@ for (const c of CASES) {
     assert.equal(uprobeEvents(), '', 'no uprobe_events entries');
   });
 }
+
+/** Where a process's PIE executable is loaded: the lowest start of its mappings of `exe` (/proc/PID/maps). */
+function loadBase(pid: number, exe: string): bigint {
+  const starts = readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').filter((l) => l.endsWith(exe)).map((l) => BigInt(`0x${l.split('-')[0]}`));
+  assert.ok(starts.length, `pid ${pid} maps ${exe}`);
+  return starts.reduce((a, b) => (b < a ? b : a));
+}
+
+test('two PIE processes of one binary at once, loaded at different addresses: each is traced with its own itabs (one from its binary\'s config slot, the other from the per-pid map)', async (t) => {
+  if (!requireBpf(t)) return;
+  const pie = requireBinary(fixture('grpc', '-pie'));
+  const { server, addr } = await startListening(requireBinary(fixture('grpc')), ['-mode', 'server'], { cwd: ROOT });
+  const clients: ChildProcess[] = [];
+  try {
+    // Both wait before dialing, so that both are attached before their first call.
+    for (let i = 0; i < 2; i++) clients.push(spawn(pie, ['-mode', 'client', '-addr', addr, '-call', 'check', '-n', '50', '-c', '1', '-wait', '3s'], { stdio: 'ignore' }));
+    const pids = clients.map((c) => c.pid!);
+    await new Promise((r) => setTimeout(r, 300)); // exec'd and mapped
+    const [a, b] = pids.map((p) => loadBase(p, pie));
+    assert.notEqual(a, b, 'ASLR loaded the two at different addresses: their configs differ');
+    const g = startRun<Rec>('grpc', pids.flatMap((p) => ['--pid', String(p)]));
+    await Promise.all(clients.map((c) => once(c, 'exit')));
+    const s = await g.stop();
+    assert.doesNotMatch(s.stderr, /ERR_BPF|ERR_PLUGIN/);
+    for (const pid of pids) {
+      const mine = s.records.filter((r) => r.role === 'client' && r.pid === pid);
+      assert.equal(mine.length, 50, `every call of pid ${pid} once (${s.records.length} records)`);
+      for (const r of mine) {
+        assert.equal(r.status, 0, JSON.stringify(r));
+        assert.ok(r.fd !== null && r.fd > 2 && r.remote === addr, `its conn found through its own itabs: ${JSON.stringify(r)}`);
+      }
+    }
+  } finally {
+    for (const c of clients) c.kill();
+    server.kill();
+  }
+  assert.deepEqual(ourLinks(), [], 'no gotrace links left in the kernel');
+});
