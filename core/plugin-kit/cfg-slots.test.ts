@@ -89,3 +89,15 @@ test('binaries past the last slot get NO_SLOT: their processes use the hash', ()
   assert.equal(s.place(f.obj, 7, 'one-more', cfg(3)), 'procs');
   assert.deepEqual(f.lookup(NO_SLOT, 7), cfg(3));
 });
+
+test('a pid keeps its place in the slot while others leave and come (a program reading mid-write finds it where it was)', () => {
+  const f = fakeObject(), s = new CfgSlots({ slots: 'x_slots', procs: 'x_procs' });
+  const slot = s.slotFor('bin');
+  for (const pid of [11, 12, 13]) s.place(f.obj, pid, 'bin', cfg(1));
+  const pids = (): number[] => { const v = f.slots.get(slot)!; return [...Array(CFG_SLOT_PIDS).keys()].map((j) => v.readUInt32LE(16 + 4 * j)); };
+  assert.deepEqual(pids().slice(0, 3), [11, 12, 13]);
+  s.remove(f.obj, 12);
+  assert.deepEqual(pids().slice(0, 3), [11, 0, 13], '13 did not move');
+  s.place(f.obj, 14, 'bin', cfg(1));
+  assert.deepEqual(pids().slice(0, 3), [11, 14, 13], 'the free place is reused');
+});

@@ -16,6 +16,11 @@ export const NO_SLOT = 0xffffffff;
 interface Slot {
   /** The config the slot holds; null until its first process. */
   cfg: Buffer | null;
+  /**
+   * The pids, 0 where free. A pid keeps its place while others come and go:
+   * a program reading the value while user space rewrites it then sees
+   * every other pid where it was.
+   */
   readonly pids: number[];
 }
 
@@ -38,7 +43,7 @@ export class CfgSlots {
   slotFor(binaryKey: string): number {
     let i = this.byBinary.get(binaryKey);
     if (i === undefined) {
-      i = this.slots.length < CFG_SLOTS ? this.slots.push({ cfg: null, pids: [] }) - 1 : NO_SLOT;
+      i = this.slots.length < CFG_SLOTS ? this.slots.push({ cfg: null, pids: new Array<number>(CFG_SLOT_PIDS).fill(0) }) - 1 : NO_SLOT;
       this.byBinary.set(binaryKey, i);
     }
     return i;
@@ -47,16 +52,16 @@ export class CfgSlots {
   /** Gives `pid` (a process of the binary `binaryKey`) its config, replacing what it had. */
   place(obj: BpfObject, pid: number, binaryKey: string, cfg: Buffer): 'slot' | 'procs' {
     this.remove(obj, pid);
-    const i = this.slotFor(binaryKey), slot = this.slots[i];
-    if (slot && slot.pids.length < CFG_SLOT_PIDS) {
-      if (slot.cfg === null || (!slot.pids.length && !slot.cfg.equals(cfg))) {
+    const i = this.slotFor(binaryKey), slot = this.slots[i], free = slot ? slot.pids.indexOf(0) : -1;
+    if (slot && free >= 0) {
+      if (slot.cfg === null || (slot.pids.every((p) => p === 0) && !slot.cfg.equals(cfg))) {
         // No pid uses the slot: its config can change, and is written
         // before any pid names it.
         slot.cfg = Buffer.from(cfg);
         this.write(obj, i, slot);
       }
       if (slot.cfg.equals(cfg)) {
-        slot.pids.push(pid);
+        slot.pids[free] = pid;
         this.write(obj, i, slot);
         this.placed.set(pid, i);
         return 'slot';
@@ -77,7 +82,7 @@ export class CfgSlots {
       return;
     }
     const slot = this.slots[i]!;
-    slot.pids.splice(slot.pids.indexOf(pid), 1);
+    slot.pids[slot.pids.indexOf(pid)] = 0;
     this.write(obj, i, slot);
   }
 
