@@ -239,59 +239,38 @@ const NO_TRAILERS: Readonly<Record<string, string>> = Object.freeze({});
  * the line by hand (record-json.ts) instead of JSON.stringify, which spent
  * most of its time on the three header maps each record shares with the
  * calls before it. The fields are assigned in GrpcRecord's order, which is
- * the JSON's.
+ * the JSON's (the optional ones, rstCode and error, only withOptional adds).
  */
-class CallRecord implements GrpcRecord, OwnJsonLine {
-  readonly type = 'grpc';
-  readonly role: GrpcRecord['role'];
-  readonly tls: boolean | null;
-  readonly method: string | null;
-  readonly authority: string | null;
-  readonly status: number | null;
-  readonly grpcMessage: string | null;
-  readonly streamId: number;
-  readonly reqHeaders: Readonly<Record<string, string>>;
-  readonly respHeaders: Readonly<Record<string, string>>;
-  readonly respTrailers: Readonly<Record<string, string>>;
-  readonly reqMessages: number;
-  readonly respMessages: number;
-  readonly reqBytes: number;
-  readonly respBytes: number;
-  readonly latencyNs: number | null;
-  readonly local: string | null;
-  readonly remote: string | null;
-  readonly fd: number | null;
-  readonly reqTcpSeq: number | null;
-  readonly respTcpSeq: number | null;
-  readonly pid: number;
-  readonly goid: number | null;
-  exe = '';
-  ts = 0;
-
+// The interface gives the class GrpcRecord's fields (declaration merging) without declaring them again.
+interface CallRecord extends GrpcRecord {}
+class CallRecord implements OwnJsonLine {
   constructor(c: Call, t: Readonly<Record<string, string>>, status: number | null, latencyNs: number | null) {
-    const b = c.connEv;
-    this.role = c.role;
-    this.tls = !b || (b.wrapped && b.tls === null) ? null : b.tls;
-    this.method = c.req[':path'] ?? null;
-    this.authority = c.req[':authority'] ?? null;
-    this.status = status;
-    this.grpcMessage = decodeGrpcMessage(t['grpc-message']);
-    this.streamId = c.first.streamId;
-    this.reqHeaders = c.req;
-    this.respHeaders = c.resp;
-    this.respTrailers = t;
-    this.reqMessages = c.reqMessages;
-    this.respMessages = c.respMessages;
-    this.reqBytes = c.reqBytes;
-    this.respBytes = c.respBytes;
-    this.latencyNs = latencyNs;
-    this.local = b?.local ?? null;
-    this.remote = b?.remote ?? null;
-    this.fd = b && b.fd >= 0 ? b.fd : null;
-    this.reqTcpSeq = b?.tcpSeq ?? null;
-    this.respTcpSeq = c.respSeq ?? null;
-    this.pid = c.first.pid;
-    this.goid = c.role === 'server' ? c.first.goid : c.callerGoid;
+    const b = c.connEv, r = this as { -readonly [K in keyof GrpcRecord]: GrpcRecord[K] };
+    r.type = 'grpc';
+    r.role = c.role;
+    r.tls = !b || (b.wrapped && b.tls === null) ? null : b.tls;
+    r.method = c.req[':path'] ?? null;
+    r.authority = c.req[':authority'] ?? null;
+    r.status = status;
+    r.grpcMessage = decodeGrpcMessage(t['grpc-message']);
+    r.streamId = c.first.streamId;
+    r.reqHeaders = c.req;
+    r.respHeaders = c.resp;
+    r.respTrailers = t;
+    r.reqMessages = c.reqMessages;
+    r.respMessages = c.respMessages;
+    r.reqBytes = c.reqBytes;
+    r.respBytes = c.respBytes;
+    r.latencyNs = latencyNs;
+    r.local = b?.local ?? null;
+    r.remote = b?.remote ?? null;
+    r.fd = b && b.fd >= 0 ? b.fd : null;
+    r.reqTcpSeq = b?.tcpSeq ?? null;
+    r.respTcpSeq = c.respSeq ?? null;
+    r.pid = c.first.pid;
+    r.goid = c.role === 'server' ? c.first.goid : c.callerGoid;
+    r.exe = '';
+    r.ts = 0;
   }
 
   jsonLine(): string {
