@@ -11,8 +11,8 @@
  * and the pids it is for: ~30 ns. The pid check stays, because every process
  * running the binary hits its probes and only traced ones may be read.
  *
- * A slot's config is the one its binary's first traced process had; a
- * process whose config differs (a PIE loaded elsewhere), or one past
+ * A slot's config is that of the first process placed in it while it
+ * named no pid; a process whose config differs (a PIE loaded elsewhere), or one past
  * GO_CFG_SLOT_PIDS, goes into the per-pid hash as before, which is also
  * where a pid not in the slot is looked for
  * (core/plugin-kit/cfg-slots.ts decides).
@@ -28,8 +28,8 @@
 
 /* pids after the config: user space writes the whole value, and a pid is
  * what makes a program use the config, so a copy that runs forward has
- * written the config by the time a new pid shows. (User space writes a
- * slot's config once, before any pid; later writes only change pids.)
+ * written the config by the time a new pid shows. (User space changes a
+ * slot's config only while no pid names it, and writes it before the pid.)
  */
 #define GO_CFG_SLOT_DEFINE(NAME, CFG, PROCS)                                                            \
 	struct NAME##_slot {                                                                            \
