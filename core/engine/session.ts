@@ -188,9 +188,19 @@ export class Session {
     const a = this.attached.get(pid);
     if (!a) return;
     const t0 = performance.now();
+    // A process that exits right after its last exchange has that
+    // exchange's records still in the rings (drained on a timer): they are
+    // decoded while the process is known, as close() does, or a plugin
+    // that forgets the pid's connections at detach sees a response without
+    // its request.
+    this.drainRings();
     for (const x of a) x.detach();
     this.attached.delete(pid);
     this.log.debug({ pid, ms: Math.round(performance.now() - t0) }, 'detached');
+  }
+
+  private drainRings(): void {
+    for (const lp of this.loaded.values()) for (const r of lp.rings) r.drain();
   }
 
   stats(): SessionStats {
@@ -214,7 +224,7 @@ export class Session {
   close(): SessionStats {
     // What the rings hold is decoded while its processes are still known;
     // the drain after detaching picks up what came in meanwhile.
-    for (const lp of this.loaded.values()) for (const r of lp.rings) r.drain();
+    this.drainRings();
     for (const pid of [...this.attached.keys()]) this.removeProcess(pid);
     for (const lp of this.loaded.values()) {
       if (lp.drainTimer) clearInterval(lp.drainTimer);
