@@ -17,6 +17,7 @@ import { buildClientOnly } from '../../test/support/grpc-client-only';
 import { FIELDS } from './offsets';
 import { CFG_SIZE, encodeCfg, EVENT_SIZE, HDR_EVENT_HEAD } from './layout';
 import { CFG_SLOT_PIDS, CFG_SLOTS } from '../../core/plugin-kit/cfg-slots';
+import { btfMapMaxEntries, btfStructSize } from '../../test/support/btf';
 
 function outcome(variant: '' | '-stripped' | '-pie', edit: (b: Buffer) => Buffer = (b) => b) {
   const path = requireBinary(fixture('grpc', variant));
@@ -95,11 +96,8 @@ test('struct gr_cfg and the events: the encoder and decoder match the BPF object
   assert.equal(Number(/STRUCT 'gr_cfg' size=(\d+)/.exec(btf)![1]), CFG_SIZE);
   assert.equal(Number(/STRUCT 'gr_event' size=(\d+)/.exec(btf)![1]), EVENT_SIZE);
   // A binary's config slot (go_cfg_slot.h): the config, then the pids core/plugin-kit/cfg-slots.ts writes after it.
-  assert.equal(Number(/STRUCT 'gr_slot' size=(\d+)/.exec(btf)![1]), CFG_SIZE + 4 * CFG_SLOT_PIDS);
-  const type = (id: string): string => new RegExp(`^\\[${id}\\] .*(?:\\n\\t.*)*`, 'm').exec(btf)![0];
-  const slotsMap = type(/VAR 'gr_slots' type_id=(\d+)/.exec(btf)![1]!);
-  const maxEntries = type(type(/'max_entries' type_id=(\d+)/.exec(slotsMap)![1]!).match(/type_id=(\d+)/)![1]!);
-  assert.equal(Number(/nr_elems=(\d+)/.exec(maxEntries)![1]), CFG_SLOTS, 'gr_slots max_entries');
+  assert.equal(btfStructSize(btf, 'gr_slot'), CFG_SIZE + 4 * CFG_SLOT_PIDS);
+  assert.equal(btfMapMaxEntries(btf, 'gr_slots'), CFG_SLOTS);
   // The header-block record's head ends where its struct go_hdr_block begins.
   assert.equal(Number(/STRUCT 'gr_hdr_event' size=\d+ vlen=\d+\n(?:\t.*\n)*?\t'b' type_id=\d+ bits_offset=(\d+)/.exec(btf)![1]) / 8, HDR_EVENT_HEAD);
   const c = outcome('').plan!.config as GrpcConfig;

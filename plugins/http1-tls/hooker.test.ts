@@ -1,6 +1,8 @@
 // The http1-tls plan from the file alone (no kernel): probes, offsets with
 // their provenance, the itab, on the https fixture with DWARF, stripped, PIE.
 import { test } from 'node:test';
+import { CFG_SLOT_PIDS, CFG_SLOTS } from '../../core/plugin-kit/cfg-slots';
+import { btfMapMaxEntries, btfStructSize } from '../../test/support/btf';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -122,10 +124,13 @@ test('PIE: the itab is marked to move with the load address', () => {
   assert.ok(c.tcpConnItab !== null);
 });
 
-test('struct h1_proc_cfg: the encoder matches the BPF object', (t) => {
+test('struct h1_proc_cfg and its config slot: the encoder matches the BPF object', (t) => {
   const obj = join(ROOT, 'build', 'bpf', 'http1_tls.bpf.o');
   if (!existsSync(obj)) return t.skip('build/bpf/http1_tls.bpf.o is not built');
   const btf = execFileSync('bpftool', ['btf', 'dump', 'file', obj], { encoding: 'utf8' });
   assert.equal(Number(/STRUCT 'h1_proc_cfg' size=(\d+)/.exec(btf)![1]), PROC_CFG_SIZE);
+  // A binary's config slot (go_cfg_slot.h): the config, then the pids core/plugin-kit/cfg-slots.ts writes after it.
+  assert.equal(btfStructSize(btf, 'h1_slot'), PROC_CFG_SIZE + 4 * CFG_SLOT_PIDS);
+  assert.equal(btfMapMaxEntries(btf, 'h1_slots'), CFG_SLOTS);
   assert.equal(encodeProcConfig({ tls: plan('').config as Http1TlsConfig, tcp: null }, 0x1000n, true).length, PROC_CFG_SIZE);
 });

@@ -6,7 +6,8 @@
  * With the tcp flag, internal/poll.(*FD).Write and Read also capture plain
  * HTTP on TCP sockets that do not carry TLS (same events, tls = 0).
  * Probes are attached once per binary for every pid; user space writes a
- * per-pid config (h1_procs) and nothing happens for pids without one.
+ * process's config into its binary's slot (h1_slots, by the probes' cookie)
+ * or into h1_procs, and nothing happens for pids with neither.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -19,6 +20,7 @@
 #include "go_call.h"
 #include "go_conn.h"
 #include "go_string.h"
+#include "go_cfg_slot.h"
 #include "http1_tls.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -31,6 +33,9 @@ struct {
 	__type(key, __u32);
 	__type(value, struct h1_proc_cfg);
 } h1_procs SEC(".maps");
+
+/* h1_slots and h1_cfg_of(): a process's config by its binary's slot, or from h1_procs. */
+GO_CFG_SLOT_DEFINE(h1, struct h1_proc_cfg, h1_procs)
 
 /* Reads in flight. LRU: a call that never reaches a RET must not leak.
  * Per-CPU LRU lists, as in h1_socks: no global lock per update.
@@ -60,7 +65,7 @@ int uprobe_crypto_tls_conn_write(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), len = 0;
 	__u32 pid = pid_tgid >> 32;
-	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
+	struct h1_proc_cfg *cfg = h1_cfg_of(ctx, pid);
 	struct emit_args a = {};
 	__u64 g;
 
@@ -84,7 +89,7 @@ SEC("uprobe")
 int uprobe_crypto_tls_conn_read(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
+	struct h1_proc_cfg *cfg = h1_cfg_of(ctx, pid);
 	struct go_call_key key = {};
 	struct h1_call call = {};
 
@@ -123,7 +128,7 @@ SEC("uprobe")
 int uprobe_crypto_tls_conn_read_ret(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
+	struct h1_proc_cfg *cfg = h1_cfg_of(ctx, pid);
 	struct go_call_key key = {};
 	struct emit_args a = {};
 	struct h1_call *call;
@@ -169,7 +174,7 @@ SEC("uprobe")
 int uprobe_crypto_tls_halfconn_decrypt(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
+	struct h1_proc_cfg *cfg = h1_cfg_of(ctx, pid);
 	struct h1_rx_key xk = { .pid = pid };
 	struct h1_rx *rx;
 	__u64 rec = 0, hc = 0;

@@ -35,7 +35,7 @@ SEC("uprobe")
 int uprobe_poll_fd_read(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
+	struct h1_proc_cfg *cfg = h1_cfg_of(ctx, pid);
 	struct h1_fd_call_key key = { .pid = pid };
 	struct h1_call call = {}, *known;
 	struct sock *sk;
@@ -162,7 +162,7 @@ SEC("uprobe")
 int uprobe_poll_fd_read_ret(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
+	struct h1_proc_cfg *cfg = h1_cfg_of(ctx, pid);
 	struct h1_fd_call_key key = { .pid = pid };
 	struct h1_call *call;
 	__u64 n = 0;
@@ -189,7 +189,7 @@ SEC("uprobe")
 int uprobe_poll_fd_write(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
+	struct h1_proc_cfg *cfg = h1_cfg_of(ctx, pid);
 	__u64 pfd = 0, buf = 0, len = 0, ino = 0, g;
 	struct sock *sk;
 	int sysfd;
@@ -234,7 +234,7 @@ SEC("uprobe")
 int uprobe_poll_fd_close(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct h1_proc_cfg *cfg = bpf_map_lookup_elem(&h1_procs, &pid);
+	struct h1_proc_cfg *cfg = h1_cfg_of(ctx, pid);
 	struct h1_sock_key k = { .pid = pid };
 	__u64 pfd = 0, ino = 0;
 	struct h1_event *e;

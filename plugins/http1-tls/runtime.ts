@@ -1,6 +1,7 @@
 // The kernel side of http1-tls for one session. As func-trace does, each
 // binary's probes are attached once for every pid (detaching uprobes costs
-// the kernel ~100 ms each); a process only gets its h1_procs entry. Records
+// the kernel ~100 ms each); a process only gets its config, in its binary's slot
+// (the probes' cookie) or in h1_procs (core/plugin-kit/cfg-slots.ts). Records
 // become CapturedChunks for the HTTP/1 decoder, whose exchanges are the events.
 import type { BpfObject } from '../../core/bpf/bpf-object';
 import type { BpfLink } from '../../core/bpf/bpf-link';
@@ -11,7 +12,7 @@ import { GotraceError } from '../../core/errors';
 import { Http1Decoder, type CapturedChunk, type Http1Record } from './decoder';
 import { decodeChunk, encodeProcConfig, type ProcPlans, type RawChunk } from './layout';
 import { ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
-import { pidKey } from '../../core/plugin-kit/map-keys';
+import { CfgSlots } from '../../core/plugin-kit/cfg-slots';
 import { targetLoadBias } from '../../core/plugin-kit/target-load-bias';
 
 /**
@@ -68,6 +69,7 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
   const exes = new Map<number, string>();
   const keys = new ConnKeys();
   const addrs = new ConnAddrCache();
+  const cfgs = new CfgSlots({ slots: 'h1_slots', procs: 'h1_procs' });
   let out: TraceEvent[] = [];
   // The record is fresh and ours: add exe in place rather than spreading a
   // ~20-field object per exchange (that copy was ~6 µs per record).
@@ -98,7 +100,7 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
         newLinks++;
         let list = sites.get(p.program);
         if (!list) sites.set(p.program, (list = []));
-        list.push({ fileOffset: p.fileOffset });
+        list.push({ fileOffset: p.fileOffset, cookie: BigInt(cfgs.slotFor(target.binaryKey)) });
       }
       for (const [program, list] of sites) links.push(...obj.attachUprobes(program, { binaryPath: target.attachPath, pid: -1, sites: list }));
     } catch (e) {
@@ -132,12 +134,12 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
       let itab = 0n;
       const tls = config.tls;
       if (tls && tls.tcpConnItab !== null) itab = BigInt(tls.tcpConnItab) + (tls.pie ? targetLoadBias(pid, target) : 0n);
-      obj.map('h1_procs').update(pidKey(pid), encodeProcConfig(config, itab, target.binary.abi === 'register'));
+      cfgs.place(obj, pid, target.binaryKey, encodeProcConfig(config, itab, target.binary.abi === 'register'));
       exes.set(pid, target.exe);
       return {
         newLinks,
         detach: () => {
-          obj.map('h1_procs').delete(pidKey(pid));
+          cfgs.remove(obj, pid);
           keys.forgetPid(pid); // exes keeps the pid: its last chunks may still be in the ring
         },
       };

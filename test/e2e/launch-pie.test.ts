@@ -62,33 +62,40 @@ function loadBase(pid: number, exe: string): bigint {
   return starts.reduce((a, b) => (b < a ? b : a));
 }
 
-test('two PIE processes of one binary at once, loaded at different addresses: each is traced with its own itabs (one from its binary\'s config slot, the other from the per-pid map)', async (t) => {
-  if (!requireBpf(t)) return;
-  const pie = requireBinary(fixture('grpc', '-pie'));
-  const { server, addr } = await startListening(requireBinary(fixture('grpc')), ['-mode', 'server'], { cwd: ROOT });
-  const clients: ChildProcess[] = [];
-  try {
-    // Both wait before dialing, so that both are attached before their first call.
-    for (let i = 0; i < 2; i++) clients.push(spawn(pie, ['-mode', 'client', '-addr', addr, '-call', 'check', '-n', '50', '-c', '1', '-wait', '3s'], { stdio: 'ignore' }));
-    const pids = clients.map((c) => c.pid!);
-    await new Promise((r) => setTimeout(r, 300)); // exec'd and mapped
-    const [a, b] = pids.map((p) => loadBase(p, pie));
-    assert.notEqual(a, b, 'ASLR loaded the two at different addresses: their configs differ');
-    const g = startRun<Rec>('grpc', pids.flatMap((p) => ['--pid', String(p)]));
-    await Promise.all(clients.map((c) => once(c, 'exit')));
-    const s = await g.stop();
-    assert.doesNotMatch(s.stderr, /ERR_BPF|ERR_PLUGIN/);
-    for (const pid of pids) {
-      const mine = s.records.filter((r) => r.role === 'client' && r.pid === pid);
-      assert.equal(mine.length, 50, `every call of pid ${pid} once (${s.records.length} records)`);
-      for (const r of mine) {
-        assert.equal(r.status, 0, JSON.stringify(r));
-        assert.ok(r.fd !== null && r.fd > 2 && r.remote === addr, `its conn found through its own itabs: ${JSON.stringify(r)}`);
+/** Clients that wait 3 s before their first request, so that both are attached before it. */
+const TWO = [
+  { label: 'grpc', type: 'grpc', name: 'grpc', status: 0, client: (a: string) => ['-mode', 'client', '-addr', a, '-call', 'check', '-n', '50', '-c', '1', '-wait', '3s'] },
+  { label: 'http1-tls', type: 'http1', name: 'https', status: 200, client: (a: string) => ['-mode', 'client', '-url', `https://${a}/hello`, '-n', '50', '-c', '1', '-wait', '3s'] },
+] as const;
+
+for (const c of TWO) {
+  test(`${c.label}: two PIE processes of one binary at once, loaded at different addresses, are each traced with their own itabs (one config in the binary's slot, the other in the per-pid map)`, async (t) => {
+    if (!requireBpf(t)) return;
+    const pie = requireBinary(fixture(c.name, '-pie'));
+    const { server, addr } = await startListening(requireBinary(fixture(c.name)), ['-mode', 'server'], { cwd: ROOT });
+    const clients: ChildProcess[] = [];
+    try {
+      for (let i = 0; i < 2; i++) clients.push(spawn(pie, c.client(addr), { stdio: 'ignore' }));
+      const pids = clients.map((p) => p.pid!);
+      await new Promise((r) => setTimeout(r, 300)); // exec'd and mapped
+      const [a, b] = pids.map((p) => loadBase(p, pie));
+      assert.notEqual(a, b, 'ASLR loaded the two at different addresses: their configs differ');
+      const g = startRun<Rec>(c.type, pids.flatMap((p) => ['--pid', String(p)]));
+      await Promise.all(clients.map((p) => once(p, 'exit')));
+      const s = await g.stop();
+      assert.doesNotMatch(s.stderr, /ERR_BPF|ERR_PLUGIN/);
+      for (const pid of pids) {
+        const mine = s.records.filter((r) => r.role === 'client' && r.pid === pid);
+        assert.equal(mine.length, 50, `every call of pid ${pid} once (${s.records.length} records)`);
+        for (const r of mine) {
+          assert.equal(r.status, c.status, JSON.stringify(r));
+          assert.ok(r.fd !== null && r.fd > 2 && r.remote === addr, `its conn found through its own itabs: ${JSON.stringify(r)}`);
+        }
       }
+    } finally {
+      for (const p of clients) p.kill();
+      server.kill();
     }
-  } finally {
-    for (const c of clients) c.kill();
-    server.kill();
-  }
-  assert.deepEqual(ourLinks(), [], 'no gotrace links left in the kernel');
-});
+    assert.deepEqual(ourLinks(), [], 'no gotrace links left in the kernel');
+  });
+}
