@@ -7,13 +7,20 @@ import { CFG_SLOT_PIDS, CFG_SLOTS, CfgSlots, NO_SLOT } from './cfg-slots';
 function fakeObject() {
   const slots = new Map<number, Buffer>(), procs = new Map<number, Buffer>();
   const writes: string[] = [];
+  /** Called after every write, as a program running between two writes would look. */
+  const afterWrite: (() => void)[] = [];
   const obj = {
     map: (name: string) => ({
       update: (k: Buffer, v: Buffer) => {
         writes.push(`${name} ${k.readUInt32LE(0)}`);
         (name === 'x_slots' ? slots : procs).set(k.readUInt32LE(0), Buffer.from(v));
+        for (const f of afterWrite) f();
       },
-      delete: (k: Buffer) => (name === 'x_slots' ? slots : procs).delete(k.readUInt32LE(0)),
+      delete: (k: Buffer) => {
+        const had = (name === 'x_slots' ? slots : procs).delete(k.readUInt32LE(0));
+        for (const f of afterWrite) f();
+        return had;
+      },
     }),
   } as unknown as BpfObject;
   /** What a BPF program of `pid` at a probe with cookie `slot` would find (go_cfg_slot.h's lookup). */
@@ -25,7 +32,7 @@ function fakeObject() {
     }
     return procs.get(pid);
   };
-  return { obj, slots, procs, writes, lookup };
+  return { obj, slots, procs, writes, lookup, afterWrite };
 }
 
 const cfg = (n: number): Buffer => Buffer.alloc(16, n);
@@ -100,4 +107,22 @@ test('a pid keeps its place in the slot while others leave and come (a program r
   assert.deepEqual(pids().slice(0, 3), [11, 0, 13], '13 did not move');
   s.place(f.obj, 14, 'bin', cfg(1));
   assert.deepEqual(pids().slice(0, 3), [11, 14, 13], 'the free place is reused');
+});
+
+test('replacing a running process\'s config never leaves it without one, between any two writes', () => {
+  for (const [label, setup] of [
+    ['alone in its slot, the slot\'s config changes with it', (s: CfgSlots, o: BpfObject) => s.place(o, 1, 'pie', cfg(1))],
+    ['beside another pid, it moves to the hash', (s: CfgSlots, o: BpfObject) => { s.place(o, 9, 'pie', cfg(1)); s.place(o, 1, 'pie', cfg(1)); }],
+    ['in the hash, it moves to the slot', (s: CfgSlots, o: BpfObject) => { s.place(o, 9, 'pie', cfg(2)); s.place(o, 1, 'pie', cfg(3)); s.remove(o, 9); }],
+  ] as const) {
+    const f = fakeObject(), s = new CfgSlots({ slots: 'x_slots', procs: 'x_procs' });
+    const slot = s.slotFor('pie');
+    setup(s, f.obj);
+    const seen: (Buffer | undefined)[] = [];
+    f.afterWrite.push(() => seen.push(f.lookup(slot, 1)));
+    s.place(f.obj, 1, 'pie', cfg(2));
+    assert.ok(seen.length > 0 && seen.every((c) => c !== undefined), `${label}: a write left pid 1 without a config`);
+    assert.deepEqual(f.lookup(slot, 1), cfg(2), label);
+    assert.equal(f.procs.has(1), s.place(f.obj, 1, 'pie', cfg(2)) === 'procs', `${label}: a hash entry only where the pid lives there`);
+  }
 });

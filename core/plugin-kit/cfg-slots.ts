@@ -49,9 +49,20 @@ export class CfgSlots {
     return i;
   }
 
-  /** Gives `pid` (a process of the binary `binaryKey`) its config, replacing what it had. */
+  /**
+   * Gives `pid` (a process of the binary `binaryKey`) its config, replacing
+   * what it had. A replacement goes through the hash first, which programs
+   * look in once the pid has left its slot: at no point between the writes
+   * is the pid without a config (a PIE's config is replaced this way once its
+   * load bias is known, while it runs).
+   */
   place(obj: BpfObject, pid: number, binaryKey: string, cfg: Buffer): 'slot' | 'procs' {
-    this.remove(obj, pid);
+    const procs = obj.map(this.maps.procs);
+    if (this.placed.has(pid)) {
+      procs.update(pidKey(pid), cfg);
+      this.leaveSlot(obj, pid);
+      this.placed.set(pid, -1);
+    }
     const i = this.slotFor(binaryKey), slot = this.slots[i], free = slot ? slot.pids.indexOf(0) : -1;
     if (slot && free >= 0) {
       if (slot.cfg === null || (slot.pids.every((p) => p === 0) && !slot.cfg.equals(cfg))) {
@@ -63,11 +74,12 @@ export class CfgSlots {
       if (slot.cfg.equals(cfg)) {
         slot.pids[free] = pid;
         this.write(obj, i, slot);
+        if (this.placed.get(pid) === -1) procs.delete(pidKey(pid));
         this.placed.set(pid, i);
         return 'slot';
       }
     }
-    obj.map(this.maps.procs).update(pidKey(pid), cfg);
+    if (this.placed.get(pid) !== -1) procs.update(pidKey(pid), cfg);
     this.placed.set(pid, -1);
     return 'procs';
   }
@@ -77,10 +89,13 @@ export class CfgSlots {
     const i = this.placed.get(pid);
     if (i === undefined) return;
     this.placed.delete(pid);
-    if (i < 0) {
-      obj.map(this.maps.procs).delete(pidKey(pid));
-      return;
-    }
+    if (i < 0) obj.map(this.maps.procs).delete(pidKey(pid));
+    else this.leaveSlot(obj, pid, i);
+  }
+
+  /** Takes `pid` out of its slot, if it is in one (slot i when known). */
+  private leaveSlot(obj: BpfObject, pid: number, i = this.placed.get(pid) ?? -1): void {
+    if (i < 0) return;
     const slot = this.slots[i]!;
     slot.pids[slot.pids.indexOf(pid)] = 0;
     this.write(obj, i, slot);
