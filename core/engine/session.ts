@@ -222,9 +222,9 @@ export class Session {
    * the drop counters) are closed.
    */
   close(): SessionStats {
-    // What the rings hold is decoded while its processes are still known;
-    // the drain after detaching picks up what came in meanwhile.
-    this.drainRings();
+    // removeProcess drains the rings before each detach, so what they hold
+    // is decoded while its process is known; the drain after picks up what
+    // came in meanwhile.
     for (const pid of [...this.attached.keys()]) this.removeProcess(pid);
     for (const lp of this.loaded.values()) {
       if (lp.drainTimer) clearInterval(lp.drainTimer);
