@@ -93,8 +93,8 @@ test('struct gr_cfg and the events: the encoder and decoder match the BPF object
   const obj = join(ROOT, 'build', 'bpf', 'grpc.bpf.o');
   assert.ok(existsSync(obj), 'build/bpf/grpc.bpf.o is built by npm run setup');
   const btf = execFileSync('bpftool', ['btf', 'dump', 'file', obj], { encoding: 'utf8' });
-  assert.equal(Number(/STRUCT 'gr_cfg' size=(\d+)/.exec(btf)![1]), CFG_SIZE);
-  assert.equal(Number(/STRUCT 'gr_event' size=(\d+)/.exec(btf)![1]), EVENT_SIZE);
+  assert.equal(btfStructSize(btf, 'gr_cfg'), CFG_SIZE);
+  assert.equal(btfStructSize(btf, 'gr_event'), EVENT_SIZE);
   // A binary's config slot (go_cfg_slot.h): the config, then the pids core/plugin-kit/cfg-slots.ts writes after it.
   assert.equal(btfStructSize(btf, 'gr_slot'), CFG_SIZE + 4 * CFG_SLOT_PIDS);
   assert.equal(btfMapMaxEntries(btf, 'gr_slots'), CFG_SLOTS);

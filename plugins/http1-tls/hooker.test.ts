@@ -128,7 +128,7 @@ test('struct h1_proc_cfg and its config slot: the encoder matches the BPF object
   const obj = join(ROOT, 'build', 'bpf', 'http1_tls.bpf.o');
   if (!existsSync(obj)) return t.skip('build/bpf/http1_tls.bpf.o is not built');
   const btf = execFileSync('bpftool', ['btf', 'dump', 'file', obj], { encoding: 'utf8' });
-  assert.equal(Number(/STRUCT 'h1_proc_cfg' size=(\d+)/.exec(btf)![1]), PROC_CFG_SIZE);
+  assert.equal(btfStructSize(btf, 'h1_proc_cfg'), PROC_CFG_SIZE);
   // A binary's config slot (go_cfg_slot.h): the config, then the pids core/plugin-kit/cfg-slots.ts writes after it.
   assert.equal(btfStructSize(btf, 'h1_slot'), PROC_CFG_SIZE + 4 * CFG_SLOT_PIDS);
   assert.equal(btfMapMaxEntries(btf, 'h1_slots'), CFG_SLOTS);

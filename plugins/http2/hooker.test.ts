@@ -13,6 +13,7 @@ import { plugin } from './index';
 import type { Http2Config } from './hooker';
 import { CFG_SIZE, encodeCfg } from './layout';
 import { HTTP2_TABLE } from './offsets';
+import { btfStructSize } from '../../test/support/btf';
 
 function plan(variant: '' | '-stripped') {
   const path = requireBinary(fixture('http2', variant));
@@ -86,7 +87,7 @@ test('struct h2_cfg: the encoder matches the BPF object', () => {
   const obj = join(ROOT, 'build', 'bpf', 'http2.bpf.o');
   assert.ok(existsSync(obj), 'build/bpf/http2.bpf.o is built by npm run setup');
   const btf = execFileSync('bpftool', ['btf', 'dump', 'file', obj], { encoding: 'utf8' });
-  assert.equal(Number(/STRUCT 'h2_cfg' size=(\d+)/.exec(btf)![1]), CFG_SIZE);
+  assert.equal(btfStructSize(btf, 'h2_cfg'), CFG_SIZE);
   const c = plan('').config as Http2Config;
   assert.equal(encodeCfg(c, c.gens[0]!, { tcp: 1n, tls: 2n, wrap: 3n }, true).length, CFG_SIZE);
 });
