@@ -5,7 +5,8 @@
  * the fd table, the file, the socket, its addresses) is a dozen helper calls
  * per header block. The walk's result is kept here by (pid, tag, object
  * address), with the pointers a plugin reads from the object on the way
- * (aux, aux2).
+ * (aux, aux2) and whatever else it knows not to change for the object's
+ * life (aux3).
  *
  * A Go object's address is reused once the garbage collector frees it, and
  * so is a socket's memory once closed, so an entry is used only while its
@@ -28,6 +29,7 @@ struct go_conn_cached {
 	__u64 key;  /* the plugin's name for the connection (a net.Conn's data word, a *Framer) */
 	__u64 aux;  /* the plugin's: pointers read from obj on the way */
 	__u64 aux2;
+	__u64 aux3; /* the plugin's: a value fixed for obj's life (grpc: its server transport's reader goroutine) */
 };
 
 struct {

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { CallAssembler, type GrpcRecord } from './calls';
 import type { RawEvent } from './layout';
 
-const base: RawEvent = { ts: 1000n, goid: 7, conn: 0xc000, pid: 1, streamId: 1, kind: 'req-hdrs', side: 1, endStream: false, count: 0, n: 0, headers: {},
+/** The server's transport: its request headers carry it; its DATA_IN, MSG_OUT and CLOSE carry it as their conn. */
+const T = 0xe000;
+const base: RawEvent = { ts: 1000n, goid: 7, conn: 0xc000, transport: T, pid: 1, streamId: 1, kind: 'req-hdrs', side: 1, endStream: false, count: 0, n: 0, headers: {},
   tls: false, fd: 5, wrapped: false, tcpSeq: null, local: '127.0.0.1:1', remote: '127.0.0.1:2' };
 const ev = (e: Partial<RawEvent>): RawEvent => ({ ...base, ...e });
 /** A header block event with these (name, value) fields, as BlockHeaders reports them. */
@@ -15,9 +17,10 @@ test('headers, a message, then trailers: one record with status and counts', () 
   const got: GrpcRecord[] = [];
   const a = new CallAssembler((r) => got.push(r));
   a.push(hdrs('req-hdrs', [[':path', '/pkg.Svc/M'], ['x-id', '7']]));
-  a.push(ev({ kind: 'data-in', n: 12 }));
+  a.push(ev({ kind: 'data-in', conn: T, n: 12 }));
+  a.push(ev({ kind: 'data-in', n: 100 })); // keyed by the conn, not the transport: no call of this server's
   a.push(hdrs('out-hdrs', [[':status', '200']]));
-  a.push(ev({ kind: 'msg-out', n: 7 }));
+  a.push(ev({ kind: 'msg-out', conn: T, n: 7 }));
   assert.equal(got.length, 0);
   a.push(hdrs('out-hdrs', [['grpc-status', '3'], ['grpc-message', 'bad%20arg']], { endStream: true, ts: 5000n }));
   assert.equal(got.length, 1);
@@ -80,8 +83,8 @@ test('a cancelled stream: the server receives RST_STREAM CANCEL, the client send
   const got: GrpcRecord[] = [];
   const a = new CallAssembler((r) => got.push(r));
   a.push(hdrs('req-hdrs', [[':path', '/pkg.Svc/Watch']]));
-  a.push(ev({ kind: 'msg-out', n: 7 }));
-  a.push(ev({ kind: 'close', n: 8, endStream: true }));
+  a.push(ev({ kind: 'msg-out', conn: T, n: 7 }));
+  a.push(ev({ kind: 'close', conn: T, n: 8, endStream: true }));
   const c = { side: 0, conn: 0xd000, pid: 2 };
   a.push(hdrs('out-hdrs', [[':path', '/pkg.Svc/Watch']], c));
   a.push(ev({ ...c, kind: 'data-in', n: 7, count: 1 }));
@@ -98,11 +101,11 @@ test('in progress: calls open longer than a second, oldest first, until they end
   const a = new CallAssembler(() => {});
   const c = { side: 0, conn: 0xd000, pid: 2 };
   a.push(hdrs('req-hdrs', [[':path', '/pkg.Svc/Watch']], { ts: 1_000_000_000n }));
-  a.push(ev({ kind: 'msg-out', n: 7 }));
+  a.push(ev({ kind: 'msg-out', conn: T, n: 7 }));
   a.push(hdrs('out-hdrs', [[':path', '/pkg.Svc/Watch']], { ...c, ts: 2_000_000_000n }));
   assert.deepEqual(a.inProgress(2_500_000_000n), ['grpc server /pkg.Svc/Watch pid 1 stream 1, 1 responses, 1.5s']);
   assert.deepEqual(a.inProgress(3_000_000_000n), ['grpc server /pkg.Svc/Watch pid 1 stream 1, 1 responses, 2.0s', 'grpc client /pkg.Svc/Watch pid 2 stream 1, 0 responses, 1.0s']);
-  a.push(ev({ kind: 'close', n: 8, endStream: true }));
+  a.push(ev({ kind: 'close', conn: T, n: 8, endStream: true }));
   a.push(ev({ ...c, kind: 'close', n: 8, endStream: true }));
   assert.deepEqual(a.inProgress(3_000_000_000n), []);
 });
@@ -111,11 +114,28 @@ test('record fields keep their JSON order: rstCode before pid, error last', () =
   const got: GrpcRecord[] = [];
   const a = new CallAssembler((r) => got.push(r));
   a.push(hdrs('req-hdrs', [[':path', '/pkg.Svc/M']]));
-  a.push(ev({ kind: 'close', n: 8, endStream: true }));
+  a.push(ev({ kind: 'close', conn: T, n: 8, endStream: true }));
   a.push(hdrs('req-hdrs', [[':path', '/pkg.Svc/M']], { streamId: 3 }));
   a.flush(2000n);
   const common = ['type', 'role', 'tls', 'method', 'authority', 'status', 'grpcMessage', 'streamId', 'reqHeaders', 'respHeaders', 'respTrailers',
     'reqMessages', 'respMessages', 'reqBytes', 'respBytes', 'latencyNs', 'local', 'remote', 'fd', 'reqTcpSeq', 'respTcpSeq'];
   assert.deepEqual(Object.keys(got[0]!), [...common, 'rstCode', 'pid', 'goid', 'exe', 'ts']);
   assert.deepEqual(Object.keys(got[1]!), [...common, 'pid', 'goid', 'exe', 'ts', 'error']);
+});
+
+test('server records by transport: two pids whose transports share an address stay apart, and a reused address keeps the new call', () => {
+  const got: GrpcRecord[] = [];
+  const a = new CallAssembler((r) => got.push(r));
+  a.push(hdrs('req-hdrs', [[':path', '/a']], { pid: 1 }));
+  a.push(hdrs('req-hdrs', [[':path', '/b']], { pid: 2, conn: 0xc100 }));
+  a.push(ev({ kind: 'data-in', conn: T, pid: 2, n: 5, count: 1 }));
+  a.push(ev({ kind: 'msg-out', conn: T, pid: 1, n: 9 }));
+  // The address of pid 1's transport is reused by a new transport (another conn) while the old call is open.
+  a.push(hdrs('req-hdrs', [[':path', '/c']], { pid: 1, conn: 0xc200 }));
+  a.push(hdrs('out-hdrs', [['grpc-status', '0']], { pid: 1, endStream: true, ts: 2000n })); // ends /a (by its conn)
+  a.push(ev({ kind: 'data-in', conn: T, pid: 1, n: 3, count: 1 })); // /c's: its entry outlived /a's end
+  a.push(hdrs('out-hdrs', [['grpc-status', '0']], { pid: 1, conn: 0xc200, endStream: true, ts: 3000n }));
+  a.push(hdrs('out-hdrs', [['grpc-status', '0']], { pid: 2, conn: 0xc100, endStream: true, ts: 4000n }));
+  assert.deepEqual(got.map((r) => [r.method, r.pid, r.reqBytes, r.reqMessages, r.respBytes]), [['/a', 1, 0, 0, 9], ['/c', 1, 3, 1, 0], ['/b', 2, 5, 1, 0]]);
+  assert.equal(a.size, 0);
 });

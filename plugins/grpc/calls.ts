@@ -5,7 +5,9 @@
 // leave from grpc's loopy writer goroutine, so the caller's first message can
 // be seen before them. They end at (*http2Client).closeStream, which follows
 // the trailers or is the cancel that sends RST_STREAM. A call is keyed by
-// (role, pid, the connection's net.Conn data word, stream id). State is
+// (role, pid, the connection's net.Conn data word, stream id); a server's
+// DATA_IN, MSG_OUT and CLOSE name its transport (*http2Server) instead, which
+// its request headers tie to the call (the BPF side saves a read). State is
 // bounded: at most `maxCalls` open calls (the oldest is reported with an
 // error when more come), and calls older than `maxAgeNs` expire.
 import { BoundedTable } from '../../core/plugin-kit/bounded-table';
@@ -52,6 +54,8 @@ export interface GrpcRecord {
 interface Call {
   readonly role: 'server' | 'client';
   first: RawEvent;
+  /** Server: the *http2Server that read the request (its records' key where they carry no conn); 0 for a client. */
+  readonly transport: number;
   /** The event carrying the conn (server: request headers; client: request headers sent). */
   connEv: RawEvent | null;
   req: Readonly<Record<string, string>>;
@@ -105,7 +109,7 @@ function withOptional(r: GrpcRecord, rstCode: number | undefined, error: string 
   return out as unknown as GrpcRecord;
 }
 
-const newCall = (role: Call['role'], e: RawEvent): Call => ({ role, first: e, connEv: role === 'server' ? e : null, req: {}, resp: {}, trailers: null, callerGoid: null,
+const newCall = (role: Call['role'], e: RawEvent): Call => ({ role, first: e, transport: role === 'server' ? e.transport : 0, connEv: role === 'server' ? e : null, req: {}, resp: {}, trailers: null, callerGoid: null,
   reqSeen: role === 'server', respSeen: false, respSeq: undefined, reqMessages: 0, respMessages: 0, reqBytes: 0, respBytes: 0 });
 
 /** pid * STREAMS + stream id is exact: pids are below 2^22 (PID_MAX_LIMIT), stream ids below 2^31. */
@@ -120,6 +124,8 @@ export class CallAssembler {
    * decimal and hashing the string was a quarter of the assembler's time).
    */
   private readonly byConn = { server: new Map<number, Map<number, Call>>(), client: new Map<number, Map<number, Call>>() };
+  /** The server's calls again, by transport, for the records that name it instead of the conn. */
+  private readonly byTransport = new Map<number, Map<number, Call>>();
 
   /** `onRecord` gets each call's record and the monotonic ns the call began at. */
   constructor(private readonly onRecord: (r: GrpcRecord, tsNs: bigint) => void, opts: CallOptions = {}) {
@@ -132,21 +138,23 @@ export class CallAssembler {
     return this.byConn[role].get(e.conn)?.get(e.pid * STREAMS + e.streamId);
   }
 
+  /** A server call by the transport a DATA_IN, MSG_OUT or CLOSE record names in its conn word. */
+  private findByTransport(e: RawEvent): Call | undefined {
+    return this.byTransport.get(e.conn)?.get(e.pid * STREAMS + e.streamId);
+  }
+
   private begin(role: Call['role'], e: RawEvent): Call {
-    const c = newCall(role, e), byConn = this.byConn[role];
-    let streams = byConn.get(e.conn);
-    if (!streams) byConn.set(e.conn, (streams = new Map()));
-    streams.set(e.pid * STREAMS + e.streamId, c);
+    const c = newCall(role, e);
+    index(this.byConn[role], e.conn, e.pid * STREAMS + e.streamId, c);
+    if (role === 'server') index(this.byTransport, c.transport, e.pid * STREAMS + e.streamId, c);
     this.open.set(c, c, e.ts); // may evict the oldest, never c
     return c;
   }
 
   private end(c: Call): void {
     this.open.delete(c);
-    const byConn = this.byConn[c.role], streams = byConn.get(c.first.conn);
-    if (!streams) return;
-    streams.delete(c.first.pid * STREAMS + c.first.streamId);
-    if (!streams.size) byConn.delete(c.first.conn);
+    unindex(this.byConn[c.role], c.first.conn, c.first.pid * STREAMS + c.first.streamId, c);
+    if (c.role === 'server') unindex(this.byTransport, c.transport, c.first.pid * STREAMS + c.first.streamId, c);
   }
 
   push(e: RawEvent): void {
@@ -162,7 +170,7 @@ export class CallAssembler {
       this.begin('server', e).req = e.headers;
       return;
     }
-    const c = this.find('server', e);
+    const c = e.kind === 'out-hdrs' ? this.find('server', e) : this.findByTransport(e);
     if (!c) return; // a call begun before tracing
     switch (e.kind) {
       case 'data-in': c.reqBytes += e.n; c.reqMessages += e.count; break;
@@ -233,6 +241,25 @@ export class CallAssembler {
 }
 
 const NO_TRAILERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Files c under outer → inner in a two-level index. */
+function index(by: Map<number, Map<number, Call>>, outer: number, inner: number, c: Call): void {
+  let m = by.get(outer);
+  if (!m) by.set(outer, (m = new Map()));
+  m.set(inner, c);
+}
+
+/**
+ * Takes c out of a two-level index, and outer once it is empty. Only when
+ * filed there still: a transport's address may be reused by a new one while
+ * a call of the old is open, and the new call's entry must stay.
+ */
+function unindex(by: Map<number, Map<number, Call>>, outer: number, inner: number, c: Call): void {
+  const m = by.get(outer);
+  if (m?.get(inner) !== c) return;
+  m.delete(inner);
+  if (!m.size) by.delete(outer);
+}
 
 /**
  * A call's record. A class, not a literal, for its jsonLine: the sink writes

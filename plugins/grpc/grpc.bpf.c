@@ -7,7 +7,8 @@
  * handleData, messages sent at Write, and streams that end without trailers
  * at (*http2Server).handleRSTStream and (*http2Client).closeStream. A header
  * block is one record with all its fields; user space assembles calls keyed
- * by (pid, net.Conn data word, stream id).
+ * by (pid, net.Conn data word, stream id); a server's DATA_IN, MSG_OUT and
+ * CLOSE name their *http2Server instead, which its REQ_HDRS ties to the conn.
  * https://github.com/grpc/grpc-go/blob/v1.33.3/internal/transport/http2_server.go
  * https://github.com/grpc/grpc-go/blob/v1.33.3/internal/transport/http2_client.go
  * https://github.com/grpc/grpc-go/blob/v1.33.3/internal/transport/controlbuf.go
@@ -92,16 +93,18 @@ static __always_inline int operate_headers(struct pt_regs *ctx, bool server)
 	if (go_h2_meta_frame(f, cfg->mhf_headers, cfg->mhf_fields, &hf, fields) || !hf || frame_head(cfg, hf, &stream, &length, &flags))
 		return 0;
 	if (server) {
-		transport_conn(cfg, pid, GR_TAG_SERVER, t, cfg->srv_conn, cfg->srv_framer, &v);
-		goid = go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset);
+		transport_conn(cfg, ctx, pid, GR_TAG_SERVER, t, cfg->srv_conn, cfg->srv_framer, &v);
+		goid = (__s64)v.aux3;
 	} else {
-		transport_conn(cfg, pid, GR_TAG_CLIENT, t, cfg->cli_conn, cfg->cli_framer, &v);
+		transport_conn(cfg, NULL, pid, GR_TAG_CLIENT, t, cfg->cli_conn, cfg->cli_framer, &v);
 	}
 	e = hdr_event(&s, &hfs, server ? GR_REQ_HDRS : GR_IN_HDRS, server, pid, goid, v.key, stream, true);
 	if (!e)
 		return 0;
-	if (server)
+	if (server) {
 		conn_fields(&v, true, e);
+		e->transport = t; /* the key of the server's DATA_IN, MSG_OUT and CLOSE records */
+	}
 	read_seq(cfg, &v, length, e);
 	go_hdr_block_from_fields(&e->b, &cfg->rodata, hfs, fields[0], fields[1]);
 	emit_hdr(s, e);
@@ -220,7 +223,8 @@ static __always_inline int handle_data(struct pt_regs *ctx, __u8 side)
 	k.pid = pid;
 	if (data_frame(cfg, f, &k.stream, &flags, data))
 		return 0;
-	k.conn = conn_key(t, side ? cfg->srv_conn : cfg->cli_conn);
+	/* A server's records are keyed by its transport (user space knows its conn from REQ_HDRS): a read less. */
+	k.conn = side ? t : conn_key(t, cfg->cli_conn);
 	msgs = walk_messages(&k, data[0], data[1], flags & 0x1 /* FlagDataEndStream */);
 	/* No goid: the reader goroutine's, which no record shows. */
 	e = reserve(GR_DATA_IN, pid, -1, k.conn, k.stream, !side);
@@ -272,7 +276,7 @@ static __always_inline int write_msg(struct pt_regs *ctx, __u8 side)
 		return 0;
 	/* The goid only of a client's caller (its record shows it); a server's is the handler's, which none does. */
 	e = reserve(GR_MSG_OUT, pid, side ? -1 : go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset),
-		    conn_key(t, side ? cfg->srv_conn : cfg->cli_conn), stream, !side);
+		    side ? t : conn_key(t, cfg->cli_conn), stream, !side);
 	if (!e)
 		return 0;
 	e->side = side;
@@ -335,7 +339,7 @@ int uprobe_transport_http2server_handlerststream(struct pt_regs *ctx)
 	if (!cfg || go_read_arg(ctx, &cfg->rs_t, &t) || go_read_arg(ctx, &cfg->rs_f, &f) || !t || !f)
 		return 0;
 	k.pid = pid;
-	k.conn = conn_key(t, cfg->srv_conn);
+	k.conn = t; /* as handle_data's */
 	if (bpf_probe_read_user(&k.stream, sizeof(k.stream), (void *)(f + cfg->fh_stream)) ||
 	    bpf_probe_read_user(&code, sizeof(code), (void *)(f + cfg->rst_code)))
 		return 0;

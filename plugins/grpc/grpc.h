@@ -104,7 +104,7 @@ struct gr_cfg {
 struct gr_event {
 	__u64 ts;
 	__s64 goid;
-	__u64 conn;     /* data word of the connection's net.Conn: its key */
+	__u64 conn;     /* data word of the connection's net.Conn: its key; a server's: its *http2Server (gr_hdr_event.transport) */
 	__u32 pid;
 	__u32 stream_id;
 	__u8 kind;      /* enum gr_kind */
@@ -135,6 +135,7 @@ struct gr_hdr_event {
 	__u8 seq_ok;    /* tcp_seq is known */
 	__u8 _pad;
 	__u32 tcp_seq;  /* the header block's wire seq (docs/tcp-seqs.md) */
+	__u64 transport; /* REQ_HDRS: the *http2Server, which the server's other records carry as conn */
 	struct go_conn_addrs addrs; /* REQ_HDRS, client OUT_HDRS */
 	struct go_hdr_block b;
 };

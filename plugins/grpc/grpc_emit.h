@@ -108,15 +108,18 @@ static __always_inline void walk_conn(const struct gr_cfg *cfg, __u64 base, __u3
 /* The connection of the transport t (an *http2Server or *http2Client, whose
  * net.Conn is at conn_off and *framer at framer_off): from go_conn_cache, or
  * walked and kept there. aux is the framer's reader (frame_reader) when aux2
- * is 1.
+ * is 1. aux3 is the goid of the goroutine running when it was walked, when
+ * ctx is given: a server transport's frames are all read by one goroutine
+ * (HandleStreams' loop), whose goid then costs no read per request.
  */
-static __always_inline void transport_conn(const struct gr_cfg *cfg, __u32 pid, __u32 tag, __u64 t, __u32 conn_off, __u32 framer_off,
-					   struct go_conn_cached *v)
+static __always_inline void transport_conn(const struct gr_cfg *cfg, struct pt_regs *ctx, __u32 pid, __u32 tag, __u64 t, __u32 conn_off,
+					   __u32 framer_off, struct go_conn_cached *v)
 {
 	if (go_conn_cache_load(pid, tag, t, v))
 		return;
 	walk_conn(cfg, t, conn_off, v);
 	v->aux2 = frame_reader(cfg, &v->c, t, framer_off, &v->aux) ? 0 : 1;
+	v->aux3 = ctx ? (__u64)go_goid(go_current_g(ctx, cfg->regabi), cfg->goid_offset) : (__u64)-1;
 	go_conn_cache_put(pid, tag, t, v);
 }
 

@@ -28,13 +28,14 @@ test('a request block: the conn (TLS, fd, IPv4 addresses, seq) and its fields in
   h.writeInt32LE(9, 36);
   h.writeUInt8(1, 42); // seq_ok
   h.writeUInt32LE(0xfffffff0, 44);
-  h.writeUInt8(2, 48); // AF_INET
-  h.writeUInt16LE(50051, 50);
-  h.writeUInt16LE(40000, 52);
-  Buffer.from([127, 0, 0, 1]).copy(h, 56);
-  Buffer.from([10, 0, 0, 2]).copy(h, 72);
+  h.writeBigUInt64LE(0xc000abcd00n, 48); // transport
+  h.writeUInt8(2, 56); // AF_INET
+  h.writeUInt16LE(50051, 58);
+  h.writeUInt16LE(40000, 60);
+  Buffer.from([127, 0, 0, 1]).copy(h, 64);
+  Buffer.from([10, 0, 0, 2]).copy(h, 80);
   const e = decodeEvent(Buffer.concat([h, block([[':path', '/pkg.Svc/M'], ['authorization', 'Bearer x'], ['te', 'trailers']])]))!;
-  assert.deepEqual([e.kind, e.ts, e.goid, e.conn, e.pid, e.streamId, e.side, e.endStream], ['req-hdrs', 123456789n, 42, 0xc000123400, 77, 5, 1, false]);
+  assert.deepEqual([e.kind, e.ts, e.goid, e.conn, e.transport, e.pid, e.streamId, e.side, e.endStream], ['req-hdrs', 123456789n, 42, 0xc000123400, 0xc000abcd00, 77, 5, 1, false]);
   assert.deepEqual([e.tls, e.fd, e.wrapped, e.tcpSeq, e.local, e.remote], [true, 9, false, 0xfffffff0, '127.0.0.1:50051', '10.0.0.2:40000']);
   assert.deepEqual(e.headers, { ':path': '/pkg.Svc/M', authorization: '[redacted]', te: 'trailers' });
 });

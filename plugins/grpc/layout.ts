@@ -20,7 +20,9 @@ export const CFG_SIZE = RODATA_AT + RODATA_SIZE; // 392
 /** struct gr_event: DATA_IN, MSG_OUT, CLOSE. */
 export const EVENT_SIZE = 48;
 /** struct gr_hdr_event up to its struct go_hdr_block: the record is this plus the block's used bytes. */
-export const HDR_EVENT_HEAD = 88;
+export const HDR_EVENT_HEAD = 96;
+/** struct gr_hdr_event's addrs (struct go_conn_addrs). */
+const ADDRS_AT = 56;
 
 /** enum gr_kind, in order. */
 export const KINDS = ['req-hdrs', 'out-hdrs', 'in-hdrs', 'data-in', 'msg-out', 'close'] as const;
@@ -51,8 +53,14 @@ export function encodeCfg(c: GrpcConfig, itabs: { tcp: bigint; tls: bigint; wrap
 export interface RawEvent {
   readonly ts: bigint;
   readonly goid: number | null;
-  /** The net.Conn's data word: a user-space pointer, exact as a number. */
+  /**
+   * The net.Conn's data word: a user-space pointer, exact as a number. A
+   * server's DATA_IN, MSG_OUT and CLOSE carry its *http2Server instead
+   * (saving BPF a read), which its REQ_HDRS gives as `transport`.
+   */
   readonly conn: number;
+  /** REQ_HDRS: the *http2Server that read it; 0 for other kinds. */
+  readonly transport: number;
   readonly pid: number;
   readonly streamId: number;
   readonly kind: EventKind;
@@ -87,9 +95,9 @@ export function decodeEvent(b: Buffer, blocks: BlockHeaders, addrCache: ConnAddr
   // One object literal for both records: every event has the same shape, so the assembler's reads stay monomorphic.
   const tls = hdrs ? b[35]! : 2, conn = u64(b, 16);
   // Only REQ_HDRS and a client's OUT_HDRS carry addresses (family 0 elsewhere).
-  const addrs = hdrs && b[48] !== 0 ? addrCache.get(conn, b, 48) : NO_ADDRS;
+  const addrs = hdrs && b[ADDRS_AT] !== 0 ? addrCache.get(conn, b, ADDRS_AT) : NO_ADDRS;
   return {
-    ts: b.readBigUInt64LE(0), goid: s64OrNull(b, 8), conn, pid: u32(b, 24),
+    ts: b.readBigUInt64LE(0), goid: s64OrNull(b, 8), conn, transport: hdrs ? u64(b, 48) : 0, pid: u32(b, 24),
     streamId: u32(b, 28), kind, side: b[33]!, endStream: b[34] !== 0,
     count: hdrs ? 0 : u32(b, 36), n: hdrs ? 0 : u64(b, 40),
     headers: hdrs ? blocks.read(b, HDR_EVENT_HEAD, rodata?.get(u32(b, 24))) : NO_HEADERS,

@@ -11,7 +11,7 @@ import { hasOwnJsonLine } from '../../core/output/json-text';
 import { jsonLinesSink } from '../../core/output/sinks';
 import type { TraceEvent } from '../../core/engine/plugin';
 
-const base: RawEvent = { ts: 1000n, goid: 7, conn: 0xc000, pid: 1, streamId: 1, kind: 'req-hdrs', side: 1, endStream: false, count: 0, n: 0, headers: {},
+const base: RawEvent = { ts: 1000n, goid: 7, conn: 0xc000, transport: 0xe000, pid: 1, streamId: 1, kind: 'req-hdrs', side: 1, endStream: false, count: 0, n: 0, headers: {},
   tls: false, fd: 5, wrapped: false, tcpSeq: null, local: '127.0.0.1:1', remote: '127.0.0.1:2' };
 const ev = (e: Partial<RawEvent>): RawEvent => ({ ...base, ...e });
 
@@ -40,9 +40,9 @@ test('jsonLine equals JSON.stringify for every record, whatever its strings and 
     a.push(ev({ kind: 'req-hdrs', streamId: stream, ts: t0, headers: req, tls: i % 5 === 0 ? null : i % 2 === 0, wrapped: i % 7 === 0,
       goid: i % 4 ? i : null, fd: i % 6 ? i : -1, tcpSeq: i % 3 ? 4294967295 - i : null, local: i % 9 ? `10.0.0.${i % 256}:${i}` : null, remote: pick(AWKWARD, i + 1),
       pid: 1 + (i % 4) }));
-    a.push(ev({ kind: 'data-in', streamId: stream, n: i * 1000, count: i % 3, pid: 1 + (i % 4) }));
+    a.push(ev({ kind: 'data-in', conn: 0xe000, streamId: stream, n: i * 1000, count: i % 3, pid: 1 + (i % 4) }));
     a.push(ev({ kind: 'out-hdrs', streamId: stream, headers: i % 2 ? Object.freeze({ ':status': '200' }) : {}, tcpSeq: i, pid: 1 + (i % 4) }));
-    a.push(ev({ kind: 'msg-out', streamId: stream, n: 2 ** 40 + i, pid: 1 + (i % 4) }));
+    a.push(ev({ kind: 'msg-out', conn: 0xe000, streamId: stream, n: 2 ** 40 + i, pid: 1 + (i % 4) }));
     a.push(ev({ kind: 'out-hdrs', streamId: stream, endStream: true, ts: t0 + BigInt(i * 997), pid: 1 + (i % 4),
       headers: i % 4 ? trailers : { 'grpc-status': String(i % 17), 'grpc-message': s } }));
   }
@@ -59,7 +59,7 @@ test('records with an error or reset code are plain objects, which the sink writ
   const got: GrpcRecord[] = [];
   const a = new CallAssembler((r) => got.push(r));
   a.push(ev({ kind: 'req-hdrs', streamId: 1 }));
-  a.push(ev({ kind: 'close', streamId: 1, n: 8, ts: 2000n }));
+  a.push(ev({ kind: 'close', conn: 0xe000, streamId: 1, n: 8, ts: 2000n }));
   a.push(ev({ kind: 'req-hdrs', streamId: 3 }));
   a.flush(3000n);
   let out = '';
