@@ -78,7 +78,7 @@ static __always_inline int operate_headers(struct pt_regs *ctx, bool server)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct gr_cfg *cfg = gr_cfg_of(ctx, pid);
-	__u64 t = 0, f = 0, hf = 0, fields[2] = {};
+	__u64 t = 0, f = 0, fields[2] = {};
 	struct go_conn_cached v = {};
 	struct gr_scratch *s = NULL;
 	struct gr_hdr_event *e;
@@ -90,7 +90,7 @@ static __always_inline int operate_headers(struct pt_regs *ctx, bool server)
 	if (!cfg || go_read_arg(ctx, server ? &cfg->oh_t : &cfg->coh_t, &t) || go_read_arg(ctx, server ? &cfg->oh_frame : &cfg->coh_frame, &f) ||
 	    !t || !f)
 		return 0;
-	if (go_h2_meta_frame(f, cfg->mhf_headers, cfg->mhf_fields, &hf, fields) || !hf || frame_head(cfg, hf, &stream, &length, &flags))
+	if (meta_headers(cfg, f, &stream, &length, &flags, fields))
 		return 0;
 	if (server) {
 		transport_conn(cfg, ctx, pid, GR_TAG_SERVER, t, cfg->srv_conn, cfg->srv_framer, &v);

@@ -61,6 +61,14 @@ static __always_inline int frame_head(const struct gr_cfg *cfg, __u64 f, __u32 *
 	return go_h2_frame_head(f, &o, stream, length, flags);
 }
 
+/* A *MetaHeadersFrame's fields slice and its frame's head. */
+static __always_inline int meta_headers(const struct gr_cfg *cfg, __u64 f, __u32 *stream, __u32 *length, __u8 *flags, __u64 fields[2])
+{
+	struct go_h2_fh_offsets o = { .stream = cfg->fh_stream, .length = cfg->fh_length, .flags = cfg->fh_flags };
+
+	return go_h2_meta_headers(f, cfg->mhf_headers, cfg->mhf_fields, &o, stream, length, flags, fields);
+}
+
 /* The data word of the net.Conn at p + off: the connection's key. */
 static __always_inline __u64 conn_key(__u64 p, __u32 off)
 {

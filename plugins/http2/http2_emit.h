@@ -156,7 +156,7 @@ static __always_inline __s64 buffered(const struct h2_cfg *cfg, __u64 bufw)
 static __always_inline void emit_headers(struct pt_regs *ctx, const struct h2_cfg *cfg, __u8 kind,
 					 __u32 pid, __u32 gen, __u64 framer, __u64 f, __u64 conn_base, __u32 conn_off, __u64 br)
 {
-	__u64 hf = 0, fields[2] = {};
+	__u64 fields[2] = {};
 	struct go_conn_view c = {};
 	__u8 flags = 0;
 	__u32 stream = 0, length = 0;
@@ -166,8 +166,7 @@ static __always_inline void emit_headers(struct pt_regs *ctx, const struct h2_cf
 	struct h2_wr *s;
 	__u32 zero = 0;
 
-	if (go_h2_meta_frame(f, cfg->mhf_headers, cfg->mhf_fields, &hf, fields) || !hf ||
-	    go_h2_frame_head(hf, &fo, &stream, &length, &flags))
+	if (go_h2_meta_headers(f, cfg->mhf_headers, cfg->mhf_fields, &fo, &stream, &length, &flags, fields))
 		return;
 	s = scratch();
 	if (!s)
