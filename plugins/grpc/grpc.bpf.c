@@ -84,6 +84,7 @@ static __always_inline int operate_headers(struct pt_regs *ctx, bool server)
 	struct gr_hdr_event *e;
 	__u32 stream = 0, length = 0;
 	__u8 flags = 0;
+	struct go_hdr_window *win;
 	__u64 *hfs;
 	__s64 goid = -1;
 
@@ -98,7 +99,7 @@ static __always_inline int operate_headers(struct pt_regs *ctx, bool server)
 	} else {
 		transport_conn(cfg, NULL, pid, GR_TAG_CLIENT, t, cfg->cli_conn, cfg->cli_framer, &v);
 	}
-	e = hdr_event(&s, &hfs, server ? GR_REQ_HDRS : GR_IN_HDRS, server, pid, goid, v.key, stream, true);
+	e = hdr_event(&s, &hfs, &win, server ? GR_REQ_HDRS : GR_IN_HDRS, server, pid, goid, v.key, stream, true);
 	if (!e)
 		return 0;
 	if (server) {
@@ -106,7 +107,7 @@ static __always_inline int operate_headers(struct pt_regs *ctx, bool server)
 		e->transport = t; /* the key of the server's DATA_IN, MSG_OUT and CLOSE records */
 	}
 	read_seq(cfg, &v, length, e);
-	go_hdr_block_from_fields(&e->b, &cfg->rodata, hfs, fields[0], fields[1]);
+	go_hdr_block_from_fields(&e->b, &cfg->rodata, hfs, fields[0], fields[1], win);
 	emit_hdr(s, e);
 	return 0;
 }
@@ -148,6 +149,7 @@ int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 	struct go_conn_cached v = {};
 	struct gr_scratch *s = NULL;
 	struct gr_hdr_event *e;
+	struct go_hdr_window *win;
 	__u64 *hfs;
 	__u8 side;
 
@@ -159,11 +161,11 @@ int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 	/* A server's response headers need no time: its call began at the
 	 * request and ends at the trailers.
 	 */
-	e = hdr_event(&s, &hfs, GR_OUT_HDRS, side, pid, -1, v.key, (__u32)stream, side == 0 || (end & 1));
+	e = hdr_event(&s, &hfs, &win, GR_OUT_HDRS, side, pid, -1, v.key, (__u32)stream, side == 0 || (end & 1));
 	if (!e)
 		return 0;
 	e->end_stream = (__u8)(end & 1);
-	bound = go_hdr_block_from_fields(&e->b, &cfg->rodata, hfs, hf, hf_len);
+	bound = go_hdr_block_from_fields(&e->b, &cfg->rodata, hfs, hf, hf_len, win);
 	if (side == 0) { /* a client's request headers open its call: say which conn */
 		conn_fields(&v, true, e);
 	} else if (end & 1 && !opens_response(&e->b, hfs)) {

@@ -17,6 +17,7 @@ struct gr_scratch {
 	__u32 _pad;
 	struct gr_hdr_event ev[GR_SCRATCH_SLOTS];
 	__u64 hf[GR_SCRATCH_SLOTS][GO_HDR_HF_BYTES / 8]; /* the []hpack.HeaderField being read */
+	struct go_hdr_window win[GR_SCRATCH_SLOTS];     /* and its strings */
 };
 
 struct {
@@ -37,7 +38,7 @@ struct {
  * preemption between the two could make two programs share a record.
  * emit_hdr gives the record back.
  */
-static __always_inline struct gr_hdr_event *hdr_event(struct gr_scratch **sp, __u64 **hf, __u8 kind, __u8 side, __u32 pid, __s64 goid, __u64 conn, __u32 stream,
+static __always_inline struct gr_hdr_event *hdr_event(struct gr_scratch **sp, __u64 **hf, struct go_hdr_window **win, __u8 kind, __u8 side, __u32 pid, __s64 goid, __u64 conn, __u32 stream,
 						       bool stamp)
 {
 	__u32 zero = 0, slot;
@@ -55,6 +56,7 @@ static __always_inline struct gr_hdr_event *hdr_event(struct gr_scratch **sp, __
 	*sp = s;
 	e = &s->ev[slot & (GR_SCRATCH_SLOTS - 1)];
 	*hf = s->hf[slot & (GR_SCRATCH_SLOTS - 1)];
+	*win = &s->win[slot & (GR_SCRATCH_SLOTS - 1)];
 	__builtin_memset(e, 0, __builtin_offsetof(struct gr_hdr_event, b));
 	if (stamp)
 		e->ts = bpf_ktime_get_ns();

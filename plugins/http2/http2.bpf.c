@@ -74,6 +74,7 @@ struct {
 /* A []hpack.HeaderField is copied here in one read (go_hdr_block_from_fields). */
 struct h2_hf {
 	__u64 w[GO_HDR_HF_BYTES / 8];
+	struct go_hdr_window win; /* and its strings */
 };
 
 struct {

@@ -183,7 +183,7 @@ static __always_inline void emit_headers(struct pt_regs *ctx, const struct h2_cf
 	if (!fbuf)
 		return;
 	go_hdr_block_reset(&e->b);
-	go_hdr_block_from_fields(&e->b, &cfg->rodata, fbuf->w, fields[0], fields[1]);
+	go_hdr_block_from_fields(&e->b, &cfg->rodata, fbuf->w, fields[0], fields[1], &fbuf->win);
 	emit_hdrs(e);
 }
 
