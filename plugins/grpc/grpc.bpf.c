@@ -28,6 +28,7 @@
 #include "go_conn_cache.h"
 #include "go_h2_frame.h"
 #include "go_cfg_slot.h"
+#include "go_ring_wake.h"
 #include "grpc.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

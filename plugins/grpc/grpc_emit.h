@@ -6,17 +6,10 @@
 #ifndef __GRPC_EMIT_H
 #define __GRPC_EMIT_H
 
-/* User space is not woken per record: at ~60k records/s a wakeup each (an
- * irq_work on the traced thread's CPU, then an epoll round trip in gotrace)
- * cost more than the record. It drains the ring on a timer instead
- * (runtime.ts drainEveryMs); the ring wakes it only once this much is
- * waiting, so a burst never waits for the timer with the ring filling up.
- */
-#define GR_WAKE_BYTES (1 << 20)
-
+/* User space is woken only when a burst fills the ring (go_ring_wake.h); it drains on a timer (runtime.ts drainEveryMs). */
 static __always_inline __u64 wake_flags(void)
 {
-	return bpf_ringbuf_query(&gr_events, BPF_RB_AVAIL_DATA) >= GR_WAKE_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	return go_ring_wake_flags(&gr_events);
 }
 
 /* A DATA_IN, MSG_OUT or CLOSE record, its head filled in; ts 0 unless

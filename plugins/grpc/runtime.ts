@@ -28,7 +28,7 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
   return {
     bpfObject: 'grpc',
     ringBuffers: ['gr_events'],
-    // The BPF side does not wake us per record (GR_WAKE_BYTES in grpc_emit.h):
+    // The BPF side does not wake us per record (bpf/include/go_ring_wake.h):
     // records wait at most this long, and a burst is handled as one batch.
     drainEveryMs: 20,
 

@@ -21,6 +21,7 @@
 #include "go_conn.h"
 #include "go_string.h"
 #include "go_cfg_slot.h"
+#include "go_ring_wake.h"
 #include "http1_tls.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -15,14 +15,6 @@ struct {
 	__uint(max_entries, 8 << 20);
 } h1_events SEC(".maps");
 
-/* User space is not woken per record: at ~30k records/s a wakeup each (an
- * irq_work on the traced thread's CPU, then an epoll round trip in gotrace)
- * cost more than the record. It drains the ring on a timer instead
- * (runtime.ts drainEveryMs); the ring wakes it only once this much is
- * waiting, so a burst never waits for the timer with the ring filling up.
- */
-#define H1_WAKE_BYTES (1 << 20)
-
 struct emit_args {
 	__u64 goid;
 	__u64 g; /* conn_info's h1_rx key, for reads */
@@ -49,7 +41,6 @@ struct emit_args {
 static __always_inline bool emit_one(const struct emit_args *a, __u64 ts, __u32 off, __u32 n, const __u32 cap)
 {
 	struct h1_event *e = gotrace_ringbuf_reserve(&h1_events, H1_EVENT_HEADER + cap);
-	__u64 flags = BPF_RB_NO_WAKEUP;
 	bool preface;
 
 	if (!e)
@@ -75,9 +66,8 @@ static __always_inline bool emit_one(const struct emit_args *a, __u64 ts, __u32 
 		n = 0;
 	e->data_len = n;
 	preface = off == 0 && h2_preface(e->data, n);
-	if (bpf_ringbuf_query(&h1_events, BPF_RB_AVAIL_DATA) >= H1_WAKE_BYTES)
-		flags = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(e, flags);
+	/* User space is woken only when a burst fills the ring (go_ring_wake.h); it drains on a timer (runtime.ts drainEveryMs). */
+	bpf_ringbuf_submit(e, go_ring_wake_flags(&h1_events));
 	return preface;
 }
 

@@ -119,7 +119,7 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
   return {
     bpfObject: 'http1_tls',
     ringBuffers: ['h1_events'],
-    // The BPF side does not wake us per record (H1_WAKE_BYTES in http1_tls_emit.h):
+    // The BPF side does not wake us per record (bpf/include/go_ring_wake.h):
     // records wait at most this long, and a burst is handled as one batch.
     drainEveryMs: 20,
 

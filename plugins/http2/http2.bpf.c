@@ -31,6 +31,7 @@
 #include "go_string.h"
 #include "go_hdr_block.h"
 #include "go_conn_cache.h"
+#include "go_ring_wake.h"
 #include "go_h2_frame.h"
 #include "http2.h"
 

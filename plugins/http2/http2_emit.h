@@ -7,17 +7,10 @@
 #ifndef __HTTP2_EMIT_H
 #define __HTTP2_EMIT_H
 
-/* User space is not woken per record: at tens of thousands of records a
- * second a wakeup each (an irq_work on the traced thread's CPU, then an epoll
- * round trip in gotrace) cost more than the record. It drains the ring on a
- * timer instead (runtime.ts drainEveryMs); the ring wakes it only once this
- * much is waiting, so a burst never waits for the timer with the ring filling up.
- */
-#define H2_WAKE_BYTES (1 << 20)
-
+/* User space is woken only when a burst fills the ring (go_ring_wake.h); it drains on a timer (runtime.ts drainEveryMs). */
 static __always_inline __u64 wake_flags(void)
 {
-	return bpf_ringbuf_query(&h2_events, BPF_RB_AVAIL_DATA) >= H2_WAKE_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	return go_ring_wake_flags(&h2_events);
 }
 
 /* The first bytes of every record. */

@@ -24,7 +24,7 @@ export function createHttp2Runtime(options: RuntimeOptions): PluginRuntime {
   return {
     bpfObject: 'http2',
     ringBuffers: ['h2_events'],
-    // The BPF side submits without waking us (http2_emit.h wake_flags) until 1 MiB waits.
+    // The BPF side submits without waking us (bpf/include/go_ring_wake.h) until 1 MiB waits.
     drainEveryMs: 20,
 
     attach(obj: BpfObject, target: ProcessTarget, outcomes: readonly RuleOutcome[]): AttachedProcess {
