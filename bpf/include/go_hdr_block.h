@@ -93,10 +93,11 @@ static __always_inline __u32 go_hdr_kept(__u64 len, bool ref, __u32 max)
  * the same bytes (grpc-go's :authority, content-type, user-agent, te and
  * trailers span 56 bytes). A string that misses the window is read with the
  * GO_HDR_WIN bytes after it, and the strings after it that lie inside are
- * copied from there: a kernel-memory copy (~35 ns) instead of a user read
- * (~110-210 ns in a busy server). Valid for one block only (strings die
+ * copied from there (go_hdr_copy). Valid for one block only (strings die
  * and their memory is reused between blocks): go_hdr_block_from_fields
- * empties it first.
+ * empties it first. Bytes of the window that are no string of the block
+ * never reach a record: a word-wise copy's overrun is overwritten by what
+ * follows it, masked as padding, or left past the block's used bytes.
  */
 #define GO_HDR_WIN_WORDS 4 /* strings of up to this many words are copied from a window by loads and stores */
 
@@ -245,9 +246,9 @@ _Static_assert(GO_HDR_HF_BYTES >= GO_HDR_MAX_FIELDS * GO_HDR_HF_WORDS * 8 && !(G
  * copied into hf (GO_HDR_HF_BYTES of scratch the caller owns) in one read
  * instead of one per field (each read is a helper call), and stay there for
  * the caller. Strings are read through the window w when given (one per
- * block being built: go_hdr_window). Returns a bound on the block's HPACK size, for a writer's seq:
- * each field at most 1 + 5 + name + 5 + value bytes (Huffman and indexing
- * only shrink it); ~0 when some field was not read. HeaderField is {Name,
+ * block being built: go_hdr_window). Returns a bound on the block's HPACK
+ * size, for a writer's seq: each field at most 1 + 5 + name + 5 + value
+ * bytes (Huffman and indexing only shrink it); ~0 when some field was not read. HeaderField is {Name,
  * Value string; Sensitive bool}, 40 bytes, in x/net's hpack and in every copy
  * of it; the hookers check this against DWARF.
  * https://github.com/golang/net/blob/v0.7.0/http2/hpack/hpack.go (HeaderField)

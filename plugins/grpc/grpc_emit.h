@@ -28,9 +28,9 @@ static __always_inline void event_head(struct gr_event *e, __u8 kind, __u32 pid,
 	e->stream_id = stream;
 }
 
-/* Sends e, built on the stack: one helper call (bpf_ringbuf_output copies
- * its 48 bytes), where reserving in the ring and submitting takes two, and
- * any helper call costs ~100 ns in a busy server.
+/* Sends e, built on the stack: bpf_ringbuf_output copies its 48 bytes in
+ * one helper call where reserve and submit are two, yet in the grpc bench
+ * the two ways cost the same; this one has no NULL path.
  */
 static __always_inline void submit(struct gr_event *e)
 {

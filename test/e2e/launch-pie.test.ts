@@ -62,10 +62,16 @@ function loadBase(pid: number, exe: string): bigint {
   return starts.reduce((a, b) => (b < a ? b : a));
 }
 
-/** Clients that wait 3 s before their first request, so that both are attached before it. */
+/**
+ * Clients that wait before their first request, so that both are attached
+ * before it: gotrace takes 2-3 s to load every plugin's BPF object and
+ * attach here, and more on a busy machine (a 3 s wait lost that race once
+ * in CI, and the test saw no records at all).
+ */
+const CLIENT_WAIT_MS = 8000;
 const TWO = [
-  { label: 'grpc', type: 'grpc', name: 'grpc', status: 0, client: (a: string) => ['-mode', 'client', '-addr', a, '-call', 'check', '-n', '50', '-c', '1', '-wait', '3s'] },
-  { label: 'http1-tls', type: 'http1', name: 'https', status: 200, client: (a: string) => ['-mode', 'client', '-url', `https://${a}/hello`, '-n', '50', '-c', '1', '-wait', '3s'] },
+  { label: 'grpc', type: 'grpc', name: 'grpc', status: 0, client: (a: string) => ['-mode', 'client', '-addr', a, '-call', 'check', '-n', '50', '-c', '1', '-wait', `${CLIENT_WAIT_MS}ms`] },
+  { label: 'http1-tls', type: 'http1', name: 'https', status: 200, client: (a: string) => ['-mode', 'client', '-url', `https://${a}/hello`, '-n', '50', '-c', '1', '-wait', `${CLIENT_WAIT_MS}ms`] },
 ] as const;
 
 for (const c of TWO) {
@@ -75,12 +81,16 @@ for (const c of TWO) {
     const { server, addr } = await startListening(requireBinary(fixture(c.name)), ['-mode', 'server'], { cwd: ROOT });
     const clients: ChildProcess[] = [];
     try {
+      const spawnedAt = Date.now();
       for (let i = 0; i < 2; i++) clients.push(spawn(pie, c.client(addr), { stdio: 'ignore' }));
       const pids = clients.map((p) => p.pid!);
       await new Promise((r) => setTimeout(r, 300)); // exec'd and mapped
       const [a, b] = pids.map((p) => loadBase(p, pie));
       assert.notEqual(a, b, 'ASLR loaded the two at different addresses: their configs differ');
       const g = startRun<Rec>(c.type, pids.flatMap((p) => ['--pid', String(p)]));
+      await g.attached;
+      const attachedAfter = Date.now() - spawnedAt;
+      assert.ok(attachedAfter < CLIENT_WAIT_MS, `gotrace attached ${attachedAfter} ms after the clients started, after their first call: a machine too busy for this test`);
       await Promise.all(clients.map((p) => once(p, 'exit')));
       const s = await g.stop();
       assert.doesNotMatch(s.stderr, /ERR_BPF|ERR_PLUGIN/);
