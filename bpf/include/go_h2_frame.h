@@ -19,18 +19,32 @@ struct go_h2_fh_offsets {
 	__u32 flags;
 };
 
+/* Whether a FrameHeader's fields all lie in its first 16 bytes (one read). */
+static __always_inline bool go_h2_head_in_16(const struct go_h2_fh_offsets *o)
+{
+	return o->stream <= 12 && o->length <= 12 && o->flags <= 15;
+}
+
+/* A FrameHeader's fields from h, a copy of its first 16 bytes with room for
+ * a 4-byte load at any offset below 16 (go_h2_head_in_16).
+ */
+static __always_inline void go_h2_head_from(const __u8 *h, const struct go_h2_fh_offsets *o, __u32 *stream, __u32 *length, __u8 *flags)
+{
+	__builtin_memcpy(stream, h + (o->stream & 15), sizeof(*stream));
+	if (o->length)
+		__builtin_memcpy(length, h + (o->length & 15), sizeof(*length));
+	*flags = h[o->flags & 15];
+}
+
 /* The FrameHeader at the start of a *HeadersFrame or *DataFrame at f. */
 static __always_inline int go_h2_frame_head(__u64 f, const struct go_h2_fh_offsets *o, __u32 *stream, __u32 *length, __u8 *flags)
 {
 	__u8 h[24] = {}; /* 16 read, and room for a 4-byte load at any offset below 16 */
 
-	if (o->stream <= 12 && o->length <= 12 && o->flags <= 15) {
+	if (go_h2_head_in_16(o)) {
 		if (bpf_probe_read_user(h, 16, (void *)f))
 			return -1;
-		__builtin_memcpy(stream, h + (o->stream & 15), sizeof(*stream));
-		if (o->length)
-			__builtin_memcpy(length, h + (o->length & 15), sizeof(*length));
-		*flags = h[o->flags & 15];
+		go_h2_head_from(h, o, stream, length, flags);
 		return 0;
 	}
 	if (bpf_probe_read_user(stream, sizeof(*stream), (void *)(f + o->stream)) ||
@@ -82,20 +96,16 @@ static __always_inline int go_h2_meta_headers(__u64 f, __u32 headers_off, __u32 
 {
 	__u64 w[GO_H2_META_GAP / 8 + 4] = {};
 	__u64 hf = 0;
-	__u8 *h = (__u8 *)w;
 
-	if (fields_off == headers_off + 8 && headers_off <= 8 && !(headers_off & 7) && o->stream <= 12 && o->length <= 12 && o->flags <= 15 &&
-	    f > GO_H2_META_GAP && !bpf_probe_read_user(w, sizeof(w), (void *)(f - GO_H2_META_GAP))) {
+	if (fields_off == headers_off + 8 && headers_off <= 8 && !(headers_off & 7) && go_h2_head_in_16(o) && f > GO_H2_META_GAP &&
+	    !bpf_probe_read_user(w, sizeof(w), (void *)(f - GO_H2_META_GAP))) {
 		const __u64 *m = &w[(GO_H2_META_GAP + (headers_off & 8)) / 8];
 
 		hf = m[0];
 		fields[0] = m[1];
 		fields[1] = m[2];
 		if (hf == f - GO_H2_META_GAP) {
-			__builtin_memcpy(stream, h + (o->stream & 15), sizeof(*stream));
-			if (o->length)
-				__builtin_memcpy(length, h + (o->length & 15), sizeof(*length));
-			*flags = h[o->flags & 15];
+			go_h2_head_from((const __u8 *)w, o, stream, length, flags);
 			return 0;
 		}
 	} else if (go_h2_meta_frame(f, headers_off, fields_off, &hf, fields)) {

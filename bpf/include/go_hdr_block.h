@@ -109,6 +109,12 @@ struct go_hdr_window {
 	__u8 data[GO_HDR_WIN + 8 * GO_HDR_WIN_WORDS];
 };
 
+/* Whether w holds the n bytes at user address p. */
+static __always_inline bool go_hdr_window_holds(const struct go_hdr_window *w, __u64 p, __u32 n)
+{
+	return w->len && p >= w->lo && p - w->lo <= GO_HDR_WIN - n;
+}
+
 /* k bytes (1..mask + 1) of the user string at p into at: from the window w
  * when it holds them, else read, with the window refilled from p when w is
  * given. A failed read leaves zeros (the helpers clear their destination).
@@ -124,14 +130,14 @@ static __always_inline void go_hdr_copy(__u8 *at, __u32 k, __u32 mask, __u64 p, 
 	__u32 n = ((k - 1) & mask) + 1;
 
 	if (w) {
-		if (!(w->len && p >= w->lo && p - w->lo <= GO_HDR_WIN - n)) {
+		if (!go_hdr_window_holds(w, p, n)) {
 			w->len = 0;
 			if (!bpf_probe_read_user(w->data, GO_HDR_WIN, (void *)p)) {
 				w->lo = p;
 				w->len = GO_HDR_WIN;
 			}
 		}
-		if (w->len && p >= w->lo && p - w->lo <= GO_HDR_WIN - n) {
+		if (go_hdr_window_holds(w, p, n)) {
 			const __u8 *src = w->data + ((p - w->lo) & (GO_HDR_WIN - 1));
 
 			if (n > 8 * GO_HDR_WIN_WORDS) {

@@ -53,9 +53,8 @@ export interface GrpcRecord {
 
 interface Call {
   readonly role: 'server' | 'client';
+  /** A server's is its request headers, whose `transport` keys the records that carry no conn. */
   first: RawEvent;
-  /** Server: the *http2Server that read the request (its records' key where they carry no conn); 0 for a client. */
-  readonly transport: number;
   /** The event carrying the conn (server: request headers; client: request headers sent). */
   connEv: RawEvent | null;
   req: Readonly<Record<string, string>>;
@@ -109,11 +108,13 @@ function withOptional(r: GrpcRecord, rstCode: number | undefined, error: string 
   return out as unknown as GrpcRecord;
 }
 
-const newCall = (role: Call['role'], e: RawEvent): Call => ({ role, first: e, transport: role === 'server' ? e.transport : 0, connEv: role === 'server' ? e : null, req: {}, resp: {}, trailers: null, callerGoid: null,
+const newCall = (role: Call['role'], e: RawEvent): Call => ({ role, first: e, connEv: role === 'server' ? e : null, req: {}, resp: {}, trailers: null, callerGoid: null,
   reqSeen: role === 'server', respSeen: false, respSeq: undefined, reqMessages: 0, respMessages: 0, reqBytes: 0, respBytes: 0 });
 
 /** pid * STREAMS + stream id is exact: pids are below 2^22 (PID_MAX_LIMIT), stream ids below 2^31. */
 const STREAMS = 2 ** 31;
+/** A call's key within its conn (or transport): its pid and stream id as one number. */
+const streamKey = (e: RawEvent): number => e.pid * STREAMS + e.streamId;
 
 export class CallAssembler {
   /** Open calls in the order they began, bounded (the oldest is evicted); keyed by the call itself. */
@@ -135,26 +136,26 @@ export class CallAssembler {
   }
 
   private find(role: Call['role'], e: RawEvent): Call | undefined {
-    return this.byConn[role].get(e.conn)?.get(e.pid * STREAMS + e.streamId);
+    return this.byConn[role].get(e.conn)?.get(streamKey(e));
   }
 
   /** A server call by the transport a DATA_IN, MSG_OUT or CLOSE record names in its conn word. */
   private findByTransport(e: RawEvent): Call | undefined {
-    return this.byTransport.get(e.conn)?.get(e.pid * STREAMS + e.streamId);
+    return this.byTransport.get(e.conn)?.get(streamKey(e));
   }
 
   private begin(role: Call['role'], e: RawEvent): Call {
     const c = newCall(role, e);
-    index(this.byConn[role], e.conn, e.pid * STREAMS + e.streamId, c);
-    if (role === 'server') index(this.byTransport, c.transport, e.pid * STREAMS + e.streamId, c);
+    index(this.byConn[role], e.conn, streamKey(e), c);
+    if (role === 'server') index(this.byTransport, e.transport, streamKey(e), c);
     this.open.set(c, c, e.ts); // may evict the oldest, never c
     return c;
   }
 
   private end(c: Call): void {
     this.open.delete(c);
-    unindex(this.byConn[c.role], c.first.conn, c.first.pid * STREAMS + c.first.streamId, c);
-    if (c.role === 'server') unindex(this.byTransport, c.transport, c.first.pid * STREAMS + c.first.streamId, c);
+    unindex(this.byConn[c.role], c.first.conn, streamKey(c.first), c);
+    if (c.role === 'server') unindex(this.byTransport, c.first.transport, streamKey(c.first), c);
   }
 
   push(e: RawEvent): void {
