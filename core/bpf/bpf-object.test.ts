@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { GotraceError } from '../errors';
 import { BpfObject } from './bpf-object';
 import { encodeLocation } from './go-location';
+import { bpfObjectPath } from './paths';
 import { encodePidConfig } from './testdata/add-event';
 import {
   bpftestBinary, kernelLinkIds, loadBpftest, requireBpf, symbolFileOffset, testObject, u32, u64,
@@ -160,5 +164,26 @@ test('attach errors name the program and what to check', (t) => {
     assert.ok(!kernelLinkIds().has(link.id));
   } finally {
     obj.close();
+  }
+});
+
+test("an object loads under node's sampling profiler (SIGPROF every 0.1 ms while the verifier runs)", async (t) => {
+  if (!requireBpf(t)) return;
+  // The verifier gives up with EAGAIN on a pending signal; the grpc object
+  // takes it about a second here, far longer than libbpf's 5 tries survive.
+  const dir = mkdtempSync(join(tmpdir(), 'gotrace-prof-'));
+  const script = `const { BpfObject } = require(${JSON.stringify(join(__dirname, 'bpf-object.js'))});
+const o = BpfObject.open(${JSON.stringify(bpfObjectPath('grpc'))}); o.load(); o.close(); console.log('loaded');`;
+  try {
+    const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', dir, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d; });
+    child.stderr.on('data', (d: Buffer) => { err += d; });
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0, err);
+    assert.equal(out.trim(), 'loaded');
+    assert.ok(readdirSync(dir).some((f) => f.endsWith('.cpuprofile')), 'the profiler ran');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -5,9 +5,12 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
+#include <csignal>
 #include <cerrno>
 #include <cstring>
 #include <vector>
+
+#include <pthread.h>
 
 #include "args.h"
 #include "errors.h"
@@ -198,7 +201,16 @@ Napi::Value BpfObject::Load(const Napi::CallbackInfo& info) {
   if (loaded_) ThrowBpfError(env, op::kState, EBUSY, path_ + ": already loaded");
   std::vector<std::string> multi = MarkUprobeMulti(obj_, info[0]);
   LogCapture log;
+  // The verifier gives up with EAGAIN when a signal is pending (libbpf tries
+  // 5 times). V8's sampling profiler (node --cpu-prof) signals this thread
+  // with SIGPROF every millisecond, so a program that takes the verifier a
+  // second never loaded under it. Its samples wait until the load is done.
+  sigset_t prof, before;
+  sigemptyset(&prof);
+  sigaddset(&prof, SIGPROF);
+  pthread_sigmask(SIG_BLOCK, &prof, &before);
   int err = bpf_object__load(obj_);
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
   if (err) ThrowBpfError(env, op::kLoad, err, path_, log.text());
   loaded_ = true;
   Napi::Array out = Napi::Array::New(env, multi.size());
