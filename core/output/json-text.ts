@@ -36,8 +36,47 @@ export function jsonString(s: string | null): string {
   return t;
 }
 
-/** A number or null; as JSON.stringify, a non-finite number is null. */
-export const jsonNumber = (n: number | null): string => (n !== null && Number.isFinite(n) ? String(n) : 'null');
+/**
+ * A number or null; as JSON.stringify, a non-finite number is null.
+ * V8 writes a small integer (below 2^31) from a cache, but an integer above
+ * it (a TCP sequence number, a byte count) takes ~250 ns and a fraction
+ * ~300 ns here; written as two small integers, the first costs ~100 ns.
+ */
+export function jsonNumber(n: number | null): string {
+  if (n === null) return 'null';
+  if ((n | 0) === n) return String(n);
+  if (Number.isInteger(n) && n > 0 && n < BIG_INTEGERS) {
+    const hi = Math.floor(n / 1e6), lo = n - hi * 1e6;
+    return String(hi) + String(lo + 1e6).slice(1);
+  }
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/** Integers jsonNumber writes in two parts: both below 2^31. */
+const BIG_INTEGERS = 2 ** 31 * 1e6;
+/** Epoch ms jsonEpochMs writes itself (2001-09 to 2109-05, below 2^42): see there. */
+const EPOCH_MS_MIN = 1e12, EPOCH_MS_MAX = 2 ** 42;
+
+/**
+ * A record's ts: epoch milliseconds with a microsecond fraction, as
+ * JSON.stringify writes it, ~3x faster. Below 2^42 ms a double's spacing is
+ * under 0.5 µs, so one that is a whole µs over 1000 (clock.ts makes them so;
+ * others take String) gives that µs back by rounding, and no decimal with
+ * fewer digits than "ms.µµµ" (trailing zeros dropped) is the same double:
+ * that is the shortest form, which is what JavaScript prints.
+ */
+export function jsonEpochMs(ms: number | null): string {
+  if (ms === null || !(ms >= EPOCH_MS_MIN && ms < EPOCH_MS_MAX)) return jsonNumber(ms);
+  const us = Math.round(ms * 1000);
+  if (us / 1000 !== ms) return String(ms);
+  const whole = Math.floor(us / 1000), frac = us - whole * 1000;
+  if (frac === 0) return String(whole);
+  const digits = String(frac + 1000); // "1" and three digits
+  const end = digits.charCodeAt(3) !== ZERO ? 4 : digits.charCodeAt(2) !== ZERO ? 3 : 2;
+  return `${whole}.${digits.slice(1, end)}`;
+}
+
+const ZERO = 0x30;
 
 const frozenText = new WeakMap<object, string>();
 
