@@ -144,6 +144,17 @@ export class CallAssembler {
     return this.byTransport.get(e.conn)?.get(streamKey(e));
   }
 
+  /**
+   * A server's DATA_IN ('data-in') or MSG_OUT, from the record's words: two
+   * of a unary call's five records only add to its counts, and the runtime
+   * gives them here without decoding a RawEvent (layout.ts countsOf).
+   */
+  countServer(kind: 'data-in' | 'msg-out', pid: number, transport: number, streamId: number, count: number, n: number): void {
+    const c = this.byTransport.get(transport)?.get(pid * STREAMS + streamId);
+    if (!c) return; // a call begun before tracing
+    if (kind === 'data-in') { c.reqBytes += n; c.reqMessages += count; } else { c.respMessages += 1; c.respBytes += n; }
+  }
+
   private begin(role: Call['role'], e: RawEvent): Call {
     const c = newCall(role, e);
     index(this.byConn[role], e.conn, streamKey(e), c);
@@ -171,11 +182,10 @@ export class CallAssembler {
       this.begin('server', e).req = e.headers;
       return;
     }
+    if (e.kind === 'data-in' || e.kind === 'msg-out') { this.countServer(e.kind, e.pid, e.conn, e.streamId, e.count, e.n); return; }
     const c = e.kind === 'out-hdrs' ? this.find('server', e) : this.findByTransport(e);
     if (!c) return; // a call begun before tracing
     switch (e.kind) {
-      case 'data-in': c.reqBytes += e.n; c.reqMessages += e.count; break;
-      case 'msg-out': c.respMessages += 1; c.respBytes += e.n; break;
       case 'out-hdrs': {
         const block = e.headers;
         if (c.respSeq === undefined) c.respSeq = e.tcpSeq;

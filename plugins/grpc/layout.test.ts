@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlockHeaders } from './block-headers';
 import { ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
-import { decodeEvent as decodeWith, EVENT_SIZE, HDR_EVENT_HEAD } from './layout';
+import { decodeEvent as decodeWith, EVENT_SIZE, HDR_EVENT_HEAD, serverCountsOf, type ServerCounts } from './layout';
 import { packBlock as block } from '../../core/plugin-kit/header-block-testing';
 
 const decodeEvent = (b: Buffer) => decodeWith(b, new BlockHeaders(new Set(['authorization'])), new ConnAddrCache());
@@ -57,6 +57,24 @@ test('a DATA_IN record: bytes and messages, no fields', () => {
   b.writeBigUInt64LE(1n << 40n, 40);
   const e = decodeEvent(b)!;
   assert.deepEqual([e.kind, e.endStream, e.count, e.n, e.headers, e.tls, e.fd], ['data-in', true, 2, 2 ** 40, {}, null, -1]);
+});
+
+test("a server's DATA_IN and MSG_OUT read without a RawEvent give what decodeEvent gives; other records are not counts", () => {
+  const into: ServerCounts = { kind: 'data-in', pid: 0, transport: 0, streamId: 0, count: 0, n: 0 };
+  for (const kind of [3, 4]) {
+    const b = head(EVENT_SIZE, kind);
+    b.writeUInt32LE(3, 36);
+    b.writeBigUInt64LE((1n << 40n) + 5n, 40);
+    const e = decodeEvent(b)!;
+    assert.equal(serverCountsOf(b, into), true);
+    assert.deepEqual(into, { kind: e.kind, pid: e.pid, transport: e.conn, streamId: e.streamId, count: e.count, n: e.n });
+  }
+  const client = head(EVENT_SIZE, 3);
+  client.writeUInt8(0, 33);
+  assert.equal(serverCountsOf(client, into), false, "a client's DATA_IN is keyed by its conn");
+  assert.equal(serverCountsOf(head(EVENT_SIZE, 5), into), false, 'CLOSE ends a call');
+  assert.equal(serverCountsOf(head(HDR_EVENT_HEAD, 1), into), false);
+  assert.equal(serverCountsOf(head(EVENT_SIZE - 1, 4), into), false);
 });
 
 test('short records and unknown kinds are refused', () => {

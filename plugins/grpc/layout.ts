@@ -82,6 +82,37 @@ export interface RawEvent {
   readonly remote: string | null;
 }
 
+/** A server's DATA_IN or MSG_OUT: what it adds to its call, keyed as CallAssembler.countServer keys it. */
+export interface ServerCounts {
+  kind: 'data-in' | 'msg-out';
+  pid: number;
+  /** The *http2Server (these records name it in the conn word). */
+  transport: number;
+  streamId: number;
+  count: number;
+  n: number;
+}
+
+const KIND_DATA_IN = KINDS.indexOf('data-in'), KIND_MSG_OUT = KINDS.indexOf('msg-out');
+const SERVER_SIDE = 1; // struct gr_event's side, as calls.ts's
+
+/**
+ * Fills `into` and returns true when b is a server's DATA_IN or MSG_OUT; the
+ * runtime then skips decodeEvent (and the RawEvent it allocates) for them.
+ */
+export function serverCountsOf(b: Buffer, into: ServerCounts): boolean {
+  if (b.length < EVENT_SIZE || b[33] !== SERVER_SIDE) return false;
+  const kind = b[32];
+  if (kind !== KIND_DATA_IN && kind !== KIND_MSG_OUT) return false;
+  into.kind = kind === KIND_DATA_IN ? 'data-in' : 'msg-out';
+  into.pid = u32(b, 24);
+  into.transport = u64(b, 16);
+  into.streamId = u32(b, 28);
+  into.count = u32(b, 36);
+  into.n = u64(b, 40);
+  return true;
+}
+
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 const NO_ADDRS = { local: null, remote: null } as const;
 

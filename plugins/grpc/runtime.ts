@@ -14,7 +14,7 @@ import { CallAssembler } from './calls';
 import { ConnAddrCache } from '../../core/plugin-kit/conn-addr-cache';
 import { rodataOf, RodataByPid } from '../../core/plugin-kit/rodata';
 import type { GrpcConfig } from './hooker';
-import { decodeEvent, encodeCfg } from './layout';
+import { decodeEvent, encodeCfg, serverCountsOf, type ServerCounts } from './layout';
 
 export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
   const probes = new BinaryProbes();
@@ -24,6 +24,7 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
   const addrs = new ConnAddrCache();
   const rodata = new RodataByPid();
   const cfgs = new CfgSlots({ slots: 'gr_slots', procs: 'gr_procs' });
+  const counts: ServerCounts = { kind: 'data-in', pid: 0, transport: 0, streamId: 0, count: 0, n: 0 };
 
   return {
     bpfObject: 'grpc',
@@ -58,6 +59,11 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
     },
 
     decode(_ring: string, record: Buffer): TraceEvent[] {
+      // Counts finish no record, and a later record of the call moves lastTs.
+      if (serverCountsOf(record, counts)) {
+        calls.countServer(counts.kind, counts.pid, counts.transport, counts.streamId, counts.count, counts.n);
+        return [];
+      }
       const e = decodeEvent(record, blocks, addrs, rodata);
       if (!e) return [];
       queue.saw(e.ts);
