@@ -34,6 +34,17 @@ test('a verifier rejection names the program and ends with the end of the log', 
   assert.ok(e.message.includes(`${100 - VERIFIER_LOG_LINES}: insn ${100 - VERIFIER_LOG_LINES}`));
 });
 
+test('a verifier interrupted by signals (EAGAIN) is not called a rejection of the code', () => {
+  // libbpf's log as it was when node --cpu-prof's SIGPROF interrupted the grpc object's load.
+  const log = "libbpf: prog 'uprobe_transport_http2server_operateheaders': BPF program load failed: Resource temporarily unavailable\n" +
+    "libbpf: prog 'uprobe_transport_http2server_operateheaders': -- BEGIN PROG LOAD LOG --\nprocessed 5000 insns\n-- END PROG LOAD LOG --\n";
+  const e = translate(nativeError('load', 'EAGAIN', 11, 'grpc.bpf.o: Resource temporarily unavailable', log));
+  assert.equal(e.code, 'ERR_BPF_LOAD');
+  assert.match(e.message, /signals kept interrupting the kernel verifier on program 'uprobe_transport_http2server_operateheaders'/);
+  assert.match(e.message, /run again/);
+  assert.ok(!e.message.includes('fix the BPF C code'), e.message);
+});
+
 test('a load failure without a verifier log shows what libbpf said', () => {
   const e = translate(nativeError('load', 'EINVAL', 22, 'x.bpf.o: Invalid argument', "libbpf: map 'events': failed to create: Invalid argument(-22)\n"));
   assert.equal(e.code, 'ERR_BPF_LOAD');

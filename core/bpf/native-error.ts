@@ -63,6 +63,12 @@ function describe(e: Error & NativeErrorFields): string {
 function describeLoad(e: Error & NativeErrorFields): string {
   const log = verifierLog(e.log);
   const prog = /prog '([^']+)': BPF program load failed/.exec(e.log)?.[1];
+  // The verifier returns EAGAIN when a signal is pending, not for the code:
+  // its partial log would send the reader to the C for nothing.
+  if (e.code === 'EAGAIN') {
+    return `${e.message}: signals kept interrupting the kernel verifier on program '${prog ?? '?'}' (libbpf tried 5 times); ` +
+      'run again, and stop whatever signals gotrace steadily while it loads (a profiler timer, for one)';
+  }
   if (log !== undefined) {
     return `${e.message}: the kernel verifier rejected program '${prog ?? '?'}'; fix the BPF C code where the log ends.\n` +
       `Verifier log${countOmitted(log)}:\n${lastLines(log, VERIFIER_LOG_LINES)}`;
