@@ -11,11 +11,10 @@
 // bounded: at most `maxCalls` open calls (the oldest is reported with an
 // error when more come), and calls older than `maxAgeNs` expire.
 import { BoundedTable } from '../../core/plugin-kit/bounded-table';
-import type { RawEvent } from './layout';
+import { SERVER_SIDE, type RawEvent } from './layout';
 import type { OwnJsonLine } from '../../core/output/json-text';
 import { grpcRecordJson } from './record-json';
 
-const SERVER_SIDE = 1; // transport.serverSide (controlbuf.go: clientSide side = iota; serverSide)
 
 export interface GrpcRecord {
   readonly type: 'grpc';
@@ -114,7 +113,7 @@ const newCall = (role: Call['role'], e: RawEvent): Call => ({ role, first: e, co
 /** pid * STREAMS + stream id is exact: pids are below 2^22 (PID_MAX_LIMIT), stream ids below 2^31. */
 const STREAMS = 2 ** 31;
 /** A call's key within its conn (or transport): its pid and stream id as one number. */
-const streamKey = (e: RawEvent): number => e.pid * STREAMS + e.streamId;
+const streamKey = (pid: number, streamId: number): number => pid * STREAMS + streamId;
 
 export class CallAssembler {
   /** Open calls in the order they began, bounded (the oldest is evicted); keyed by the call itself. */
@@ -136,37 +135,37 @@ export class CallAssembler {
   }
 
   private find(role: Call['role'], e: RawEvent): Call | undefined {
-    return this.byConn[role].get(e.conn)?.get(streamKey(e));
+    return this.byConn[role].get(e.conn)?.get(streamKey(e.pid, e.streamId));
   }
 
   /** A server call by the transport a DATA_IN, MSG_OUT or CLOSE record names in its conn word. */
   private findByTransport(e: RawEvent): Call | undefined {
-    return this.byTransport.get(e.conn)?.get(streamKey(e));
+    return this.byTransport.get(e.conn)?.get(streamKey(e.pid, e.streamId));
   }
 
   /**
    * A server's DATA_IN ('data-in') or MSG_OUT, from the record's words: two
    * of a unary call's five records only add to its counts, and the runtime
-   * gives them here without decoding a RawEvent (layout.ts countsOf).
+   * gives them here without decoding a RawEvent (layout.ts serverCountsOf).
    */
   countServer(kind: 'data-in' | 'msg-out', pid: number, transport: number, streamId: number, count: number, n: number): void {
-    const c = this.byTransport.get(transport)?.get(pid * STREAMS + streamId);
+    const c = this.byTransport.get(transport)?.get(streamKey(pid, streamId));
     if (!c) return; // a call begun before tracing
     if (kind === 'data-in') { c.reqBytes += n; c.reqMessages += count; } else { c.respMessages += 1; c.respBytes += n; }
   }
 
   private begin(role: Call['role'], e: RawEvent): Call {
     const c = newCall(role, e);
-    index(this.byConn[role], e.conn, streamKey(e), c);
-    if (role === 'server') index(this.byTransport, e.transport, streamKey(e), c);
+    index(this.byConn[role], e.conn, streamKey(e.pid, e.streamId), c);
+    if (role === 'server') index(this.byTransport, e.transport, streamKey(e.pid, e.streamId), c);
     this.open.set(c, c, e.ts); // may evict the oldest, never c
     return c;
   }
 
   private end(c: Call): void {
     this.open.delete(c);
-    unindex(this.byConn[c.role], c.first.conn, streamKey(c.first), c);
-    if (c.role === 'server') unindex(this.byTransport, c.first.transport, streamKey(c.first), c);
+    unindex(this.byConn[c.role], c.first.conn, streamKey(c.first.pid, c.first.streamId), c);
+    if (c.role === 'server') unindex(this.byTransport, c.first.transport, streamKey(c.first.pid, c.first.streamId), c);
   }
 
   push(e: RawEvent): void {

@@ -94,7 +94,8 @@ export interface ServerCounts {
 }
 
 const KIND_DATA_IN = KINDS.indexOf('data-in'), KIND_MSG_OUT = KINDS.indexOf('msg-out');
-const SERVER_SIDE = 1; // struct gr_event's side, as calls.ts's
+/** struct gr_event's side for a server: transport.serverSide (controlbuf.go: clientSide side = iota; serverSide). */
+export const SERVER_SIDE = 1;
 
 /**
  * Fills `into` and returns true when b is a server's DATA_IN or MSG_OUT; the

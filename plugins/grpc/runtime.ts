@@ -60,12 +60,13 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
 
     decode(_ring: string, record: Buffer): TraceEvent[] {
       // Counts finish no record, and a later record of the call moves lastTs.
+      // take(): the queue's shared empty array, not a fresh one per record.
       if (serverCountsOf(record, counts)) {
         calls.countServer(counts.kind, counts.pid, counts.transport, counts.streamId, counts.count, counts.n);
-        return [];
+        return queue.take();
       }
       const e = decodeEvent(record, blocks, addrs, rodata);
-      if (!e) return [];
+      if (!e) return queue.take();
       queue.saw(e.ts);
       calls.push(e);
       return queue.take();
