@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jsonLinesSink } from './sinks';
+import { jsonRaw, type JsonBytes } from './json-bytes';
 import type { TraceEvent } from '../engine/plugin';
 
 /** A stream that holds each chunk a while before it is done with it, as a full pipe does. */
@@ -37,4 +38,32 @@ test('jsonLinesSink writes one JSON.stringify line per event, whatever the text 
   assert.equal(lines.length, events.length);
   for (let i = 0; i < events.length - 1; i++) assert.equal(lines[i], JSON.stringify(events[i]), `line ${i}`);
   assert.deepEqual(JSON.parse(lines.at(-1)!).id, '12345678901234567890');
+});
+
+test('jsonLinesSink has an event that writes its own bytes write them, across full buffers and for a line larger than one', async () => {
+  const chunks: Buffer[] = [];
+  const sink = jsonLinesSink(slowStream(chunks));
+  /** Writes its fields' JSON itself (as plugins/grpc's call record does), with a large text now and then. */
+  class Own {
+    constructor(readonly type: string, readonly ts: number, readonly pid: number, readonly text: string) {}
+    writeJson(w: JsonBytes): void {
+      w.raw(jsonRaw('{"type":')); w.string(this.type); w.raw(jsonRaw(',"ts":')); w.epochMs(this.ts);
+      w.raw(jsonRaw(',"pid":')); w.number(this.pid); w.raw(jsonRaw(',"text":')); w.string(this.text); w.raw(jsonRaw('}'));
+    }
+  }
+  const events: TraceEvent[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const text = i === 1500 ? 'y'.repeat(3 << 20) : 'x'.repeat((i * 7919) % 4000) + '\u00e9\n"';
+    events.push(i % 3 ? (new Own('own', 1795399910582.313 + i, i, text) as unknown as TraceEvent) : ev(i, { text }));
+  }
+  for (let i = 0; i < events.length; i++) {
+    sink.write(events[i]!);
+    if (i % 700 === 0) await sleep(1);
+  }
+  sink.close();
+  await sleep(200);
+  const lines = Buffer.concat(chunks).toString('utf8').split('\n');
+  assert.equal(lines.pop(), '');
+  assert.equal(lines.length, events.length);
+  for (let i = 0; i < events.length; i++) assert.equal(lines[i], JSON.stringify(events[i]), `line ${i}`);
 });

@@ -2,7 +2,7 @@
 // line per event plus a status line on a TTY. Logs go to stderr (pino).
 import type { TraceEvent } from '../engine/plugin';
 import type { SessionStats } from '../engine/session';
-import { hasOwnJsonLine } from './json-text';
+import { hasOwnJsonBytes, JsonBytes, jsonLineOf, type OwnJsonBytes } from './json-bytes';
 
 export type OutputFormat = 'json' | 'pretty';
 
@@ -20,7 +20,8 @@ const LINE_BUFFER_BYTES = 1 << 20;
  * on the next turn of the event loop, or when the buffer is full) instead of
  * one system call per event, which is what bounds throughput at high event
  * rates. Each line is encoded straight into a Buffer: joining a batch's
- * strings and encoding the result cost ~1 µs per line, four times this.
+ * strings and encoding the result cost ~1 µs per line, four times this. An
+ * event that writes its own bytes (json-bytes.ts) builds no string at all.
  */
 export function jsonLinesSink(out: NodeJS.WritableStream = process.stdout): EventSink {
   let buf: Buffer = Buffer.allocUnsafe(LINE_BUFFER_BYTES);
@@ -28,6 +29,7 @@ export function jsonLinesSink(out: NodeJS.WritableStream = process.stdout): Even
   let spare: Buffer | null = null;
   let off = 0;
   let scheduled = false;
+  const bytes = new JsonBytes(buf);
   const flush = (): void => {
     scheduled = false;
     if (off === 0) return;
@@ -38,20 +40,36 @@ export function jsonLinesSink(out: NodeJS.WritableStream = process.stdout): Even
     off = 0;
     out.write(chunk, () => { spare = full; });
   };
+  /** Writes e's own bytes and the newline at off; false when they do not fit. */
+  const ownBytes = (e: OwnJsonBytes): boolean => {
+    bytes.reset(buf, off, buf.length - 1); // room for the newline
+    e.writeJson(bytes);
+    if (bytes.overflow) return false;
+    off = bytes.off;
+    buf[off++] = 0x0a;
+    return true;
+  };
+  const textLine = (line: string): void => {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit (a surrogate pair: 4 for 2).
+    const most = line.length * 3 + 1;
+    if (off + most > buf.length) {
+      flush();
+      if (most > buf.length) {
+        out.write(line + '\n');
+        return;
+      }
+    }
+    off += buf.write(line, off);
+    buf[off++] = 0x0a;
+  };
   return {
     write: (e) => {
-      const line = toJson(e);
-      // UTF-8 takes at most 3 bytes per UTF-16 unit (a surrogate pair: 4 for 2).
-      const most = line.length * 3 + 1;
-      if (off + most > buf.length) {
+      if (!hasOwnJsonBytes(e)) textLine(toJson(e));
+      else if (!ownBytes(e)) {
         flush();
-        if (most > buf.length) {
-          out.write(line + '\n');
-          return;
-        }
+        // Larger than a whole buffer: as a string, once.
+        if (!ownBytes(e)) textLine(jsonLineOf(e));
       }
-      off += buf.write(line, off);
-      buf[off++] = 0x0a;
       if (!scheduled) {
         scheduled = true;
         setImmediate(flush);
@@ -67,14 +85,12 @@ function bigintSafe(_k: string, v: unknown): unknown {
 }
 
 /**
- * The event's own line when it writes one (json-text.ts); else
- * JSON.stringify. With a replacer JSON.stringify takes V8's slow path for
- * every value (about 3x the time, measured at ~7 µs per http1 record); most
+ * JSON.stringify of an event that writes no bytes of its own. With a
+ * replacer JSON.stringify takes V8's slow path for every value (about 3x the time, measured at ~7 µs per http1 record); most
  * events hold no BigInt, so try without one and fall back only when
  * stringify refuses.
  */
 function toJson(e: TraceEvent): string {
-  if (hasOwnJsonLine(e)) return e.jsonLine();
   try {
     return JSON.stringify(e);
   } catch (err) {

@@ -12,8 +12,8 @@
 // error when more come), and calls older than `maxAgeNs` expire.
 import { BoundedTable } from '../../core/plugin-kit/bounded-table';
 import { SERVER_SIDE, type RawEvent } from './layout';
-import type { OwnJsonLine } from '../../core/output/json-text';
-import { grpcRecordJson } from './record-json';
+import type { JsonBytes, OwnJsonBytes } from '../../core/output/json-bytes';
+import { writeGrpcRecord } from './record-json';
 
 
 export interface GrpcRecord {
@@ -272,15 +272,15 @@ function unindex(by: Map<number, Map<number, Call>>, outer: number, inner: numbe
 }
 
 /**
- * A call's record. A class, not a literal, for its jsonLine: the sink writes
- * the line by hand (record-json.ts) instead of JSON.stringify, which spent
- * most of its time on the three header maps each record shares with the
- * calls before it. The fields are assigned in GrpcRecord's order, which is
+ * A call's record. A class, not a literal, for its writeJson: the sink has
+ * the line written by hand into its buffer (record-json.ts) instead of
+ * JSON.stringify, which spent most of its time on the three header maps
+ * each record shares with the calls before it. The fields are assigned in GrpcRecord's order, which is
  * the JSON's (the optional ones, rstCode and error, only withOptional adds).
  */
 // The interface gives the class GrpcRecord's fields (declaration merging) without declaring them again.
 interface CallRecord extends GrpcRecord {}
-class CallRecord implements OwnJsonLine {
+class CallRecord implements OwnJsonBytes {
   constructor(c: Call, t: Readonly<Record<string, string>>, status: number | null, latencyNs: number | null) {
     const b = c.connEv, r = this as { -readonly [K in keyof GrpcRecord]: GrpcRecord[K] };
     r.type = 'grpc';
@@ -310,7 +310,7 @@ class CallRecord implements OwnJsonLine {
     r.ts = 0;
   }
 
-  jsonLine(): string {
-    return grpcRecordJson(this);
+  writeJson(w: JsonBytes): void {
+    writeGrpcRecord(w, this);
   }
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { CallAssembler, type GrpcRecord } from './calls';
 import type { RawEvent } from './layout';
-import { hasOwnJsonLine } from '../../core/output/json-text';
+import { hasOwnJsonBytes, jsonLineOf } from '../../core/output/json-bytes';
 import { jsonLinesSink } from '../../core/output/sinks';
 import type { TraceEvent } from '../../core/engine/plugin';
 
@@ -20,15 +20,15 @@ const AWKWARD = ['', 'plain', 'say "hi"', 'back\\slash', 'tab\tnew\nline\u0000\u
 
 /** The record's own line; fails when it has none. */
 function ownLine(r: GrpcRecord): string {
-  if (!hasOwnJsonLine(r)) assert.fail(`no jsonLine: ${JSON.stringify(r)}`);
-  return r.jsonLine();
+  if (!hasOwnJsonBytes(r)) assert.fail(`no writeJson: ${JSON.stringify(r)}`);
+  return jsonLineOf(r);
 }
 
 function pick<T>(xs: readonly T[], i: number): T {
   return xs[i % xs.length]!;
 }
 
-test('jsonLine equals JSON.stringify for every record, whatever its strings and numbers', () => {
+test('the written line equals JSON.stringify for every record, whatever its strings and numbers', () => {
   const got: GrpcRecord[] = [];
   const a = new CallAssembler((r) => got.push(r));
   const shared = Object.freeze({ ':path': '/pkg.Svc/M', 'x-q': 'a"b' });
@@ -73,16 +73,16 @@ test('records with an error or reset code are plain objects, which the sink writ
   assert.match(JSON.parse(lines[1]!).error, /had not ended/);
 });
 
-test('the sink writes a record\'s own line', () => {
+test('the sink has a record write its own bytes', () => {
   const got: GrpcRecord[] = [];
   const a = new CallAssembler((r) => got.push(r));
   a.push(ev({ kind: 'req-hdrs', headers: Object.freeze({ ':path': '/a.B/C' }) }));
   a.push(ev({ kind: 'out-hdrs', endStream: true, headers: Object.freeze({ 'grpc-status': '0' }), ts: 1500n }));
   const r = got[0]!;
   let calls = 0;
-  if (!hasOwnJsonLine(r)) assert.fail('no jsonLine');
-  const own = r.jsonLine.bind(r);
-  Object.defineProperty(r, 'jsonLine', { value: () => { calls++; return own(); }, enumerable: false });
+  if (!hasOwnJsonBytes(r)) assert.fail('no writeJson');
+  const own = r.writeJson.bind(r);
+  Object.defineProperty(r, 'writeJson', { value: (w: Parameters<typeof own>[0]) => { calls++; own(w); }, enumerable: false });
   let out = '';
   const sink = jsonLinesSink(new Writable({ write(c, _e, cb) { out += c; cb(); } }));
   sink.write(r as unknown as TraceEvent);
