@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { JsonBytes, jsonLineOf, jsonRaw, type OwnJsonBytes } from './json-bytes';
+import { JsonBytes, jsonLineOf, jsonRaw, JsonRunCache, type OwnJsonBytes } from './json-bytes';
 
 // The oracle is JSON.stringify: a record's hand-written line must equal it.
 
@@ -57,4 +57,21 @@ test('a piece that does not fit sets overflow and writes nothing past the end; j
   const text = jsonLineOf(long);
   assert.ok(text.length > 1 << 16);
   assert.deepEqual(JSON.parse(text).at(-1), 'end');
+});
+
+test('JsonRunCache finds a run by the identity of every key value, and keeps the last `ways` combinations', () => {
+  const c = new JsonRunCache(2, 2);
+  const a = Object.freeze({ x: 1 }), b = Object.freeze({ x: 1 }); // equal, not the same object
+  const put = (k0: unknown, k1: unknown, text: string): void => { c.key[0] = k0; c.key[1] = k1; const buf = Buffer.from(`..${text}..`); c.remember(buf, 2, 2 + text.length); };
+  const get = (k0: unknown, k1: unknown): string | undefined => { c.key[0] = k0; c.key[1] = k1; return c.find()?.toString(); };
+  assert.equal(get(a, 's'), undefined);
+  put(a, 's', 'one');
+  assert.equal(get(a, 's'), 'one');
+  assert.equal(get(b, 's'), undefined, 'an equal object is not the same key');
+  assert.equal(get(a, 't'), undefined, 'every value counts');
+  put(b, 's', 'two');
+  assert.deepEqual([get(a, 's'), get(b, 's')], ['one', 'two']);
+  put(a, null, 'three'); // two ways: replaces the oldest, (a, 's')
+  assert.deepEqual([get(a, 's'), get(b, 's'), get(a, null)], [undefined, 'two', 'three']);
+  assert.equal(get(NaN, null), undefined);
 });

@@ -181,3 +181,48 @@ export function jsonLineOf(e: OwnJsonBytes): string {
     scratch = new JsonBytes(Buffer.allocUnsafe(scratch.buf.length * 2));
   }
 }
+
+/**
+ * The bytes of a run of a record's fields whose values repeat record after
+ * record (a call's method and authority, its shared header maps, its
+ * addresses), for the last few combinations of values seen, compared by
+ * identity: a hit is one copy instead of a piece per field. Only for values
+ * that cannot change under the same identity (strings, numbers, frozen
+ * objects). A writer sets `key`, then either copies `find()`'s bytes or
+ * writes the run itself and hands its bytes to `remember()`.
+ */
+export class JsonRunCache {
+  /** The key being looked up: set key[0..width) before find() and remember(). */
+  readonly key: unknown[];
+  private readonly keys: unknown[];
+  private readonly runs: (Buffer | undefined)[];
+  private next = 0;
+
+  /** `width` values per key, `ways` combinations kept (the oldest is replaced). */
+  constructor(private readonly width: number, private readonly ways = 4) {
+    this.key = new Array<unknown>(width).fill(undefined);
+    this.keys = new Array<unknown>(width * ways).fill(undefined);
+    this.runs = new Array<Buffer | undefined>(ways).fill(undefined);
+  }
+
+  /** The run written for `key` before, or undefined. */
+  find(): Buffer | undefined {
+    const w = this.width, key = this.key, keys = this.keys;
+    for (let way = 0; way < this.ways; way++) {
+      const run = this.runs[way];
+      if (run === undefined) continue;
+      let j = 0;
+      while (j < w && keys[way * w + j] === key[j]) j++;
+      if (j === w) return run;
+    }
+    return undefined;
+  }
+
+  /** Keeps a copy of buf[start, end), the run just written for `key`. */
+  remember(buf: Buffer, start: number, end: number): void {
+    const way = this.next;
+    this.next = (way + 1) % this.ways;
+    for (let j = 0; j < this.width; j++) this.keys[way * this.width + j] = this.key[j];
+    this.runs[way] = Buffer.from(buf.subarray(start, end));
+  }
+}

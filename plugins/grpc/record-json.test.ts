@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { CallAssembler, type GrpcRecord } from './calls';
+import { writeGrpcRecord } from './record-json';
 import type { RawEvent } from './layout';
 import { hasOwnJsonBytes, jsonLineOf } from '../../core/output/json-bytes';
 import { jsonLinesSink } from '../../core/output/sinks';
@@ -31,20 +32,22 @@ function pick<T>(xs: readonly T[], i: number): T {
 test('the written line equals JSON.stringify for every record, whatever its strings and numbers', () => {
   const got: GrpcRecord[] = [];
   const a = new CallAssembler((r) => got.push(r));
-  const shared = Object.freeze({ ':path': '/pkg.Svc/M', 'x-q': 'a"b' });
-  const trailers = Object.freeze({ 'grpc-status': '0', 'grpc-message': '' });
+  const shared = Object.freeze({ ':path': '/pkg.Svc/M', 'x-q': 'a"b' }), shared2 = Object.freeze({ ':path': '/pkg.Svc/N' });
+  const trailers = Object.freeze({ 'grpc-status': '0', 'grpc-message': '' }), trailers2 = Object.freeze({ 'grpc-status': '0', 'grpc-message': 'other' });
+  const respA = Object.freeze({ ':status': '200', 'content-type': 'application/grpc' }), respB = Object.freeze({});
   for (let i = 0; i < 3000; i++) {
     const s = pick(AWKWARD, i), stream = 2 * i + 1, t0 = BigInt(1000 + i);
     // Every third call has its own maps (not frozen); the rest share one, as repeated header blocks do.
-    const req = i % 3 ? shared : { ':path': `/p${s}/M${i}`, ':authority': pick(AWKWARD, i + 3), [s || 'k']: s };
+    // Values repeat in different combinations (a local address with other remotes), as the run caches key them.
+    const req = i % 3 === 1 ? shared : i % 3 === 2 ? shared2 : { ':path': `/p${s}/M${i}`, ':authority': pick(AWKWARD, i + 3), [s || 'k']: s };
     a.push(ev({ kind: 'req-hdrs', streamId: stream, ts: t0, headers: req, tls: i % 5 === 0 ? null : i % 2 === 0, wrapped: i % 7 === 0,
-      goid: i % 4 ? i : null, fd: i % 6 ? i : -1, tcpSeq: i % 3 ? 4294967295 - i : null, local: i % 9 ? `10.0.0.${i % 256}:${i}` : null, remote: pick(AWKWARD, i + 1),
+      goid: i % 4 ? i : null, fd: i % 6 ? i : -1, tcpSeq: i % 3 ? 4294967295 - i : null, local: i % 9 ? `10.0.0.${i % 3}:1` : null, remote: pick(AWKWARD, i + 1),
       pid: 1 + (i % 4) }));
     a.push(ev({ kind: 'data-in', conn: 0xe000, streamId: stream, n: i * 1000, count: i % 3, pid: 1 + (i % 4) }));
-    a.push(ev({ kind: 'out-hdrs', streamId: stream, headers: i % 2 ? Object.freeze({ ':status': '200' }) : {}, tcpSeq: i, pid: 1 + (i % 4) }));
+    a.push(ev({ kind: 'out-hdrs', streamId: stream, headers: i % 5 === 0 ? Object.freeze({ ':status': '200' }) : i % 2 ? respA : respB, tcpSeq: i, pid: 1 + (i % 4) }));
     a.push(ev({ kind: 'msg-out', conn: 0xe000, streamId: stream, n: 2 ** 40 + i, pid: 1 + (i % 4) }));
     a.push(ev({ kind: 'out-hdrs', streamId: stream, endStream: true, ts: t0 + BigInt(i * 997), pid: 1 + (i % 4),
-      headers: i % 4 ? trailers : { 'grpc-status': String(i % 17), 'grpc-message': s } }));
+      headers: i % 4 === 3 ? trailers2 : i % 4 ? trailers : { 'grpc-status': String(i % 17), 'grpc-message': s } }));
   }
   assert.equal(got.length, 3000);
   for (const [i, r] of got.entries()) {
@@ -89,4 +92,20 @@ test('the sink has a record write its own bytes', () => {
   sink.close();
   assert.equal(calls, 1);
   assert.equal(out, `${JSON.stringify(r)}\n`);
+});
+
+test('a record that differs from the one before in one field only is written with that field, whichever field it is', () => {
+  const base: GrpcRecord = { type: 'grpc', role: 'server', tls: false, method: '/a.B/C', authority: 'h:1', status: 0, grpcMessage: null, streamId: 1,
+    reqHeaders: Object.freeze({ ':path': '/a.B/C' }), respHeaders: Object.freeze({ ':status': '200' }), respTrailers: Object.freeze({ 'grpc-status': '0' }),
+    reqMessages: 1, respMessages: 1, reqBytes: 5, respBytes: 7, latencyNs: 1000, local: '127.0.0.1:1', remote: '127.0.0.1:2', fd: 3,
+    reqTcpSeq: 10, respTcpSeq: 20, pid: 4, goid: 5, exe: '/x', ts: 1795399910582.313 };
+  const other: Partial<Record<keyof GrpcRecord, unknown>> = { role: 'client', tls: true, method: '/a.B/D', authority: null, status: 5, grpcMessage: 'gone',
+    streamId: 3, reqHeaders: Object.freeze({ ':path': '/a.B/C' }), respHeaders: Object.freeze({}), respTrailers: Object.freeze({ 'grpc-status': '0' }),
+    reqMessages: 2, respMessages: 0, reqBytes: 6, respBytes: 8, latencyNs: null, local: null, remote: '127.0.0.1:3', fd: null, reqTcpSeq: null,
+    respTcpSeq: 21, pid: 6, goid: null, exe: '/y', ts: 1795399910583 };
+  const line = (r: GrpcRecord): string => jsonLineOf({ writeJson: (w) => writeGrpcRecord(w, r) });
+  for (const [field, value] of Object.entries(other)) {
+    const changed = { ...base, [field]: value } as GrpcRecord;
+    for (const r of [base, changed, base, changed]) assert.equal(line(r), JSON.stringify(r), field);
+  }
 });
