@@ -94,8 +94,8 @@ export class BlockHeaders {
     // The size, the field count and the first name's first bytes pick the slot.
     const slot = len < 10 ? 0 : (len * 7 + kept * 31 + b[start + 8]! * 3 + b[start + 9]!) & (this.blocks.length - 1);
     const c = this.blocks[slot];
-    // One native compare: BPF zeroes the entries' padding (go_hdr_block_add), so equal blocks are equal bytes.
-    if (c && c.ro === ro && c.bytes.length === end - at && b.compare(c.bytes, 0, c.bytes.length, at, end) === 0) return c.headers;
+    // BPF zeroes the entries' padding (go_hdr_block_add), so equal blocks are equal bytes.
+    if (c && c.ro === ro && c.bytes.length === end - at && sameBytes(c.bytes, b, at)) return c.headers;
     const headers = Object.freeze(this.fields(b, kept, start, end, ro));
     this.blocks[slot] = { bytes: Uint8Array.prototype.slice.call(b, at, end), ro, headers };
     return headers;
@@ -118,3 +118,13 @@ export class BlockHeaders {
 }
 
 const NO_FIELDS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * bytes against b from `at`, in a loop: Buffer.compare's checks and native
+ * call cost more than comparing the ~50–200 bytes of a block here, and its
+ * wrapper allocated on every call.
+ */
+function sameBytes(bytes: Uint8Array, b: Buffer, at: number): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== b[at + i]) return false;
+  return true;
+}
