@@ -8,7 +8,7 @@ import { BpfMap } from './bpf-map';
 import { trackForCleanup, type Closeable } from './cleanup';
 import { assertBpfUsable } from './features';
 import { callNative } from './native-error';
-import { RingBufferConsumer, type RecordsHandler, type RingBufferOptions } from './ring-buffer';
+import { RingBufferConsumer, splitRecords, type BatchHandler, type RecordsHandler, type RingBufferOptions } from './ring-buffer';
 import { checkUprobeSites, describeSites, type UprobeSites } from './uprobe-sites';
 
 /** The per-CPU drop counter bpf/include/gotrace_common.h declares. */
@@ -198,10 +198,15 @@ export class BpfObject implements Closeable {
 
   /** Starts consuming a ring buffer map; see RingBufferConsumer. */
   openRingBuffer(map: string, onRecords: RecordsHandler, options: RingBufferOptions = {}): RingBufferConsumer {
+    return this.openRingBufferBatches(map, (data, ends) => onRecords(splitRecords(data, ends)), options);
+  }
+
+  /** As openRingBuffer, with each wakeup's records as one buffer and their ends (BatchHandler). */
+  openRingBufferBatches(map: string, onBatch: BatchHandler, options: RingBufferOptions = {}): RingBufferConsumer {
     this.#require('loaded', `consume ring buffer '${map}'`);
     const type = this.map(map).type;
     if (type !== 'ringbuf') throw new GotraceError('ERR_BPF_RINGBUF', `map '${map}' in ${this.path} is a ${type} map, not a ring buffer`);
-    const ring = new RingBufferConsumer(this.#addon, this.#native, map, onRecords, options, () => this.droppedRecords());
+    const ring = new RingBufferConsumer(this.#addon, this.#native, map, onBatch, options, () => this.droppedRecords());
     this.#rings.add(ring);
     return ring;
   }

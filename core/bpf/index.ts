@@ -4,7 +4,7 @@ export { BpfObject, DROPS_MAP, type BpfObjectState, type LoadOptions, type Uprob
 export { type UprobeSite, type UprobeSites } from './uprobe-sites';
 export { BpfMap, type UpdateFlag } from './bpf-map';
 export { BpfLink, type BpfLinkInfo } from './bpf-link';
-export { RingBufferConsumer, splitRecords, DEFAULT_MAX_BATCH, type RecordsHandler, type RingBufferOptions, type RingBufferStats } from './ring-buffer';
+export { RingBufferConsumer, splitRecords, DEFAULT_MAX_BATCH, type BatchHandler, type RecordsHandler, type RingBufferOptions, type RingBufferStats } from './ring-buffer';
 export { assertBpfUsable, checkBpfSupport, type FeatureCheckOptions } from './features';
 export { closeAllTracked, detachAllTracked, trackedCount } from './cleanup';
 export { encodeLocation, GO_INT_REGISTERS, LOCATION_SIZE, type GoLocation, type GoIntRegister } from './go-location';

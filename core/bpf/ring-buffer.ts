@@ -12,6 +12,13 @@ import { callNative, translateNativeError } from './native-error';
  */
 export type RecordsHandler = (records: Buffer[]) => void;
 
+/**
+ * Gets the records of one wakeup as one batch buffer (fresh per call) and
+ * each record's end in it: record i is data[ends[i-1] .. ends[i]). For a
+ * hot consumer that reads records in place instead of through a view each.
+ */
+export type BatchHandler = (data: Buffer, ends: Uint32Array) => void;
+
 export interface RingBufferOptions {
   /**
    * Most records per call; the rest come on the next event-loop turn, so a
@@ -47,8 +54,8 @@ export class RingBufferConsumer {
   readonly #dropped: () => bigint;
   #closed = false;
 
-  /** Made by BpfObject.openRingBuffer; `dropped` reads the object's drop counter. */
-  constructor(addon: NativeAddon, owner: NativeBpfObject, map: string, onRecords: RecordsHandler,
+  /** Made by BpfObject.openRingBuffer(Batches); `dropped` reads the object's drop counter. */
+  constructor(addon: NativeAddon, owner: NativeBpfObject, map: string, onBatchData: BatchHandler,
     options: RingBufferOptions, dropped: () => bigint) {
     this.map = map;
     this.#dropped = dropped;
@@ -62,7 +69,7 @@ export class RingBufferConsumer {
         else throw typed;
         return;
       }
-      if (data && ends) onRecords(splitRecords(data, ends));
+      if (data && ends) onBatchData(data, ends);
     };
     const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
     this.#native = callNative(() => new addon.RingBuffer(owner, map, onBatch, maxBatch));

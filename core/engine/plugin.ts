@@ -112,6 +112,12 @@ export interface PluginRuntime {
   attach(obj: BpfObject, target: ProcessTarget, outcomes: readonly RuleOutcome[]): AttachedProcess;
   /** One ring buffer record → events (none when it is incomplete or unknown). */
   decode(ringBuffer: string, record: Buffer): TraceEvent[];
+  /**
+   * decode(ringBuffer, batch.subarray(start, end)) without the view: the
+   * session reads a ring's records from one batch buffer, and a Buffer per
+   * record was a fifth of what decoding a gRPC call allocated. Optional.
+   */
+  decodeAt?(ringBuffer: string, batch: Buffer, start: number, end: number): TraceEvent[];
   /** Events still pending when tracing stops (unanswered requests …). */
   flush?(): TraceEvent[];
   /** Short descriptions of what is still open (a streaming call), oldest first, for the pretty status line. */

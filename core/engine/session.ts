@@ -109,11 +109,15 @@ export class Session {
     try {
       runtime.configure?.(obj);
       obj.load();
-      const rings = runtime.ringBuffers.map((rb) => obj.openRingBuffer(rb, (records) => {
-        this.ringRecords.set(name, (this.ringRecords.get(name) ?? 0) + records.length);
+      const rings = runtime.ringBuffers.map((rb) => obj.openRingBufferBatches(rb, (data, ends) => {
+        this.ringRecords.set(name, (this.ringRecords.get(name) ?? 0) + ends.length);
         this.cpuShare.begin();
-        for (const r of records) {
-          for (const e of runtime.decode(rb, r)) this.emit(e);
+        let start = 0;
+        for (let i = 0; i < ends.length; i++) {
+          const end = ends[i]!;
+          const events = runtime.decodeAt ? runtime.decodeAt(rb, data, start, end) : runtime.decode(rb, data.subarray(start, end));
+          for (const e of events) this.emit(e);
+          start = end;
           this.cpuShare.tick();
         }
       }));

@@ -81,15 +81,16 @@ export class BlockHeaders {
   }
 
   /**
-   * The block at `at` in b as a header map; fields end at b's end if the
-   * record was cut short. Maps are frozen: a repeated block's is shared by
-   * the records that hold it. `ro`: the .rodata of the binary the record
-   * came from, for strings BPF sent as references.
+   * The block at `at` in b as a header map; fields end at `end` (the
+   * record's end in b) if the record was cut short. Maps are frozen: a
+   * repeated block's is shared by the records that hold it. `ro`: the
+   * .rodata of the binary the record came from, for strings BPF sent as
+   * references.
    */
-  read(b: Buffer, at: number, ro: Rodata = NO_RODATA): Readonly<Record<string, string>> {
-    if (b.length < at + HDR_BLOCK_HEAD) return NO_FIELDS;
+  read(b: Buffer, at: number, ro: Rodata = NO_RODATA, recordEnd = b.length): Readonly<Record<string, string>> {
+    if (recordEnd < at + HDR_BLOCK_HEAD) return NO_FIELDS;
     const kept = u16(b, at + 2), start = at + HDR_BLOCK_HEAD;
-    const end = Math.min(b.length, start + u16(b, at + 4));
+    const end = Math.min(recordEnd, start + u16(b, at + 4));
     const len = end - start;
     // The size, the field count and the first name's first bytes pick the slot.
     const slot = len < 10 ? 0 : (len * 7 + kept * 31 + b[start + 8]! * 3 + b[start + 9]!) & (this.blocks.length - 1);

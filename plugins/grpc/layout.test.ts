@@ -82,3 +82,34 @@ test('short records and unknown kinds are refused', () => {
   assert.equal(decodeEvent(head(EVENT_SIZE, 6)), undefined);
   assert.equal(decodeEvent(head(HDR_EVENT_HEAD - 1, 0)), undefined, 'a block record cut before its block');
 });
+
+test('records read in place in a batch give what each record alone gives, a cut block stopping at its record\'s end', () => {
+  const req = head(HDR_EVENT_HEAD, 0);
+  req.writeUInt8(2, 56); // AF_INET
+  req.writeUInt16LE(50051, 58);
+  Buffer.from([127, 0, 0, 1]).copy(req, 64);
+  const full = Buffer.concat([req, block([[':path', '/pkg.Svc/M'], ['x-k', 'v'.repeat(40)], ['te', 'trailers']])]);
+  const cut = full.subarray(0, full.length - 20); // BPF sent fewer bytes than the block says
+  const data = head(EVENT_SIZE, 4);
+  data.writeBigUInt64LE(99n, 40);
+  const trailers = Buffer.concat([head(HDR_EVENT_HEAD, 1), block([['grpc-status', '5']])]);
+  const records = [full, data, cut, trailers, head(EVENT_SIZE - 1, 3), data];
+  // The batch as the ring gives it: records end to end, and bytes after the last that belong to no record.
+  const batch = Buffer.concat([...records, Buffer.alloc(64, 0x41)]);
+  const into: ServerCounts = { kind: 'data-in', pid: 0, transport: 0, streamId: 0, count: 0, n: 0 };
+  const alone: ServerCounts = { ...into };
+  let start = 0;
+  for (const r of records) {
+    const end = start + r.length;
+    const inBatch = decodeEvent(r) === undefined ? undefined : decodeWith(batch, new BlockHeaders(new Set(['authorization'])), new ConnAddrCache(), undefined, start, end);
+    assert.deepEqual(inBatch, decodeEvent(r));
+    assert.equal(serverCountsOf(batch, into, start, end), serverCountsOf(r, alone));
+    assert.deepEqual(into, alone);
+    start = end;
+  }
+  // The cut record followed by the very bytes it lacks (as the next record could hold them): they are not read.
+  const cutThenRest = Buffer.concat([cut, full.subarray(cut.length)]);
+  const cutEvent = decodeWith(cutThenRest, new BlockHeaders(new Set()), new ConnAddrCache(), undefined, 0, cut.length)!;
+  assert.deepEqual(Object.keys(cutEvent.headers), [':path', 'x-k'], 'the cut field is not read from the next record');
+  assert.equal(decodeWith(batch, new BlockHeaders(new Set()), new ConnAddrCache(), undefined, batch.length - 64 - data.length - (EVENT_SIZE - 1), batch.length - 64 - data.length), undefined, 'a short record stays short in a batch');
+});

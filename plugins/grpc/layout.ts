@@ -98,42 +98,47 @@ const KIND_DATA_IN = KINDS.indexOf('data-in'), KIND_MSG_OUT = KINDS.indexOf('msg
 export const SERVER_SIDE = 1;
 
 /**
- * Fills `into` and returns true when b is a server's DATA_IN or MSG_OUT; the
- * runtime then skips decodeEvent (and the RawEvent it allocates) for them.
+ * Fills `into` and returns true when the record at b[at, end) is a server's
+ * DATA_IN or MSG_OUT; the runtime then skips decodeEvent (and the RawEvent
+ * it allocates) for them.
  */
-export function serverCountsOf(b: Buffer, into: ServerCounts): boolean {
-  if (b.length < EVENT_SIZE || b[33] !== SERVER_SIDE) return false;
-  const kind = b[32];
+export function serverCountsOf(b: Buffer, into: ServerCounts, at = 0, end = b.length): boolean {
+  if (end - at < EVENT_SIZE || b[at + 33] !== SERVER_SIDE) return false;
+  const kind = b[at + 32];
   if (kind !== KIND_DATA_IN && kind !== KIND_MSG_OUT) return false;
   into.kind = kind === KIND_DATA_IN ? 'data-in' : 'msg-out';
-  into.pid = u32(b, 24);
-  into.transport = u64(b, 16);
-  into.streamId = u32(b, 28);
-  into.count = u32(b, 36);
-  into.n = u64(b, 40);
+  into.pid = u32(b, at + 24);
+  into.transport = u64(b, at + 16);
+  into.streamId = u32(b, at + 28);
+  into.count = u32(b, at + 36);
+  into.n = u64(b, at + 40);
   return true;
 }
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 const NO_ADDRS = { local: null, remote: null } as const;
 
-/** struct gr_event or struct gr_hdr_event → its fields; undefined when the record is short or of an unknown kind. */
-export function decodeEvent(b: Buffer, blocks: BlockHeaders, addrCache: ConnAddrCache, rodata?: RodataByPid): RawEvent | undefined {
-  if (b.length < EVENT_SIZE) return undefined;
-  const kindNo = b[32]!, kind = KINDS[kindNo];
+/**
+ * The struct gr_event or struct gr_hdr_event at b[at, end) → its fields;
+ * undefined when the record is short or of an unknown kind. A record is
+ * read in place, in the batch the ring gave, with no view of its own.
+ */
+export function decodeEvent(b: Buffer, blocks: BlockHeaders, addrCache: ConnAddrCache, rodata?: RodataByPid, at = 0, end = b.length): RawEvent | undefined {
+  if (end - at < EVENT_SIZE) return undefined;
+  const kindNo = b[at + 32]!, kind = KINDS[kindNo];
   if (!kind) return undefined;
   const hdrs = kindNo <= 2;
-  if (hdrs && b.length < HDR_EVENT_HEAD) return undefined;
+  if (hdrs && end - at < HDR_EVENT_HEAD) return undefined;
   // One object literal for both records: every event has the same shape, so the assembler's reads stay monomorphic.
-  const tls = hdrs ? b[35]! : 2, conn = u64(b, 16);
+  const tls = hdrs ? b[at + 35]! : 2, conn = u64(b, at + 16), pid = u32(b, at + 24);
   // Only REQ_HDRS and a client's OUT_HDRS carry addresses (family 0 elsewhere).
-  const addrs = hdrs && b[ADDRS_AT] !== 0 ? addrCache.get(conn, b, ADDRS_AT) : NO_ADDRS;
+  const addrs = hdrs && b[at + ADDRS_AT] !== 0 ? addrCache.get(conn, b, at + ADDRS_AT) : NO_ADDRS;
   return {
-    ts: b.readBigUInt64LE(0), goid: s64OrNull(b, 8), conn, transport: hdrs ? u64(b, 48) : 0, pid: u32(b, 24),
-    streamId: u32(b, 28), kind, side: b[33]!, endStream: b[34] !== 0,
-    count: hdrs ? 0 : u32(b, 36), n: hdrs ? 0 : u64(b, 40),
-    headers: hdrs ? blocks.read(b, HDR_EVENT_HEAD, rodata?.get(u32(b, 24))) : NO_HEADERS,
-    tls: tls === 2 ? null : tls === 1, fd: hdrs ? u32(b, 36) | 0 : -1, wrapped: hdrs && b[41] !== 0,
-    tcpSeq: hdrs && b[42] ? u32(b, 44) : null, local: addrs.local, remote: addrs.remote,
+    ts: b.readBigUInt64LE(at), goid: s64OrNull(b, at + 8), conn, transport: hdrs ? u64(b, at + 48) : 0, pid,
+    streamId: u32(b, at + 28), kind, side: b[at + 33]!, endStream: b[at + 34] !== 0,
+    count: hdrs ? 0 : u32(b, at + 36), n: hdrs ? 0 : u64(b, at + 40),
+    headers: hdrs ? blocks.read(b, at + HDR_EVENT_HEAD, rodata?.get(pid), end) : NO_HEADERS,
+    tls: tls === 2 ? null : tls === 1, fd: hdrs ? u32(b, at + 36) | 0 : -1, wrapped: hdrs && b[at + 41] !== 0,
+    tcpSeq: hdrs && b[at + 42] ? u32(b, at + 44) : null, local: addrs.local, remote: addrs.remote,
   };
 }

@@ -58,14 +58,18 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
       };
     },
 
-    decode(_ring: string, record: Buffer): TraceEvent[] {
+    decode(ring: string, record: Buffer): TraceEvent[] {
+      return this.decodeAt!(ring, record, 0, record.length);
+    },
+
+    decodeAt(_ring: string, batch: Buffer, start: number, end: number): TraceEvent[] {
       // Counts finish no record, and a later record of the call moves lastTs.
       // take(): the queue's shared empty array, not a fresh one per record.
-      if (serverCountsOf(record, counts)) {
+      if (serverCountsOf(batch, counts, start, end)) {
         calls.countServer(counts.kind, counts.pid, counts.transport, counts.streamId, counts.count, counts.n);
         return queue.take();
       }
-      const e = decodeEvent(record, blocks, addrs, rodata);
+      const e = decodeEvent(batch, blocks, addrs, rodata, start, end);
       if (!e) return queue.take();
       queue.saw(e.ts);
       calls.push(e);
