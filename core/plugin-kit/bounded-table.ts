@@ -1,7 +1,10 @@
 // Open per-stream (per-call) state that user space assembles from events,
 // bounded: at most `max` entries (the oldest is evicted when more come) and
 // none older than `maxAgeNs`. Entries are kept in insertion order, so the
-// oldest is always first.
+// oldest is always first. Ages are looked at once per sweep interval (an
+// eighth of the age limit, at most 1 s), not on every insert: walking the
+// table allocates, and a busy assembler inserts tens of thousands of entries
+// a second. So an entry may outlive its age by up to that interval.
 
 export type EvictReason = 'full' | 'expired';
 
@@ -17,6 +20,9 @@ export class BoundedTable<V, K = string> {
   private readonly open = new Map<K, V>();
   private readonly max: number;
   private readonly maxAgeNs: bigint;
+  private readonly sweepEveryNs: bigint;
+  /** No entry can have expired before this (ns of the events' clock). */
+  private nextSweepNs = 0n;
 
   /**
    * `startNs` is when an entry began; `onEvict` hears of every entry that
@@ -29,6 +35,8 @@ export class BoundedTable<V, K = string> {
   ) {
     this.max = opts.max ?? 10_000;
     this.maxAgeNs = opts.maxAgeNs ?? 300_000_000_000n;
+    const eighth = this.maxAgeNs / 8n;
+    this.sweepEveryNs = eighth < 1_000_000_000n ? eighth : 1_000_000_000n;
   }
 
   get(key: K): V | undefined {
@@ -55,6 +63,8 @@ export class BoundedTable<V, K = string> {
   }
 
   private bound(nowNs: bigint): void {
+    if (this.open.size <= this.max && nowNs < this.nextSweepNs) return;
+    this.nextSweepNs = nowNs + this.sweepEveryNs;
     for (const [k, v] of this.open) {
       const tooMany = this.open.size > this.max, tooOld = nowNs - this.startNs(v) > this.maxAgeNs;
       if (!tooMany && !tooOld) break; // insertion order: the rest are younger
