@@ -86,9 +86,9 @@ function bigintSafe(_k: string, v: unknown): unknown {
 
 /**
  * JSON.stringify of an event that writes no bytes of its own. With a
- * replacer JSON.stringify takes V8's slow path for every value (about 3x the time, measured at ~7 µs per http1 record); most
- * events hold no BigInt, so try without one and fall back only when
- * stringify refuses.
+ * replacer JSON.stringify takes V8's slow path for every value (about 3x
+ * the time, measured at ~7 µs per http1 record); most events hold no
+ * BigInt, so try without one and fall back only when stringify refuses.
  */
 function toJson(e: TraceEvent): string {
   try {

@@ -3,6 +3,7 @@
 // addresses was most of what decoding an HTTP/2 or gRPC record cost after
 // its fields.
 import { connAddrs } from './socket-addr';
+import { sameBytesAt } from './event-words';
 
 /** Bytes of struct go_conn_addrs (bpf/include/go_conn.h). */
 export const ADDRS_SIZE = 40;
@@ -31,7 +32,7 @@ export class ConnAddrCache {
     // caching them would evict the connection's own between its requests.
     if (b[at] !== AF_INET && b[at] !== AF_INET6) return connAddrs(b, at);
     const e = this.byConn.get(conn);
-    if (e && same(e.bytes, b, at)) return e.addrs;
+    if (e && sameBytesAt(e.bytes, b, at)) return e.addrs;
     const addrs = connAddrs(b, at);
     if (!e && this.byConn.size >= this.max) this.byConn.clear();
     this.byConn.set(conn, { bytes: Uint8Array.prototype.slice.call(b, at, at + ADDRS_SIZE), addrs });
@@ -41,10 +42,4 @@ export class ConnAddrCache {
   get size(): number {
     return this.byConn.size;
   }
-}
-
-/** Byte by byte: plain indexing, which Buffer's read methods, validating every offset, are not. */
-function same(bytes: Uint8Array, b: Buffer, at: number): boolean {
-  for (let i = 0; i < ADDRS_SIZE; i++) if (bytes[i] !== b[at + i]) return false;
-  return true;
 }

@@ -15,7 +15,6 @@ import { SERVER_SIDE, type RawEvent } from './layout';
 import type { JsonBytes, OwnJsonBytes } from '../../core/output/json-bytes';
 import { writeGrpcRecord } from './record-json';
 
-
 export interface GrpcRecord {
   readonly type: 'grpc';
   readonly role: 'server' | 'client';
@@ -277,8 +276,9 @@ function unindex(by: Map<number, Map<number, Call>>, outer: number, inner: numbe
  * A call's record. A class, not a literal, for its writeJson: the sink has
  * the line written by hand into its buffer (record-json.ts) instead of
  * JSON.stringify, which spent most of its time on the three header maps
- * each record shares with the calls before it. The fields are assigned in GrpcRecord's order, which is
- * the JSON's (the optional ones, rstCode and error, only withOptional adds).
+ * each record shares with the calls before it. The fields are assigned in
+ * GrpcRecord's order, which is the JSON's (the optional ones, rstCode and
+ * error, only withOptional adds).
  */
 // The interface gives the class GrpcRecord's fields (declaration merging) without declaring them again.
 // The constructor assigns them as this.x: V8 sizes an instance by counting those (an alias gave each

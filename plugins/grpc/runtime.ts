@@ -26,6 +26,20 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
   const cfgs = new CfgSlots({ slots: 'gr_slots', procs: 'gr_procs' });
   const counts: ServerCounts = { kind: 'data-in', pid: 0, transport: 0, streamId: 0, count: 0, n: 0 };
 
+  const decodeAt = (_ring: string, batch: Buffer, start: number, end: number): TraceEvent[] => {
+    // Counts finish no record, and a later record of the call moves lastTs.
+    // take(): the queue's shared empty array, not a fresh one per record.
+    if (serverCountsOf(batch, counts, start, end)) {
+      calls.countServer(counts.kind, counts.pid, counts.transport, counts.streamId, counts.count, counts.n);
+      return queue.take();
+    }
+    const e = decodeEvent(batch, blocks, addrs, rodata, start, end);
+    if (!e) return queue.take();
+    queue.saw(e.ts);
+    calls.push(e);
+    return queue.take();
+  };
+
   return {
     bpfObject: 'grpc',
     ringBuffers: ['gr_events'],
@@ -58,23 +72,8 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
       };
     },
 
-    decode(ring: string, record: Buffer): TraceEvent[] {
-      return this.decodeAt!(ring, record, 0, record.length);
-    },
-
-    decodeAt(_ring: string, batch: Buffer, start: number, end: number): TraceEvent[] {
-      // Counts finish no record, and a later record of the call moves lastTs.
-      // take(): the queue's shared empty array, not a fresh one per record.
-      if (serverCountsOf(batch, counts, start, end)) {
-        calls.countServer(counts.kind, counts.pid, counts.transport, counts.streamId, counts.count, counts.n);
-        return queue.take();
-      }
-      const e = decodeEvent(batch, blocks, addrs, rodata, start, end);
-      if (!e) return queue.take();
-      queue.saw(e.ts);
-      calls.push(e);
-      return queue.take();
-    },
+    decode: (ring: string, record: Buffer): TraceEvent[] => decodeAt(ring, record, 0, record.length),
+    decodeAt,
 
     // bpf_ktime_get_ns and hrtime are both CLOCK_MONOTONIC
     inProgress: () => calls.inProgress(process.hrtime.bigint()),
