@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BoundedTable, type EvictReason } from './bounded-table';
+import { BoundedList, BoundedTable, type EvictReason } from './bounded-table';
 
 test('evicts the oldest when full, and entries past their age', () => {
   const evicted: [string, EvictReason][] = [];
@@ -29,4 +29,41 @@ test('ages are looked at once per sweep interval (an eighth of the age limit): a
   assert.deepEqual(evicted, ['a', 'b']);
   for (let i = 0; i < 200; i++) t.set(`f${i}`, { ts: 902n }, 902n); // full: evicts at once, sweep or not
   assert.equal(t.size, 100);
+});
+
+test('BoundedList: a node removes its entry, once; order is kept around removals; a removed node holds no neighbours', () => {
+  const evicted: number[] = [];
+  const l = new BoundedList<{ id: number; ts: bigint }>((v) => v.ts, (_k, v) => evicted.push(v.id), { max: 3, maxAgeNs: 1_000n });
+  const a = l.add(undefined, { id: 1, ts: 0n }, 0n);
+  const b = l.add(undefined, { id: 2, ts: 1n }, 1n);
+  const c = l.add(undefined, { id: 3, ts: 2n }, 2n);
+  l.remove(b);
+  assert.equal(b.prev, null);
+  assert.equal(b.next, null);
+  l.remove(b); // twice: nothing
+  assert.equal(l.size, 2);
+  assert.deepEqual(l.nodes().map((n) => n.value.id), [1, 3]);
+  l.add(undefined, { id: 4, ts: 3n }, 3n);
+  l.add(undefined, { id: 5, ts: 4n }, 4n); // 4 entries > 3: the oldest (1) goes
+  assert.deepEqual(evicted, [1]);
+  l.remove(a); // already evicted: nothing
+  assert.deepEqual(l.nodes().map((n) => n.value.id), [3, 4, 5]);
+  l.remove(c);
+  l.remove(l.nodes()[1]!); // the tail
+  assert.deepEqual(l.nodes().map((n) => n.value.id), [4]);
+  const last = l.add(undefined, { id: 6, ts: 5_000n }, 5_000n); // 4 is past its age; 6, the one added, is never evicted by its own add
+  assert.deepEqual(evicted, [1, 4]);
+  assert.deepEqual(l.nodes(), [last]);
+});
+
+test('BoundedTable: set on a key already there replaces its value in place', () => {
+  const t = new BoundedTable<{ ts: bigint; v: string }>((v) => v.ts, () => {}, { max: 10 });
+  t.set('a', { ts: 0n, v: 'a1' }, 0n);
+  t.set('b', { ts: 1n, v: 'b' }, 1n);
+  t.set('a', { ts: 2n, v: 'a2' }, 2n);
+  assert.deepEqual(t.entries().map(([k, v]) => `${k}=${v.v}`), ['a=a2', 'b=b']);
+  t.delete('a');
+  t.delete('a');
+  assert.equal(t.size, 1);
+  assert.equal(t.get('a'), undefined);
 });

@@ -5,6 +5,12 @@
 // eighth of the age limit, at most 1 s), not on every insert: walking the
 // table allocates, and a busy assembler inserts tens of thousands of entries
 // a second. So an entry may outlive its age by up to that interval.
+//
+// The order is a linked list of nodes, not a Map's insertion order: a Map
+// with this much churn is rehashed again and again, and V8 keeps each old
+// backing table pointing at the next (number-table.ts says what that costs).
+// A removed node lets go of its neighbours, so a dead node that was promoted
+// holds no younger one alive.
 
 export type EvictReason = 'full' | 'expired';
 
@@ -15,9 +21,20 @@ export interface BoundedTableOptions {
   readonly maxAgeNs?: bigint;
 }
 
-/** Keyed by K: a string, or the entry itself where nothing else names it (no key to build per entry). */
-export class BoundedTable<V, K = string> {
-  private readonly open = new Map<K, V>();
+/** An entry's place in a BoundedList; its adder keeps it to remove the entry. */
+export interface BoundedNode<V, K> {
+  readonly key: K;
+  value: V;
+  /** @internal */ prev: BoundedNode<V, K> | null;
+  /** @internal */ next: BoundedNode<V, K> | null;
+  /** @internal */ listed: boolean;
+}
+
+/** The bounded entries in insertion order, each removed through its node (no key lookup). */
+export class BoundedList<V, K = undefined> {
+  private head: BoundedNode<V, K> | null = null;
+  private tail: BoundedNode<V, K> | null = null;
+  private count = 0;
   private readonly max: number;
   private readonly maxAgeNs: bigint;
   private readonly sweepEveryNs: bigint;
@@ -26,7 +43,7 @@ export class BoundedTable<V, K = string> {
 
   /**
    * `startNs` is when an entry began; `onEvict` hears of every entry that
-   * `bound` drops (it is already gone from the table).
+   * `bound` drops (it is already gone from the list).
    */
   constructor(
     private readonly startNs: (v: V) => bigint,
@@ -39,37 +56,94 @@ export class BoundedTable<V, K = string> {
     this.sweepEveryNs = eighth < 1_000_000_000n ? eighth : 1_000_000_000n;
   }
 
-  get(key: K): V | undefined {
-    return this.open.get(key);
+  get size(): number {
+    return this.count;
   }
 
-  /** Adds (or replaces) an entry, then evicts what no longer fits at `nowNs`. */
+  /** Appends an entry, then evicts what no longer fits at `nowNs` (never this one). */
+  add(key: K, value: V, nowNs: bigint): BoundedNode<V, K> {
+    const node: BoundedNode<V, K> = { key, value, prev: this.tail, next: null, listed: true };
+    if (this.tail) this.tail.next = node;
+    else this.head = node;
+    this.tail = node;
+    this.count++;
+    this.bound(nowNs, node);
+    return node;
+  }
+
+  /** Takes the node's entry out; nothing if it is out already. */
+  remove(node: BoundedNode<V, K>): void {
+    if (!node.listed) return;
+    node.listed = false;
+    const { prev, next } = node;
+    if (prev) prev.next = next;
+    else this.head = next;
+    if (next) next.prev = prev;
+    else this.tail = prev;
+    node.prev = node.next = null;
+    this.count--;
+  }
+
+  /** A snapshot, oldest first: callers may remove while walking it. */
+  nodes(): BoundedNode<V, K>[] {
+    const out: BoundedNode<V, K>[] = [];
+    for (let n = this.head; n; n = n.next) out.push(n);
+    return out;
+  }
+
+  private bound(nowNs: bigint, added: BoundedNode<V, K>): void {
+    if (this.count <= this.max && nowNs < this.nextSweepNs) return;
+    this.nextSweepNs = nowNs + this.sweepEveryNs;
+    for (let n = this.head; n && n !== added; n = this.head) {
+      const tooMany = this.count > this.max, tooOld = nowNs - this.startNs(n.value) > this.maxAgeNs;
+      if (!tooMany && !tooOld) break; // insertion order: the rest are younger
+      this.remove(n);
+      this.onEvict(n.key, n.value, nowNs, tooMany ? 'full' : 'expired');
+    }
+  }
+}
+
+/** A BoundedList whose entries are found by key (a string unless told). */
+export class BoundedTable<V, K = string> {
+  private readonly byKey = new Map<K, BoundedNode<V, K>>();
+  private readonly list: BoundedList<V, K>;
+
+  constructor(startNs: (v: V) => bigint, onEvict: (key: K, v: V, nowNs: bigint, why: EvictReason) => void, opts: BoundedTableOptions = {}) {
+    this.list = new BoundedList<V, K>(startNs, (k, v, nowNs, why) => {
+      this.byKey.delete(k);
+      onEvict(k, v, nowNs, why);
+    }, opts);
+  }
+
+  get(key: K): V | undefined {
+    return this.byKey.get(key)?.value;
+  }
+
+  /** Adds an entry (or replaces the value in its place), then evicts what no longer fits at `nowNs`. */
   set(key: K, v: V, nowNs: bigint): void {
-    this.open.set(key, v);
-    this.bound(nowNs);
+    const had = this.byKey.get(key);
+    if (had) {
+      had.value = v;
+      return;
+    }
+    // add may evict others (their onEvict unindexes them), never this one.
+    const node = this.list.add(key, v, nowNs);
+    this.byKey.set(key, node);
   }
 
   delete(key: K): void {
-    this.open.delete(key);
+    const node = this.byKey.get(key);
+    if (!node) return;
+    this.byKey.delete(key);
+    this.list.remove(node);
   }
 
   /** A snapshot: callers may delete while walking it. */
   entries(): [K, V][] {
-    return [...this.open];
+    return this.list.nodes().map((n) => [n.key, n.value]);
   }
 
   get size(): number {
-    return this.open.size;
-  }
-
-  private bound(nowNs: bigint): void {
-    if (this.open.size <= this.max && nowNs < this.nextSweepNs) return;
-    this.nextSweepNs = nowNs + this.sweepEveryNs;
-    for (const [k, v] of this.open) {
-      const tooMany = this.open.size > this.max, tooOld = nowNs - this.startNs(v) > this.maxAgeNs;
-      if (!tooMany && !tooOld) break; // insertion order: the rest are younger
-      this.open.delete(k);
-      this.onEvict(k, v, nowNs, tooMany ? 'full' : 'expired');
-    }
+    return this.list.size;
   }
 }

@@ -10,7 +10,8 @@
 // its request headers tie to the call (the BPF side saves a read). State is
 // bounded: at most `maxCalls` open calls (the oldest is reported with an
 // error when more come), and calls older than `maxAgeNs` expire.
-import { BoundedTable } from '../../core/plugin-kit/bounded-table';
+import { BoundedList, type BoundedNode } from '../../core/plugin-kit/bounded-table';
+import { NumberTable } from '../../core/plugin-kit/number-table';
 import { SERVER_SIDE, type RawEvent } from './layout';
 import type { JsonBytes, OwnJsonBytes } from '../../core/output/json-bytes';
 import { writeGrpcRecord } from './record-json';
@@ -68,6 +69,8 @@ interface Call {
   respMessages: number;
   reqBytes: number;
   respBytes: number;
+  /** Its place among the open calls (set as it begins). */
+  node: BoundedNode<Call, undefined> | null;
 }
 
 export interface CallOptions {
@@ -107,7 +110,7 @@ function withOptional(r: GrpcRecord, rstCode: number | undefined, error: string 
 }
 
 const newCall = (role: Call['role'], e: RawEvent): Call => ({ role, first: e, connEv: role === 'server' ? e : null, req: {}, resp: {}, trailers: null, callerGoid: null,
-  reqSeen: role === 'server', respSeen: false, respSeq: undefined, reqMessages: 0, respMessages: 0, reqBytes: 0, respBytes: 0 });
+  reqSeen: role === 'server', respSeen: false, respSeq: undefined, reqMessages: 0, respMessages: 0, reqBytes: 0, respBytes: 0, node: null });
 
 /** pid * STREAMS + stream id is exact: pids are below 2^22 (PID_MAX_LIMIT), stream ids below 2^31. */
 const STREAMS = 2 ** 31;
@@ -115,20 +118,22 @@ const STREAMS = 2 ** 31;
 const streamKey = (pid: number, streamId: number): number => pid * STREAMS + streamId;
 
 export class CallAssembler {
-  /** Open calls in the order they began, bounded (the oldest is evicted); keyed by the call itself. */
-  private readonly open: BoundedTable<Call, Call>;
+  /** Open calls in the order they began, bounded (the oldest is evicted); each call keeps its node. */
+  private readonly open: BoundedList<Call>;
   /**
    * The same calls by side, conn and pid/stream, for the events' lookups:
    * numbers, not a string per event (writing a 47-bit conn pointer in
    * decimal and hashing the string was a quarter of the assembler's time).
+   * NumberTables, not Maps: a call is added and removed at every call, and a
+   * Map with that churn made V8 promote every call (number-table.ts).
    */
-  private readonly byConn = { server: new Map<number, Map<number, Call>>(), client: new Map<number, Map<number, Call>>() };
+  private readonly byConn = { server: new NumberTable<NumberTable<Call>>(), client: new NumberTable<NumberTable<Call>>() };
   /** The server's calls again, by transport, for the records that name it instead of the conn. */
-  private readonly byTransport = new Map<number, Map<number, Call>>();
+  private readonly byTransport = new NumberTable<NumberTable<Call>>();
 
   /** `onRecord` gets each call's record and the monotonic ns the call began at. */
   constructor(private readonly onRecord: (r: GrpcRecord, tsNs: bigint) => void, opts: CallOptions = {}) {
-    this.open = new BoundedTable<Call, Call>((c) => c.first.ts, (_k, c, nowNs, why) => {
+    this.open = new BoundedList<Call>((c) => c.first.ts, (_k, c, nowNs, why) => {
       this.finish(c, nowNs, why === 'full' ? 'too many open calls: the oldest was dropped' : 'the call did not end within the call expiry');
     }, { max: opts.maxCalls, maxAgeNs: opts.maxAgeNs });
   }
@@ -157,12 +162,12 @@ export class CallAssembler {
     const c = newCall(role, e);
     index(this.byConn[role], e.conn, streamKey(e.pid, e.streamId), c);
     if (role === 'server') index(this.byTransport, e.transport, streamKey(e.pid, e.streamId), c);
-    this.open.set(c, c, e.ts); // may evict the oldest, never c
+    c.node = this.open.add(undefined, c, e.ts); // may evict the oldest, never c
     return c;
   }
 
   private end(c: Call): void {
-    this.open.delete(c);
+    if (c.node) this.open.remove(c.node);
     unindex(this.byConn[c.role], c.first.conn, streamKey(c.first.pid, c.first.streamId), c);
     if (c.role === 'server') unindex(this.byTransport, c.first.transport, streamKey(c.first.pid, c.first.streamId), c);
   }
@@ -226,7 +231,7 @@ export class CallAssembler {
 
   /** Every open call, reported unanswered (tracing stops). */
   flush(nowNs: bigint): void {
-    for (const [, c] of this.open.entries()) this.finish(c, nowNs, 'the call had not ended when tracing stopped');
+    for (const n of this.open.nodes()) this.finish(n.value, nowNs, 'the call had not ended when tracing stopped');
   }
 
   get size(): number {
@@ -235,7 +240,7 @@ export class CallAssembler {
 
   /** Calls open longer than `minAgeNs` (streams, slow calls), oldest first: "grpc client /pkg.Svc/M pid 7 stream 1, 3 responses, 2.0s". */
   inProgress(nowNs: bigint, minAgeNs = 1_000_000_000n): string[] {
-    const open = [...this.open.entries()].map(([, c]) => c).filter((c) => nowNs - c.first.ts >= minAgeNs && (c.reqSeen || c.role === 'server'));
+    const open = this.open.nodes().map((n) => n.value).filter((c) => nowNs - c.first.ts >= minAgeNs && (c.reqSeen || c.role === 'server'));
     return open.sort((a, b) => (a.first.ts < b.first.ts ? -1 : 1)).map((c) =>
       `grpc ${c.role} ${c.req[':path'] ?? '?'} pid ${c.first.pid} stream ${c.first.streamId}, ${c.respMessages} responses, ${(Number(nowNs - c.first.ts) / 1e9).toFixed(1)}s`);
   }
@@ -254,9 +259,9 @@ const NO_TRAILERS: Readonly<Record<string, string>> = Object.freeze({});
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Files c under outer → inner in a two-level index. */
-function index(by: Map<number, Map<number, Call>>, outer: number, inner: number, c: Call): void {
+function index(by: NumberTable<NumberTable<Call>>, outer: number, inner: number, c: Call): void {
   let m = by.get(outer);
-  if (!m) by.set(outer, (m = new Map()));
+  if (!m) by.set(outer, (m = new NumberTable()));
   m.set(inner, c);
 }
 
@@ -265,7 +270,7 @@ function index(by: Map<number, Map<number, Call>>, outer: number, inner: number,
  * filed there still: a transport's address may be reused by a new one while
  * a call of the old is open, and the new call's entry must stay.
  */
-function unindex(by: Map<number, Map<number, Call>>, outer: number, inner: number, c: Call): void {
+function unindex(by: NumberTable<NumberTable<Call>>, outer: number, inner: number, c: Call): void {
   const m = by.get(outer);
   if (m?.get(inner) !== c) return;
   m.delete(inner);
