@@ -127,9 +127,10 @@ export class CallAssembler {
    * NumberTables, not Maps: a call is added and removed at every call, and a
    * Map with that churn made V8 promote every call (number-table.ts).
    */
-  private readonly byConn = { server: new NumberTable<NumberTable<Call>>(), client: new NumberTable<NumberTable<Call>>() };
+  private readonly spares: NumberTable<Call>[] = [];
+  private readonly byConn = { server: new CallIndex(this.spares), client: new CallIndex(this.spares) };
   /** The server's calls again, by transport, for the records that name it instead of the conn. */
-  private readonly byTransport = new NumberTable<NumberTable<Call>>();
+  private readonly byTransport = new CallIndex(this.spares);
 
   /** `onRecord` gets each call's record and the monotonic ns the call began at. */
   constructor(private readonly onRecord: (r: GrpcRecord, tsNs: bigint) => void, opts: CallOptions = {}) {
@@ -139,12 +140,12 @@ export class CallAssembler {
   }
 
   private find(role: Call['role'], e: RawEvent): Call | undefined {
-    return this.byConn[role].get(e.conn)?.get(streamKey(e.pid, e.streamId));
+    return this.byConn[role].get(e.conn, streamKey(e.pid, e.streamId));
   }
 
   /** A server call by the transport a DATA_IN, MSG_OUT or CLOSE record names in its conn word. */
   private findByTransport(e: RawEvent): Call | undefined {
-    return this.byTransport.get(e.conn)?.get(streamKey(e.pid, e.streamId));
+    return this.byTransport.get(e.conn, streamKey(e.pid, e.streamId));
   }
 
   /**
@@ -153,23 +154,23 @@ export class CallAssembler {
    * gives them here without decoding a RawEvent (layout.ts serverCountsOf).
    */
   countServer(kind: 'data-in' | 'msg-out', pid: number, transport: number, streamId: number, count: number, n: number): void {
-    const c = this.byTransport.get(transport)?.get(streamKey(pid, streamId));
+    const c = this.byTransport.get(transport, streamKey(pid, streamId));
     if (!c) return; // a call begun before tracing
     if (kind === 'data-in') { c.reqBytes += n; c.reqMessages += count; } else { c.respMessages += 1; c.respBytes += n; }
   }
 
   private begin(role: Call['role'], e: RawEvent): Call {
     const c = newCall(role, e);
-    index(this.byConn[role], e.conn, streamKey(e.pid, e.streamId), c);
-    if (role === 'server') index(this.byTransport, e.transport, streamKey(e.pid, e.streamId), c);
+    this.byConn[role].add(e.conn, streamKey(e.pid, e.streamId), c);
+    if (role === 'server') this.byTransport.add(e.transport, streamKey(e.pid, e.streamId), c);
     c.node = this.open.add(undefined, c, e.ts); // may evict the oldest, never c
     return c;
   }
 
   private end(c: Call): void {
     if (c.node) this.open.remove(c.node);
-    unindex(this.byConn[c.role], c.first.conn, streamKey(c.first.pid, c.first.streamId), c);
-    if (c.role === 'server') unindex(this.byTransport, c.first.transport, streamKey(c.first.pid, c.first.streamId), c);
+    this.byConn[c.role].remove(c.first.conn, streamKey(c.first.pid, c.first.streamId), c);
+    if (c.role === 'server') this.byTransport.remove(c.first.transport, streamKey(c.first.pid, c.first.streamId), c);
   }
 
   push(e: RawEvent): void {
@@ -258,23 +259,44 @@ const NO_TRAILERS: Readonly<Record<string, string>> = Object.freeze({});
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Files c under outer → inner in a two-level index. */
-function index(by: NumberTable<NumberTable<Call>>, outer: number, inner: number, c: Call): void {
-  let m = by.get(outer);
-  if (!m) by.set(outer, (m = new NumberTable()));
-  m.set(inner, c);
-}
+/** Emptied inner tables kept for reuse, at most: enough for a few conns' bursts. */
+const MAX_SPARES = 8;
 
 /**
- * Takes c out of a two-level index, and outer once it is empty. Only when
- * filed there still: a transport's address may be reused by a new one while
- * a call of the old is open, and the new call's entry must stay.
+ * Calls by an outer key (a conn, or a server's transport), then pid and
+ * stream id. A conn's inner table goes when its last call ends (conns come
+ * and go), into a shared pool of spares: a conn's calls often all end at
+ * once between two bursts, and a new table each time, grown again to the
+ * burst's size, was 2% of gotrace's CPU.
  */
-function unindex(by: NumberTable<NumberTable<Call>>, outer: number, inner: number, c: Call): void {
-  const m = by.get(outer);
-  if (m?.get(inner) !== c) return;
-  m.delete(inner);
-  if (!m.size) by.delete(outer);
+class CallIndex {
+  private readonly byOuter = new NumberTable<NumberTable<Call>>();
+
+  constructor(private readonly spares: NumberTable<Call>[]) {}
+
+  get(outer: number, inner: number): Call | undefined {
+    return this.byOuter.get(outer)?.get(inner);
+  }
+
+  add(outer: number, inner: number, c: Call): void {
+    let m = this.byOuter.get(outer);
+    if (!m) this.byOuter.set(outer, (m = this.spares.pop() ?? new NumberTable(32)));
+    m.set(inner, c);
+  }
+
+  /**
+   * Takes c out, and its outer key once empty. Only when filed there still:
+   * a transport's address may be reused by a new one while a call of the
+   * old is open, and the new call's entry must stay.
+   */
+  remove(outer: number, inner: number, c: Call): void {
+    const m = this.byOuter.get(outer);
+    if (m?.get(inner) !== c) return;
+    m.delete(inner);
+    if (m.size) return;
+    this.byOuter.delete(outer);
+    if (this.spares.length < MAX_SPARES) this.spares.push(m);
+  }
 }
 
 /**
