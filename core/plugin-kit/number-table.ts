@@ -9,7 +9,7 @@
 // every scavenge, that one the next, and so on until a full GC: every table
 // since, and every call its entries point at, is copied and promoted. In
 // gotrace that was ~1.4 MB promoted per scavenge at 11k calls/s, a 9 ms
-// scavenge instead of 1 ms, and full GCs (docs/performance.md). Here the
+// scavenge instead of 1 ms, and full GCs (README, Benchmarks). Here the
 // arrays are replaced only when the table grows, and a removed entry's slot
 // is cleared, so nothing removed is held.
 //
