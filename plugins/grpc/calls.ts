@@ -10,8 +10,9 @@
 // its request headers tie to the call (the BPF side saves a read). State is
 // bounded: at most `maxCalls` open calls (the oldest is reported with an
 // error when more come), and calls older than `maxAgeNs` expire.
-import { BoundedList, type BoundedNode } from '../../core/plugin-kit/bounded-table';
-import { NumberTable } from '../../core/plugin-kit/number-table';
+import { BoundedList, type BoundedNode } from '../../core/plugin-kit/bounded-list';
+import type { NumberTable } from '../../core/plugin-kit/number-table';
+import { streamKey, TwoLevelIndex } from '../../core/plugin-kit/two-level-index';
 import { SERVER_SIDE, type RawEvent } from './layout';
 import type { JsonBytes, OwnJsonBytes } from '../../core/output/json-bytes';
 import { writeGrpcRecord } from './record-json';
@@ -112,11 +113,6 @@ function withOptional(r: GrpcRecord, rstCode: number | undefined, error: string 
 const newCall = (role: Call['role'], e: RawEvent): Call => ({ role, first: e, connEv: role === 'server' ? e : null, req: {}, resp: {}, trailers: null, callerGoid: null,
   reqSeen: role === 'server', respSeen: false, respSeq: undefined, reqMessages: 0, respMessages: 0, reqBytes: 0, respBytes: 0, node: null });
 
-/** pid * STREAMS + stream id is exact: pids are below 2^22 (PID_MAX_LIMIT), stream ids below 2^31. */
-const STREAMS = 2 ** 31;
-/** A call's key within its conn (or transport): its pid and stream id as one number. */
-const streamKey = (pid: number, streamId: number): number => pid * STREAMS + streamId;
-
 export class CallAssembler {
   /** Open calls in the order they began, bounded (the oldest is evicted); each call keeps its node. */
   private readonly open: BoundedList<Call>;
@@ -124,13 +120,13 @@ export class CallAssembler {
    * The same calls by side, conn and pid/stream, for the events' lookups:
    * numbers, not a string per event (writing a 47-bit conn pointer in
    * decimal and hashing the string was a quarter of the assembler's time).
-   * NumberTables, not Maps: a call is added and removed at every call, and a
-   * Map with that churn made V8 promote every call (number-table.ts).
+   * Not Maps: a call is added and removed at every call, and a Map with
+   * that churn made V8 promote every call (number-table.ts).
    */
   private readonly spares: NumberTable<Call>[] = [];
-  private readonly byConn = { server: new CallIndex(this.spares), client: new CallIndex(this.spares) };
+  private readonly byConn = { server: new TwoLevelIndex<Call>(this.spares), client: new TwoLevelIndex<Call>(this.spares) };
   /** The server's calls again, by transport, for the records that name it instead of the conn. */
-  private readonly byTransport = new CallIndex(this.spares);
+  private readonly byTransport = new TwoLevelIndex<Call>(this.spares);
 
   /** `onRecord` gets each call's record and the monotonic ns the call began at. */
   constructor(private readonly onRecord: (r: GrpcRecord, tsNs: bigint) => void, opts: CallOptions = {}) {
@@ -258,46 +254,6 @@ export class CallAssembler {
 const NO_TRAILERS: Readonly<Record<string, string>> = Object.freeze({});
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/** Emptied inner tables kept for reuse, at most: enough for a few conns' bursts. */
-const MAX_SPARES = 8;
-
-/**
- * Calls by an outer key (a conn, or a server's transport), then pid and
- * stream id. A conn's inner table goes when its last call ends (conns come
- * and go), into a shared pool of spares: a conn's calls often all end at
- * once between two bursts, and a new table each time, grown again to the
- * burst's size, was 2% of gotrace's CPU.
- */
-class CallIndex {
-  private readonly byOuter = new NumberTable<NumberTable<Call>>();
-
-  constructor(private readonly spares: NumberTable<Call>[]) {}
-
-  get(outer: number, inner: number): Call | undefined {
-    return this.byOuter.get(outer)?.get(inner);
-  }
-
-  add(outer: number, inner: number, c: Call): void {
-    let m = this.byOuter.get(outer);
-    if (!m) this.byOuter.set(outer, (m = this.spares.pop() ?? new NumberTable(32)));
-    m.set(inner, c);
-  }
-
-  /**
-   * Takes c out, and its outer key once empty. Only when filed there still:
-   * a transport's address may be reused by a new one while a call of the
-   * old is open, and the new call's entry must stay.
-   */
-  remove(outer: number, inner: number, c: Call): void {
-    const m = this.byOuter.get(outer);
-    if (m?.get(inner) !== c) return;
-    m.delete(inner);
-    if (m.size) return;
-    this.byOuter.delete(outer);
-    if (this.spares.length < MAX_SPARES) this.spares.push(m);
-  }
-}
 
 /**
  * A call's record. A class, not a literal, for its writeJson: the sink has

@@ -7,7 +7,8 @@
 // gives their stream id). State is bounded: at most `maxStreams` open streams
 // (the oldest is reported with an error when more come), and streams older
 // than `maxAgeNs` expire.
-import { BoundedTable } from '../../core/plugin-kit/bounded-table';
+import { BoundedList, type BoundedNode } from '../../core/plugin-kit/bounded-list';
+import { streamKey, TwoLevelIndex } from '../../core/plugin-kit/two-level-index';
 import { addField, DEFAULT_REDACT, shownValue } from '../../core/plugin-kit/headers';
 export { addField, DEFAULT_REDACT, shownValue };
 import type { BlockField } from '../../core/plugin-kit/header-block';
@@ -54,6 +55,8 @@ interface Stream {
   /** The request's END_STREAM was seen: a later HEADERS is a new request, not trailers. */
   reqEnded: boolean;
   headersDone: boolean;
+  /** Its place among the open streams (set as it begins). */
+  node: BoundedNode<Stream, undefined> | null;
 }
 
 export interface StreamOptions {
@@ -68,28 +71,36 @@ const ERR_CODES = ['NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL
 const errName = (code: number): string => ERR_CODES[code] ?? `0x${code.toString(16)}`;
 
 export class StreamAssembler {
-  private readonly open: BoundedTable<Stream>;
+  /** Open streams in the order they began, bounded (the oldest is evicted); each stream keeps its node. */
+  private readonly open: BoundedList<Stream>;
+  /**
+   * The same streams by framer, then pid and stream id: numbers, not a
+   * string key built per event, and not a Map, whose churn made V8 promote
+   * every stream (core/plugin-kit/number-table.ts).
+   */
+  private readonly byFramer = new TwoLevelIndex<Stream>();
   private readonly redact: ReadonlySet<string>;
 
   constructor(private readonly onRecord: (r: Http2Record, tsNs: bigint) => void, opts: StreamOptions = {}) {
     this.redact = opts.redact ?? new Set(DEFAULT_REDACT);
-    this.open = new BoundedTable<Stream>((s) => s.begin.ts, (k, s, nowNs, why) => {
-      this.finish(k, s, nowNs, why === 'full' ? 'too many open streams: the oldest was dropped' : 'no response within the stream expiry');
+    this.open = new BoundedList<Stream>((s) => s.begin.ts, (_k, s, nowNs, why) => {
+      this.finish(s, nowNs, why === 'full' ? 'too many open streams: the oldest was dropped' : 'no response within the stream expiry');
     }, { max: opts.maxStreams, maxAgeNs: opts.maxAgeNs });
   }
 
   push(e: RawEvent): void {
-    const key = `${e.pid}:${e.framer}:${e.streamId}`;
     if (e.kind === 'req-headers' || e.kind === 'creq-headers') {
-      this.begin(key, e);
+      this.begin(e);
       return;
     }
     if (e.kind === 'conn-closed') {
-      const prefix = `${e.pid}:${e.framer}:`;
-      for (const [k, s] of this.open.entries()) if (k.startsWith(prefix)) this.finish(k, s, e.ts, 'the connection closed before the stream was answered');
+      for (const n of this.open.nodes()) {
+        const b = n.value.begin;
+        if (b.pid === e.pid && b.framer === e.framer) this.finish(n.value, e.ts, 'the connection closed before the stream was answered');
+      }
       return;
     }
-    const s = this.open.get(key);
+    const s = this.byFramer.get(e.framer, streamKey(e.pid, e.streamId));
     if (!s) return; // a stream begun before tracing, or already reported
     switch (e.kind) {
       case 'resp-headers':
@@ -98,7 +109,7 @@ export class StreamAssembler {
           this.addFields(s.resp, e.fields);
           if (e.n !== 0) { s.status = e.n; s.respSeq = e.tcpSeq; s.headersDone = true; }
         }
-        if (e.endStream) this.finish(key, s, e.ts);
+        if (e.endStream) this.finish(s, e.ts);
         break;
       case 'cresp-headers':
         // A final response replaces a 1xx one. After the final response this is
@@ -111,7 +122,7 @@ export class StreamAssembler {
           if (status) s.status = Number(status.value) || null;
           if (s.status !== null && s.status >= 200) s.headersDone = true;
         }
-        if (e.endStream) this.finish(key, s, e.ts);
+        if (e.endStream) this.finish(s, e.ts);
         break;
       case 'data-out':
         if (s.role === 'client') {
@@ -119,7 +130,7 @@ export class StreamAssembler {
           if (e.endStream) s.reqEnded = true;
         } else {
           s.respBody += e.n;
-          if (e.endStream) this.finish(key, s, e.ts);
+          if (e.endStream) this.finish(s, e.ts);
         }
         break;
       case 'data-in':
@@ -128,21 +139,21 @@ export class StreamAssembler {
         break;
       case 'cdata-in':
         s.respBody += e.n;
-        if (e.endStream) this.finish(key, s, e.ts);
+        if (e.endStream) this.finish(s, e.ts);
         break;
-      case 'rst-out': this.finish(key, s, e.ts, `reset by this side: RST_STREAM ${errName(e.n)}`, true); break;
-      case 'rst-in': this.finish(key, s, e.ts, `reset by the peer: RST_STREAM ${errName(e.n)}`, true); break;
+      case 'rst-out': this.finish(s, e.ts, `reset by this side: RST_STREAM ${errName(e.n)}`, true); break;
+      case 'rst-in': this.finish(s, e.ts, `reset by the peer: RST_STREAM ${errName(e.n)}`, true); break;
     }
   }
 
   /** Every open stream, reported unanswered (tracing stops). */
   flush(nowNs: bigint): void {
-    for (const [k, s] of this.open.entries()) this.finish(k, s, nowNs, 'no response seen before tracing stopped');
+    for (const n of this.open.nodes()) this.finish(n.value, nowNs, 'no response seen before tracing stopped');
   }
 
   /** A process is gone: its open streams are reported. */
   forgetPid(pid: number, nowNs: bigint): void {
-    for (const [k, s] of this.open.entries()) if (s.begin.pid === pid) this.finish(k, s, nowNs, 'the process stopped being traced before the stream was answered');
+    for (const n of this.open.nodes()) if (n.value.begin.pid === pid) this.finish(n.value, nowNs, 'the process stopped being traced before the stream was answered');
   }
 
   get size(): number {
@@ -156,28 +167,30 @@ export class StreamAssembler {
    * fields join the request's. Otherwise a new stream, and an open one under
    * the same key belonged to a connection gone (its *Framer reused).
    */
-  private begin(key: string, e: RawEvent): void {
+  private begin(e: RawEvent): void {
     const role = e.kind === 'creq-headers' ? 'client' : 'server';
-    const old = this.open.get(key);
+    const old = this.byFramer.get(e.framer, streamKey(e.pid, e.streamId));
     const isNew = role === 'client' ? e.fields.some((f) => f.name === ':method') : true;
     if (old && !old.reqEnded && e.endStream && (role === 'server' || !isNew)) {
       this.addFields(old.req, e.fields);
       old.reqEnded = true;
       return;
     }
-    if (old) this.finish(key, old, e.ts, 'the connection was replaced before the stream was answered');
-    const s: Stream = { role, begin: e, req: {}, resp: {}, status: null, respSeq: null, reqBody: 0, respBody: 0, reqEnded: e.endStream, headersDone: false };
+    if (old) this.finish(old, e.ts, 'the connection was replaced before the stream was answered');
+    const s: Stream = { role, begin: e, req: {}, resp: {}, status: null, respSeq: null, reqBody: 0, respBody: 0, reqEnded: e.endStream, headersDone: false, node: null };
     this.addFields(s.req, e.fields);
-    this.open.set(key, s, e.ts);
+    this.byFramer.add(e.framer, streamKey(e.pid, e.streamId), s);
+    s.node = this.open.add(undefined, s, e.ts); // may evict the oldest, never s
   }
 
   private addFields(h: Record<string, string>, fields: readonly BlockField[]): void {
     for (const f of fields) addField(h, f.name, shownValue(this.redact, f));
   }
 
-  private finish(key: string, s: Stream, endNs: bigint, error?: string, reset = false): void {
-    this.open.delete(key);
+  private finish(s: Stream, endNs: bigint, error?: string, reset = false): void {
     const b = s.begin, r = s.req;
+    if (s.node) this.open.remove(s.node);
+    this.byFramer.remove(b.framer, streamKey(b.pid, b.streamId), s);
     const rec: Http2Record = {
       type: 'http2', role: s.role, tls: b.tls, method: r[':method'] ?? null, path: r[':path'] ?? null, authority: r[':authority'] ?? null,
       scheme: r[':scheme'] ?? null, status: error ? null : s.status, streamId: b.streamId, reqHeaders: r, respHeaders: s.resp,

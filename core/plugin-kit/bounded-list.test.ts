@@ -1,33 +1,33 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BoundedList, BoundedTable, type EvictReason } from './bounded-table';
+import { BoundedList, type EvictReason } from './bounded-list';
 
 test('evicts the oldest when full, and entries past their age', () => {
   const evicted: [string, EvictReason][] = [];
-  const t = new BoundedTable<{ ts: bigint }>((v) => v.ts, (k, _v, _now, why) => evicted.push([k, why]), { max: 2, maxAgeNs: 100n });
-  t.set('a', { ts: 0n }, 0n);
-  t.set('b', { ts: 10n }, 10n);
-  t.set('c', { ts: 20n }, 20n);
+  const t = new BoundedList<{ ts: bigint }, string>((v) => v.ts, (k, _v, _now, why) => evicted.push([k, why]), { max: 2, maxAgeNs: 100n });
+  t.add('a', { ts: 0n }, 0n);
+  t.add('b', { ts: 10n }, 10n);
+  t.add('c', { ts: 20n }, 20n);
   assert.deepEqual(evicted, [['a', 'full']]);
-  t.set('d', { ts: 115n }, 115n);
+  t.add('d', { ts: 115n }, 115n);
   assert.deepEqual(evicted, [['a', 'full'], ['b', 'full']]);
-  t.set('e', { ts: 300n }, 300n);
+  t.add('e', { ts: 300n }, 300n);
   assert.deepEqual(evicted.slice(2), [['c', 'full'], ['d', 'expired']]);
-  assert.deepEqual(t.entries().map(([k]) => k), ['e']);
+  assert.deepEqual(t.nodes().map((n) => n.key), ['e']);
 });
 
 test('ages are looked at once per sweep interval (an eighth of the age limit): an entry outlives its age by less than that', () => {
   const evicted: string[] = [];
-  const t = new BoundedTable<{ ts: bigint }>((v) => v.ts, (k) => evicted.push(k), { max: 100, maxAgeNs: 800n });
-  t.set('a', { ts: 0n }, 0n); // a sweep at 0: the next is due at 100
-  t.set('b', { ts: 50n }, 50n);
-  t.set('c', { ts: 801n }, 801n); // a is past its age: swept (801 >= 100)
+  const t = new BoundedList<{ ts: bigint }, string>((v) => v.ts, (k) => evicted.push(k), { max: 100, maxAgeNs: 800n });
+  t.add('a', { ts: 0n }, 0n); // a sweep at 0: the next is due at 100
+  t.add('b', { ts: 50n }, 50n);
+  t.add('c', { ts: 801n }, 801n); // a is past its age: swept (801 >= 100)
   assert.deepEqual(evicted, ['a']);
-  t.set('d', { ts: 860n }, 860n); // b is past its age, but no sweep is due before 901
+  t.add('d', { ts: 860n }, 860n); // b is past its age, but no sweep is due before 901
   assert.deepEqual(evicted, ['a']);
-  t.set('e', { ts: 901n }, 901n);
+  t.add('e', { ts: 901n }, 901n);
   assert.deepEqual(evicted, ['a', 'b']);
-  for (let i = 0; i < 200; i++) t.set(`f${i}`, { ts: 902n }, 902n); // full: evicts at once, sweep or not
+  for (let i = 0; i < 200; i++) t.add(`f${i}`, { ts: 902n }, 902n); // full: evicts at once, sweep or not
   assert.equal(t.size, 100);
 });
 
@@ -54,16 +54,4 @@ test('BoundedList: a node removes its entry, once; order is kept around removals
   const last = l.add(undefined, { id: 6, ts: 5_000n }, 5_000n); // 4 is past its age; 6, the one added, is never evicted by its own add
   assert.deepEqual(evicted, [1, 4]);
   assert.deepEqual(l.nodes(), [last]);
-});
-
-test('BoundedTable: set on a key already there replaces its value in place', () => {
-  const t = new BoundedTable<{ ts: bigint; v: string }>((v) => v.ts, () => {}, { max: 10 });
-  t.set('a', { ts: 0n, v: 'a1' }, 0n);
-  t.set('b', { ts: 1n, v: 'b' }, 1n);
-  t.set('a', { ts: 2n, v: 'a2' }, 2n);
-  assert.deepEqual(t.entries().map(([k, v]) => `${k}=${v.v}`), ['a=a2', 'b=b']);
-  t.delete('a');
-  t.delete('a');
-  assert.equal(t.size, 1);
-  assert.equal(t.get('a'), undefined);
 });

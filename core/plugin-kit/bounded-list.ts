@@ -6,15 +6,16 @@
 // table allocates, and a busy assembler inserts tens of thousands of entries
 // a second. So an entry may outlive its age by up to that interval.
 //
-// The order is a linked list of nodes, not a Map's insertion order: a Map
-// with this much churn is rehashed again and again, and V8 keeps each old
-// backing table pointing at the next (number-table.ts says what that costs).
-// A removed node lets go of its neighbours, so a dead node that was promoted
-// holds no younger one alive.
+// The order is a linked list of nodes, each removed through the node its
+// adder keeps, not a Map's insertion order: a Map with this much churn is
+// rehashed again and again, and V8 keeps each old backing table pointing at
+// the next (number-table.ts says what that costs). A removed node lets go of
+// its neighbours, so a dead node that was promoted holds no younger one
+// alive. Find entries by key with a TwoLevelIndex beside it.
 
 export type EvictReason = 'full' | 'expired';
 
-export interface BoundedTableOptions {
+export interface BoundedListOptions {
   /** Most open entries; 10 000 unless told. */
   readonly max?: number;
   /** Oldest an entry may get, in ns of the events' clock; 300 s unless told. */
@@ -48,7 +49,7 @@ export class BoundedList<V, K = undefined> {
   constructor(
     private readonly startNs: (v: V) => bigint,
     private readonly onEvict: (key: K, v: V, nowNs: bigint, why: EvictReason) => void,
-    opts: BoundedTableOptions = {},
+    opts: BoundedListOptions = {},
   ) {
     this.max = opts.max ?? 10_000;
     this.maxAgeNs = opts.maxAgeNs ?? 300_000_000_000n;
@@ -100,50 +101,5 @@ export class BoundedList<V, K = undefined> {
       this.remove(n);
       this.onEvict(n.key, n.value, nowNs, tooMany ? 'full' : 'expired');
     }
-  }
-}
-
-/** A BoundedList whose entries are found by key (a string unless told). */
-export class BoundedTable<V, K = string> {
-  private readonly byKey = new Map<K, BoundedNode<V, K>>();
-  private readonly list: BoundedList<V, K>;
-
-  constructor(startNs: (v: V) => bigint, onEvict: (key: K, v: V, nowNs: bigint, why: EvictReason) => void, opts: BoundedTableOptions = {}) {
-    this.list = new BoundedList<V, K>(startNs, (k, v, nowNs, why) => {
-      this.byKey.delete(k);
-      onEvict(k, v, nowNs, why);
-    }, opts);
-  }
-
-  get(key: K): V | undefined {
-    return this.byKey.get(key)?.value;
-  }
-
-  /** Adds an entry (or replaces the value in its place), then evicts what no longer fits at `nowNs`. */
-  set(key: K, v: V, nowNs: bigint): void {
-    const had = this.byKey.get(key);
-    if (had) {
-      had.value = v;
-      return;
-    }
-    // add may evict others (their onEvict unindexes them), never this one.
-    const node = this.list.add(key, v, nowNs);
-    this.byKey.set(key, node);
-  }
-
-  delete(key: K): void {
-    const node = this.byKey.get(key);
-    if (!node) return;
-    this.byKey.delete(key);
-    this.list.remove(node);
-  }
-
-  /** A snapshot: callers may delete while walking it. */
-  entries(): [K, V][] {
-    return this.list.nodes().map((n) => [n.key, n.value]);
-  }
-
-  get size(): number {
-    return this.list.size;
   }
 }
