@@ -120,8 +120,10 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
     bpfObject: 'http1_tls',
     ringBuffers: ['h1_events'],
     // The BPF side does not wake us per record (bpf/include/go_ring_wake.h):
-    // records wait at most this long, and a burst is handled as one batch.
-    drainEveryMs: 20,
+    // records wait at most this long (or until 1 MiB waits), and a burst is
+    // handled as one batch. 100 ms as grpc's (plugins/grpc/runtime.ts says
+    // why): a record shows up to 0.1 s after its exchange.
+    drainEveryMs: 100,
 
     attach(obj: BpfObject, target: ProcessTarget, outcomes: readonly RuleOutcome[]): AttachedProcess {
       // At most one TLS and one TCP plan per binary: a second of a kind would attach its probes twice.

@@ -24,8 +24,11 @@ export function createHttp2Runtime(options: RuntimeOptions): PluginRuntime {
   return {
     bpfObject: 'http2',
     ringBuffers: ['h2_events'],
-    // The BPF side submits without waking us (bpf/include/go_ring_wake.h) until 1 MiB waits.
-    drainEveryMs: 20,
+    // The BPF side does not wake us per record (bpf/include/go_ring_wake.h):
+    // records wait at most this long (or until 1 MiB waits), and a burst is
+    // handled as one batch. 100 ms as grpc's (plugins/grpc/runtime.ts says
+    // why): a record shows up to 0.1 s after its exchange.
+    drainEveryMs: 100,
 
     attach(obj: BpfObject, target: ProcessTarget, outcomes: readonly RuleOutcome[]): AttachedProcess {
       // One rule per binary drives the probes: a second would attach them twice.
