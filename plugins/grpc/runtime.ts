@@ -3,7 +3,7 @@
 // cookie), or its gr_procs entry (core/plugin-kit/cfg-slots.ts).
 // Header-block and data events become call records.
 import type { BpfObject } from '../../core/bpf/bpf-object';
-import type { AttachedProcess, PluginRuntime, ProcessTarget, RuntimeOptions, TraceEvent } from '../../core/engine/plugin';
+import { DRAIN_EVERY_MS, type AttachedProcess, type PluginRuntime, type ProcessTarget, type RuntimeOptions, type TraceEvent } from '../../core/engine/plugin';
 import type { RuleOutcome } from '../../core/engine/engine';
 import { BinaryProbes } from '../../core/plugin-kit/binary-probes';
 import { CfgSlots } from '../../core/plugin-kit/cfg-slots';
@@ -43,13 +43,8 @@ export function createGrpcRuntime(options: RuntimeOptions): PluginRuntime {
   return {
     bpfObject: 'grpc',
     ringBuffers: ['gr_events'],
-    // The BPF side does not wake us per record (bpf/include/go_ring_wake.h):
-    // records wait at most this long (or until 1 MiB waits), and a burst is
-    // handled as one batch. 100 ms, not http2's 20: decoding after a sleep
-    // starts cold, and replayed at the bench's rate a call cost 7.7 us in
-    // batches every 20 ms, 6.8 every 50 and 5.7 every 100. A call's record
-    // shows up to 0.1 s after it ends.
-    drainEveryMs: 100,
+    // The BPF side does not wake us per record: a burst is handled as one batch.
+    drainEveryMs: DRAIN_EVERY_MS,
 
     attach(obj: BpfObject, target: ProcessTarget, outcomes: readonly RuleOutcome[]): AttachedProcess {
       // One rule per binary drives the probes: a second would attach them twice.

@@ -6,7 +6,7 @@
 import type { BpfObject } from '../../core/bpf/bpf-object';
 import type { BpfLink } from '../../core/bpf/bpf-link';
 import type { UprobeSite } from '../../core/bpf/uprobe-sites';
-import type { AttachedProcess, PluginRuntime, ProcessTarget, RuntimeOptions, TraceEvent } from '../../core/engine/plugin';
+import { DRAIN_EVERY_MS, type AttachedProcess, type PluginRuntime, type ProcessTarget, type RuntimeOptions, type TraceEvent } from '../../core/engine/plugin';
 import type { RuleOutcome } from '../../core/engine/engine';
 import { GotraceError } from '../../core/errors';
 import { Http1Decoder, type CapturedChunk, type Http1Record } from './decoder';
@@ -119,11 +119,8 @@ export function createHttp1TlsRuntime(options: RuntimeOptions): PluginRuntime {
   return {
     bpfObject: 'http1_tls',
     ringBuffers: ['h1_events'],
-    // The BPF side does not wake us per record (bpf/include/go_ring_wake.h):
-    // records wait at most this long (or until 1 MiB waits), and a burst is
-    // handled as one batch. 100 ms as grpc's (plugins/grpc/runtime.ts says
-    // why): a record shows up to 0.1 s after its exchange.
-    drainEveryMs: 100,
+    // The BPF side does not wake us per record: a burst is handled as one batch.
+    drainEveryMs: DRAIN_EVERY_MS,
 
     attach(obj: BpfObject, target: ProcessTarget, outcomes: readonly RuleOutcome[]): AttachedProcess {
       // At most one TLS and one TCP plan per binary: a second of a kind would attach its probes twice.

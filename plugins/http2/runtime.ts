@@ -3,7 +3,7 @@
 // per http2 copy (the attach cookie). Header, data and reset records become
 // stream records.
 import type { BpfObject } from '../../core/bpf/bpf-object';
-import type { AttachedProcess, PluginRuntime, ProcessTarget, RuntimeOptions, TraceEvent } from '../../core/engine/plugin';
+import { DRAIN_EVERY_MS, type AttachedProcess, type PluginRuntime, type ProcessTarget, type RuntimeOptions, type TraceEvent } from '../../core/engine/plugin';
 import type { RuleOutcome } from '../../core/engine/engine';
 import { BinaryProbes } from '../../core/plugin-kit/binary-probes';
 import { RecordQueue } from '../../core/plugin-kit/record-queue';
@@ -24,11 +24,8 @@ export function createHttp2Runtime(options: RuntimeOptions): PluginRuntime {
   return {
     bpfObject: 'http2',
     ringBuffers: ['h2_events'],
-    // The BPF side does not wake us per record (bpf/include/go_ring_wake.h):
-    // records wait at most this long (or until 1 MiB waits), and a burst is
-    // handled as one batch. 100 ms as grpc's (plugins/grpc/runtime.ts says
-    // why): a record shows up to 0.1 s after its exchange.
-    drainEveryMs: 100,
+    // The BPF side does not wake us per record: a burst is handled as one batch.
+    drainEveryMs: DRAIN_EVERY_MS,
 
     attach(obj: BpfObject, target: ProcessTarget, outcomes: readonly RuleOutcome[]): AttachedProcess {
       // One rule per binary drives the probes: a second would attach them twice.
