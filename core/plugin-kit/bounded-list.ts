@@ -23,18 +23,17 @@ export interface BoundedListOptions {
 }
 
 /** An entry's place in a BoundedList; its adder keeps it to remove the entry. */
-export interface BoundedNode<V, K> {
-  readonly key: K;
-  value: V;
-  /** @internal */ prev: BoundedNode<V, K> | null;
-  /** @internal */ next: BoundedNode<V, K> | null;
+export interface BoundedNode<V> {
+  readonly value: V;
+  /** @internal */ prev: BoundedNode<V> | null;
+  /** @internal */ next: BoundedNode<V> | null;
   /** @internal */ listed: boolean;
 }
 
 /** The bounded entries in insertion order, each removed through its node (no key lookup). */
-export class BoundedList<V, K = undefined> {
-  private head: BoundedNode<V, K> | null = null;
-  private tail: BoundedNode<V, K> | null = null;
+export class BoundedList<V> {
+  private head: BoundedNode<V> | null = null;
+  private tail: BoundedNode<V> | null = null;
   private count = 0;
   private readonly max: number;
   private readonly maxAgeNs: bigint;
@@ -48,7 +47,7 @@ export class BoundedList<V, K = undefined> {
    */
   constructor(
     private readonly startNs: (v: V) => bigint,
-    private readonly onEvict: (key: K, v: V, nowNs: bigint, why: EvictReason) => void,
+    private readonly onEvict: (v: V, nowNs: bigint, why: EvictReason) => void,
     opts: BoundedListOptions = {},
   ) {
     this.max = opts.max ?? 10_000;
@@ -62,8 +61,8 @@ export class BoundedList<V, K = undefined> {
   }
 
   /** Appends an entry, then evicts what no longer fits at `nowNs` (never this one). */
-  add(key: K, value: V, nowNs: bigint): BoundedNode<V, K> {
-    const node: BoundedNode<V, K> = { key, value, prev: this.tail, next: null, listed: true };
+  add(value: V, nowNs: bigint): BoundedNode<V> {
+    const node: BoundedNode<V> = { value, prev: this.tail, next: null, listed: true };
     if (this.tail) this.tail.next = node;
     else this.head = node;
     this.tail = node;
@@ -73,7 +72,7 @@ export class BoundedList<V, K = undefined> {
   }
 
   /** Takes the node's entry out; nothing if it is out already. */
-  remove(node: BoundedNode<V, K>): void {
+  remove(node: BoundedNode<V>): void {
     if (!node.listed) return;
     node.listed = false;
     const { prev, next } = node;
@@ -86,20 +85,20 @@ export class BoundedList<V, K = undefined> {
   }
 
   /** A snapshot, oldest first: callers may remove while walking it. */
-  nodes(): BoundedNode<V, K>[] {
-    const out: BoundedNode<V, K>[] = [];
+  nodes(): BoundedNode<V>[] {
+    const out: BoundedNode<V>[] = [];
     for (let n = this.head; n; n = n.next) out.push(n);
     return out;
   }
 
-  private bound(nowNs: bigint, added: BoundedNode<V, K>): void {
+  private bound(nowNs: bigint, added: BoundedNode<V>): void {
     if (this.count <= this.max && nowNs < this.nextSweepNs) return;
     this.nextSweepNs = nowNs + this.sweepEveryNs;
     for (let n = this.head; n && n !== added; n = this.head) {
       const tooMany = this.count > this.max, tooOld = nowNs - this.startNs(n.value) > this.maxAgeNs;
       if (!tooMany && !tooOld) break; // insertion order: the rest are younger
       this.remove(n);
-      this.onEvict(n.key, n.value, nowNs, tooMany ? 'full' : 'expired');
+      this.onEvict(n.value, nowNs, tooMany ? 'full' : 'expired');
     }
   }
 }

@@ -71,7 +71,7 @@ interface Call {
   reqBytes: number;
   respBytes: number;
   /** Its place among the open calls (set as it begins). */
-  node: BoundedNode<Call, undefined> | null;
+  node: BoundedNode<Call> | null;
 }
 
 export interface CallOptions {
@@ -130,7 +130,7 @@ export class CallAssembler {
 
   /** `onRecord` gets each call's record and the monotonic ns the call began at. */
   constructor(private readonly onRecord: (r: GrpcRecord, tsNs: bigint) => void, opts: CallOptions = {}) {
-    this.open = new BoundedList<Call>((c) => c.first.ts, (_k, c, nowNs, why) => {
+    this.open = new BoundedList<Call>((c) => c.first.ts, (c, nowNs, why) => {
       this.finish(c, nowNs, why === 'full' ? 'too many open calls: the oldest was dropped' : 'the call did not end within the call expiry');
     }, { max: opts.maxCalls, maxAgeNs: opts.maxAgeNs });
   }
@@ -159,7 +159,7 @@ export class CallAssembler {
     const c = newCall(role, e);
     this.byConn[role].add(e.conn, streamKey(e.pid, e.streamId), c);
     if (role === 'server') this.byTransport.add(e.transport, streamKey(e.pid, e.streamId), c);
-    c.node = this.open.add(undefined, c, e.ts); // may evict the oldest, never c
+    c.node = this.open.add(c, e.ts); // may evict the oldest, never c
     return c;
   }
 

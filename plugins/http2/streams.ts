@@ -56,7 +56,7 @@ interface Stream {
   reqEnded: boolean;
   headersDone: boolean;
   /** Its place among the open streams (set as it begins). */
-  node: BoundedNode<Stream, undefined> | null;
+  node: BoundedNode<Stream> | null;
 }
 
 export interface StreamOptions {
@@ -83,7 +83,7 @@ export class StreamAssembler {
 
   constructor(private readonly onRecord: (r: Http2Record, tsNs: bigint) => void, opts: StreamOptions = {}) {
     this.redact = opts.redact ?? new Set(DEFAULT_REDACT);
-    this.open = new BoundedList<Stream>((s) => s.begin.ts, (_k, s, nowNs, why) => {
+    this.open = new BoundedList<Stream>((s) => s.begin.ts, (s, nowNs, why) => {
       this.finish(s, nowNs, why === 'full' ? 'too many open streams: the oldest was dropped' : 'no response within the stream expiry');
     }, { max: opts.maxStreams, maxAgeNs: opts.maxAgeNs });
   }
@@ -180,7 +180,7 @@ export class StreamAssembler {
     const s: Stream = { role, begin: e, req: {}, resp: {}, status: null, respSeq: null, reqBody: 0, respBody: 0, reqEnded: e.endStream, headersDone: false, node: null };
     this.addFields(s.req, e.fields);
     this.byFramer.add(e.framer, streamKey(e.pid, e.streamId), s);
-    s.node = this.open.add(undefined, s, e.ts); // may evict the oldest, never s
+    s.node = this.open.add(s, e.ts); // may evict the oldest, never s
   }
 
   private addFields(h: Record<string, string>, fields: readonly BlockField[]): void {
