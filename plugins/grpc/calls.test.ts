@@ -97,6 +97,26 @@ test('a cancelled stream: the server receives RST_STREAM CANCEL, the client send
   assert.equal(a.size, 0);
 });
 
+test('a client deadline: the reset says CANCEL (8), the status closeStream was given says DEADLINE_EXCEEDED (4); trailers win over both', () => {
+  const got: GrpcRecord[] = [];
+  const a = new CallAssembler((r) => got.push(r));
+  const c = { side: 0, conn: 0xd000, pid: 2 };
+  a.push(hdrs('out-hdrs', [[':path', '/pkg.Svc/Watch']], c));
+  a.push(ev({ ...c, kind: 'close', n: 8, endStream: true, count: 4 + 1 }));
+  // Status unknown to BPF (count 0): the reset's mapping, as before.
+  a.push(hdrs('out-hdrs', [[':path', '/pkg.Svc/Watch']], { ...c, streamId: 3 }));
+  a.push(ev({ ...c, streamId: 3, kind: 'close', n: 8, endStream: true }));
+  // Trailers came: their grpc-status, not closeStream's.
+  a.push(hdrs('out-hdrs', [[':path', '/pkg.Svc/M']], { ...c, streamId: 5 }));
+  a.push(hdrs('in-hdrs', [['grpc-status', '5']], { ...c, streamId: 5, endStream: true }));
+  a.push(ev({ ...c, streamId: 5, kind: 'close', count: 0 + 1 }));
+  // Closed without trailers or a reset (a connection error): closeStream's status, and the error.
+  a.push(hdrs('out-hdrs', [[':path', '/pkg.Svc/M']], { ...c, streamId: 7 }));
+  a.push(ev({ ...c, streamId: 7, kind: 'close', count: 14 + 1 }));
+  assert.deepEqual(got.map((r) => [r.streamId, r.status, r.rstCode, r.error]), [[1, 4, 8, undefined], [3, 1, 8, undefined], [5, 5, undefined, undefined],
+    [7, 14, undefined, 'the stream closed without trailers or a reset']]);
+});
+
 test('in progress: calls open longer than a second, oldest first, until they end', () => {
   const a = new CallAssembler(() => {});
   const c = { side: 0, conn: 0xd000, pid: 2 };

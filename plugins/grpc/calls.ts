@@ -220,7 +220,9 @@ export class CallAssembler {
       }
       case 'close':
         if (!c.reqSeen) { this.end(c); return; } // its request headers went out before tracing
-        this.finish(c, e.ts, c.trailers || e.endStream ? undefined : 'the stream closed without trailers or a reset', c.trailers ? undefined : e.endStream ? e.n : undefined);
+        // Without trailers, the status is the one closeStream was given (a deadline's 4 where the reset says CANCEL), when BPF could read it.
+        this.finish(c, e.ts, c.trailers || e.endStream ? undefined : 'the stream closed without trailers or a reset', c.trailers ? undefined : e.endStream ? e.n : undefined,
+          c.trailers || !e.count ? undefined : e.count - 1);
         break;
       default: break;
     }
@@ -242,10 +244,11 @@ export class CallAssembler {
       `grpc ${c.role} ${c.req[':path'] ?? '?'} pid ${c.first.pid} stream ${c.first.streamId}, ${c.respMessages} responses, ${(Number(nowNs - c.first.ts) / 1e9).toFixed(1)}s`);
   }
 
-  private finish(c: Call, endNs: bigint, error?: string, rstCode?: number): void {
+  /** closeStatus: the status a client's closeStream was given; else a reset's is what grpc-go maps its code to. */
+  private finish(c: Call, endNs: bigint, error?: string, rstCode?: number, closeStatus?: number): void {
     this.end(c);
     const t = c.trailers ?? NO_TRAILERS, status = t['grpc-status'];
-    const code = status !== undefined && /^\d+$/.test(status) ? Number(status) : rstCode !== undefined ? rstStatus(rstCode) : null;
+    const code = status !== undefined && /^\d+$/.test(status) ? Number(status) : closeStatus ?? (rstCode !== undefined ? rstStatus(rstCode) : null);
     const r = new CallRecord(c, t, code, error ? null : Number(endNs - c.first.ts));
     this.onRecord(rstCode === undefined && !error ? r : withOptional(r, rstCode, error), c.first.ts);
   }

@@ -312,6 +312,23 @@ int uprobe_transport_http2client_operateheaders(struct pt_regs *ctx)
 	return operate_headers(ctx, false);
 }
 
+/* The grpc status a client's closeStream is given (st.s.Code), plus one; 0
+ * when unknown. It is what the caller sees: a deadline is DEADLINE_EXCEEDED
+ * (4) though the RST_STREAM sent for it says CANCEL, as a cancel's does.
+ */
+static __always_inline __u32 close_status(struct pt_regs *ctx, const struct gr_cfg *cfg)
+{
+	__u64 st = 0, spb = 0;
+	__s32 code = -1;
+
+	if (!cfg->st_known || go_read_arg(ctx, &cfg->cs_st, &st) || !st ||
+	    bpf_probe_read_user(&spb, sizeof(spb), (void *)(st + cfg->st_s)) || !spb ||
+	    bpf_probe_read_user(&code, sizeof(code), (void *)(spb + cfg->spb_code)))
+		return 0;
+	/* grpc's codes are 0..16; anything else is not a status read right */
+	return code >= 0 && code <= 16 ? (__u32)code + 1 : 0;
+}
+
 /* func (t *http2Client) closeStream(s *Stream, err error, rst bool, rstCode http2.ErrCode, st *status.Status, mdata map[string][]string, eosReceived bool) */
 SEC("uprobe")
 int uprobe_transport_http2client_closestream(struct pt_regs *ctx)
@@ -328,7 +345,7 @@ int uprobe_transport_http2client_closestream(struct pt_regs *ctx)
 	k.conn = conn_key(t, cfg->cli_conn);
 	if (bpf_probe_read_user(&k.stream, sizeof(k.stream), (void *)(s + cfg->st_id)))
 		return 0;
-	emit_close(ctx, cfg, &k, 0, (__u8)(rst & 1), (__u32)code);
+	emit_close(ctx, cfg, &k, 0, (__u8)(rst & 1), (__u32)code, close_status(ctx, cfg));
 	return 0;
 }
 
@@ -349,6 +366,6 @@ int uprobe_transport_http2server_handlerststream(struct pt_regs *ctx)
 	if (bpf_probe_read_user(&k.stream, sizeof(k.stream), (void *)(f + cfg->fh_stream)) ||
 	    bpf_probe_read_user(&code, sizeof(code), (void *)(f + cfg->rst_code)))
 		return 0;
-	emit_close(ctx, cfg, &k, 1, 1, code);
+	emit_close(ctx, cfg, &k, 1, 1, code, 0);
 	return 0;
 }

@@ -65,9 +65,13 @@ struct gr_cfg {
 	__u32 bw_offset;   /* bufWriter.offset (int): bytes buffered */
 	__u32 br_r;        /* bufio.Reader.r, .w */
 	__u32 br_w;
+	/* The status a client's closeStream is given, when st_known (docs/grpc.md, Status at a reset). */
+	__u32 st_s;        /* grpc internal/status.Status.s (*spb.Status) */
+	__u32 spb_code;    /* genproto googleapis/rpc/status.Status.Code (int32) */
 	struct go_tls_seq_offsets tls_seq;
 	__u8 regabi;
-	__u8 _pad[7];
+	__u8 st_known;     /* st_s and spb_code are known */
+	__u8 _pad[6];
 	location_t oh_t; /* (*http2Server).operateHeaders(frame *MetaHeadersFrame, ...) */
 	location_t oh_frame;
 	location_t wh_l; /* (*loopyWriter).writeHeader(streamID, endStream, hf, onWrite) */
@@ -93,6 +97,7 @@ struct gr_cfg {
 	location_t cs_s;
 	location_t cs_rst;
 	location_t cs_code;
+	location_t cs_st;
 	location_t rs_t; /* (*http2Server).handleRSTStream(f *RSTStreamFrame) */
 	location_t rs_f;
 	struct go_rodata rodata; /* header strings there go as references (go_hdr_block.h) */
@@ -111,7 +116,7 @@ struct gr_event {
 	__u8 side;      /* 0 client, 1 server */
 	__u8 end_stream;
 	__u8 _pad;
-	__u32 count;    /* DATA_IN: messages begun */
+	__u32 count;    /* DATA_IN: messages begun; a client's CLOSE: the grpc status code closeStream was given, plus one (0: unknown) */
 	__u64 n;        /* DATA_IN, MSG_OUT: bytes; CLOSE: the RST_STREAM code */
 };
 

@@ -207,8 +207,11 @@ static __always_inline __u32 walk_messages(struct gr_msg_key *k, __u64 data, __u
 	return msgs;
 }
 
-/* A call ended without trailers: its message walk is dropped and user space told (n: the RST_STREAM code). */
-static __always_inline void emit_close(struct pt_regs *ctx, const struct gr_cfg *cfg, struct gr_msg_key *k, __u8 side, __u8 end_stream, __u32 code)
+/* A call ended without trailers: its message walk is dropped and user space
+ * told (n: the RST_STREAM code; status: the grpc status plus one, 0 unknown).
+ */
+static __always_inline void emit_close(struct pt_regs *ctx, const struct gr_cfg *cfg, struct gr_msg_key *k, __u8 side, __u8 end_stream, __u32 code,
+				       __u32 status)
 {
 	struct gr_event e = {};
 
@@ -217,6 +220,7 @@ static __always_inline void emit_close(struct pt_regs *ctx, const struct gr_cfg 
 	e.side = side;
 	e.end_stream = end_stream;
 	e.n = code;
+	e.count = status;
 	submit(&e);
 }
 

@@ -15,7 +15,7 @@ import type { Hooker, HookerContext, ProbePlan, ProbeSpec, ResolvedValue } from 
 import { GotraceError } from '../../core/errors';
 import { CONN_FIELDS, findTcpConnItab, resolveConnOffsets } from '../../core/offsets/conn-offsets';
 import { argWords } from './locations';
-import { FIELDS, resolveGrpcOffsets, resolveSeqOffsets, resolveWrapConn, SEQ_FIELDS, SIDE_FIELDS, TRANSPORT, WRAP_TYPE } from './offsets';
+import { FIELDS, resolveGrpcOffsets, resolveSeqOffsets, resolveStatusOffsets, resolveWrapConn, SEQ_FIELDS, SIDE_FIELDS, TRANSPORT, WRAP_TYPE } from './offsets';
 import { grpcVersion, knownVersions } from './version';
 
 export interface GrpcConfig {
@@ -34,6 +34,8 @@ export interface GrpcConfig {
   readonly seqOffsets: Partial<Record<keyof typeof SEQ_FIELDS, number>>;
   /** go.itab.*bufio.Reader,io.Reader: the framers read through one; null when unknown (read seqs null). */
   readonly bufReaderItab: number | null;
+  /** internal/status.Status.s and spb.Status.Code: the status a client's closeStream is given; null when unknown. */
+  readonly statusOffsets: { readonly stS: number; readonly spbCode: number } | null;
   /** In struct gr_cfg order: oh_t … w_data_len (server, writeHeader), coh_t … rs_f (client, resets). */
   readonly locations: readonly GoLocation[];
 }
@@ -103,6 +105,9 @@ function planCalls(ctx: HookerContext): ProbePlan {
 
   const seq = resolveSeqOffsets(bin, pins, versions);
   values.push(...seq.values);
+  // Only a client's closeStream reads them.
+  const status = cli ? resolveStatusOffsets(bin, pins, versions) : { offsets: null, values: [] };
+  values.push(...status.values);
   const bufr = itab(bin, '*bufio.Reader', values, 'the framers read through a bufio.Reader: where a header frame sits in it', 'read-side TCP seqs are reported null', 'io.Reader');
 
   const wh = need(bin, '(*loopyWriter).writeHeader');
@@ -124,8 +129,8 @@ function planCalls(ctx: HookerContext): ProbePlan {
     argWords(bin, coh!, 'clientOperateHeaders', [t, { what: 'frame', param: 1 }], values),
     argWords(bin, chd!, 'handleData', [t, { what: 'f', param: 1 }], values),
     argWords(bin, cw!, 'Write', write, values),
-    argWords(bin, cs!, 'closeStream', [t, { what: 's', param: 1 }, { what: 'rst', param: 3, size: 1 }, { what: 'rstCode', param: 4, size: 4 }], values),
-  ] : [unused(2), unused(2), unused(4), unused(4)];
+    argWords(bin, cs!, 'closeStream', [t, { what: 's', param: 1 }, { what: 'rst', param: 3, size: 1 }, { what: 'rstCode', param: 4, size: 4 }, { what: 'st', param: 5 }], values),
+  ] : [unused(2), unused(2), unused(4), unused(5)];
   // struct gr_cfg order: oh, wh, hd, w, coh, chd, cw, cs, rs
   const locations = [srvLocs[0]!, whLocs, srvLocs[1]!, srvLocs[2]!, ...cliLocs, srvLocs[3]!].flat();
   for (const fn of [wh, ...(srv ?? []), ...(cli ?? [])]) values.push({ name: `${fn.name} entry`, value: fn.entry, source: fn.source });
@@ -148,7 +153,7 @@ function planCalls(ctx: HookerContext): ProbePlan {
   const config: GrpcConfig = {
     goidOffset: conn.goid.value, ifaceOff: conn.ifaceOff.value, connFd: conn.connFd.value, netfdPfd: conn.netfdPfd.value, pfdSysfd: conn.pfdSysfd.value,
     tcpConnItab: 'address' in tcp ? tcp.address : null, tlsConnItab: tls, wrapConnItab: wrapItab, wrapConn: wrap?.value ?? 0,
-    pie: bin.elf.elfType === 3, offsets: o, seqOffsets: seq.offsets, bufReaderItab: bufr, locations,
+    pie: bin.elf.elfType === 3, offsets: o, seqOffsets: seq.offsets, bufReaderItab: bufr, statusOffsets: status.offsets, locations,
   };
   return { probes, values, config };
 }

@@ -8,15 +8,17 @@ import { s64OrNull, u32, u64 } from '../../core/plugin-kit/event-words';
 import { encodeRodata, NO_RODATA, RODATA_SIZE, type Rodata, type RodataByPid } from '../../core/plugin-kit/rodata';
 import type { GrpcConfig } from './hooker';
 
-export const CFG_LOCATIONS = 27;
+export const CFG_LOCATIONS = 28;
 /** struct gr_cfg's __u32 offsets after goid_offset, in order (the last three are struct go_tls_seq_offsets). */
 export const U32_NAMES = ['srvConn', 'wrapConn', 'lwSide', 'lwFramer', 'frWriter', 'bwConn', 'mhfHeaders', 'mhfFields', 'fhStream', 'dfData', 'stId',
-  'cliConn', 'rstCode', 'fhFlags', 'fhLength', 'srvFramer', 'cliFramer', 'frFr', 'h2frR', 'bwOffset', 'brR', 'brW', 'tlsRawInput', 'tlsInput', 'readerI'] as const;
+  'cliConn', 'rstCode', 'fhFlags', 'fhLength', 'srvFramer', 'cliFramer', 'frFr', 'h2frR', 'bwOffset', 'brR', 'brW', 'stS', 'spbCode',
+  'tlsRawInput', 'tlsInput', 'readerI'] as const;
 const U32_AT = 52;
-const REGABI_AT = U32_AT + 4 * U32_NAMES.length; // 152
-const LOCATIONS_AT = (REGABI_AT + 8) & ~7; // 160
-const RODATA_AT = LOCATIONS_AT + CFG_LOCATIONS * LOCATION_SIZE; // 376
-export const CFG_SIZE = RODATA_AT + RODATA_SIZE; // 392
+const REGABI_AT = U32_AT + 4 * U32_NAMES.length; // 160
+const ST_KNOWN_AT = REGABI_AT + 1;
+const LOCATIONS_AT = (REGABI_AT + 8) & ~7; // 168
+const RODATA_AT = LOCATIONS_AT + CFG_LOCATIONS * LOCATION_SIZE; // 392
+export const CFG_SIZE = RODATA_AT + RODATA_SIZE; // 408
 /** struct gr_event: DATA_IN, MSG_OUT, CLOSE. */
 export const EVENT_SIZE = 48;
 /** struct gr_hdr_event up to its struct go_hdr_block: the record is this plus the block's used bytes. */
@@ -41,9 +43,10 @@ export function encodeCfg(c: GrpcConfig, itabs: { tcp: bigint; tls: bigint; wrap
   b.writeBigUInt64LE(itabs.wrap, 32);
   b.writeBigUInt64LE(itabs.bufr, 40);
   b.writeUInt32LE(c.goidOffset, 48);
-  const o: Record<string, number | undefined> = { ...c.offsets, ...c.seqOffsets, wrapConn: c.wrapConn };
+  const o: Record<string, number | undefined> = { ...c.offsets, ...c.seqOffsets, ...c.statusOffsets, wrapConn: c.wrapConn };
   U32_NAMES.forEach((n, i) => b.writeUInt32LE(o[n] ?? 0, U32_AT + 4 * i));
   b.writeUInt8(regabi ? 1 : 0, REGABI_AT);
+  b.writeUInt8(c.statusOffsets ? 1 : 0, ST_KNOWN_AT);
   if (c.locations.length !== CFG_LOCATIONS) throw new GotraceError('ERR_PLUGIN_INVALID', `grpc: struct gr_cfg holds ${CFG_LOCATIONS} locations, the plan has ${c.locations.length}; hooker.ts and grpc.h disagree`);
   c.locations.forEach((l, i) => encodeLocation(l).copy(b, LOCATIONS_AT + i * LOCATION_SIZE));
   encodeRodata(rodata, b, RODATA_AT);
@@ -66,7 +69,7 @@ export interface RawEvent {
   readonly kind: EventKind;
   readonly side: number;
   readonly endStream: boolean;
-  /** DATA_IN: messages begun. */
+  /** DATA_IN: messages begun; a client's CLOSE: the grpc status closeStream was given, plus one (0: unknown). */
   readonly count: number;
   /** DATA_IN, MSG_OUT: bytes; CLOSE: the RST_STREAM code. */
   readonly n: number;

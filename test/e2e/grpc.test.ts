@@ -34,8 +34,8 @@ const dir = mkdtempSync(join(tmpdir(), 'gotrace-grpc-e2e-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(stopRuns);
 
-/** The fixture client; it sleeps 300 ms before dialing so the session (attaching after exec) is attached first. */
-function client(path: string, addr: string, tls: boolean, call: string, n: number, c: number, extra: string[] = []): Promise<{ ok: number; failed: number }> {
+/** The fixture client; it sleeps 300 ms before dialing so the session (attaching after exec) is attached first. `statuses` gets the grpc codes its calls ended with, by name. */
+function client(path: string, addr: string, tls: boolean, call: string, n: number, c: number, extra: string[] = [], statuses?: Record<string, number>): Promise<{ ok: number; failed: number }> {
   const p = spawn(path, ['-mode', 'client', '-addr', addr, ...(tls ? ['-tls'] : []), '-call', call, '-n', String(n), '-c', String(c), '-wait', '300ms', ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
   let out = '', err = '';
@@ -47,6 +47,7 @@ function client(path: string, addr: string, tls: boolean, call: string, n: numbe
       clearTimeout(timer);
       const m = /done map\[(.*)\]/.exec(out);
       if (code !== 0 || !m) return rej(new Error(`client ${call} exited ${code}: ${out} ${err}`));
+      for (const [, k, v] of (/status map\[(.*)\]/.exec(out)?.[1] ?? '').matchAll(/(\w+):(\d+)/g)) if (statuses) statuses[k!] = Number(v);
       const get = (k: string) => Number(new RegExp(`${k}:(\\d+)`).exec(m[1]!)?.[1] ?? 0);
       res({ ok: get('true'), failed: get('false') });
     });
@@ -183,6 +184,42 @@ test('grpc-go server and client, cleartext: every call once per side, both sides
 test('grpc-go server and client, TLS through grpc\'s credentials wrapper: the same', (t) => traceRun(t, '', true));
 test('stripped grpc fixture (no DWARF, no module versions), cleartext: grpc 1.33.3 from its user agent, records identical to the unstripped build', (t) => traceRun(t, '-stripped', false));
 test('stripped grpc fixture, TLS: records identical to the unstripped build', (t) => traceRun(t, '-stripped', true));
+
+test('a client deadline: the client reports 4 DEADLINE_EXCEEDED as the caller saw it, though its reset says CANCEL; plain and stripped', async (t) => {
+  if (!requireBpf(t)) return;
+  const plain = join(dir, 'grpc-deadline'), stripped = join(dir, 'grpc-deadline-stripped');
+  copyFileSync(requireBinary(fixture('grpc', '')), plain);
+  copyFileSync(requireBinary(fixture('grpc', '-stripped')), stripped);
+  const { server, addr } = await startListening(plain, ['-mode', 'server'], { cwd: ROOT });
+  try {
+    const g = startRun<Grpc>('grpc', ['--exe', plain, '--exe', stripped]);
+    await g.attached;
+    const seen = [{}, {}] as Record<string, number>[];
+    assert.deepEqual(await client(plain, addr, false, 'deadline', 1, 1, [], seen[0]), { ok: 0, failed: 1 });
+    assert.deepEqual(await client(stripped, addr, false, 'deadline', 1, 1, [], seen[1]), { ok: 0, failed: 1 });
+    assert.deepEqual(seen, [{ DeadlineExceeded: 1 }, { DeadlineExceeded: 1 }], 'the oracle: the status each client saw');
+    await new Promise((r) => setTimeout(r, 500));
+    const s = await g.stop();
+    assert.equal(s.code, 0, s.stderr);
+    const clients = s.records.filter((r) => r.role === 'client'), servers = s.records.filter((r) => r.role === 'server');
+    assert.deepEqual(clients.map((r) => r.exe).sort(), [plain, stripped].sort(), 'one client record per client');
+    for (const r of clients) {
+      const label = JSON.stringify(r);
+      assert.equal(r.method, WATCH, label);
+      assert.equal(r.status, 4, `DEADLINE_EXCEEDED, as the client saw it: ${label}`);
+      assert.equal(r.rstCode, 8, `its RST_STREAM said CANCEL: ${label}`);
+      assert.equal(r.error, undefined, label);
+      assert.deepEqual([r.respMessages, r.respBytes], [1, 7], 'the one SERVING update before the deadline');
+    }
+    // The server's side ends CANCELLED either way: by the client's RST_STREAM, or by its own copy of the deadline (Watch returns Canceled).
+    assert.equal(servers.length, 2, JSON.stringify(servers));
+    for (const r of servers) assert.equal(r.status, 1, JSON.stringify(r));
+  } finally {
+    server.kill();
+  }
+  assert.deepEqual(ourLinks(), [], 'no gotrace links left in the kernel');
+  assert.equal(uprobeEvents(), '', 'no uprobe_events entries');
+});
 
 test('--format pretty: a Watch held open shows in progress on the status line (both sides), then one line per side when cancelled', async (t) => {
   if (!requireBpf(t)) return;
