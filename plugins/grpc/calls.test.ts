@@ -95,6 +95,13 @@ test('a cancelled stream: the server receives RST_STREAM CANCEL, the client send
   a.push(ev({ ...c, streamId: 9, kind: 'close' }));
   assert.equal(got.length, 2);
   assert.equal(a.size, 0);
+  // Nor when tracing stops or the call expires first: frames of a stream with no request seen (a late trailer block too).
+  a.push(ev({ ...c, streamId: 11, kind: 'data-in', n: 7, count: 1 }));
+  a.push(hdrs('in-hdrs', [['grpc-status', '0']], { ...c, streamId: 13, endStream: true }));
+  assert.equal(a.size, 2);
+  a.flush(5000n);
+  assert.equal(got.length, 2);
+  assert.equal(a.size, 0);
 });
 
 test('a client deadline: the reset says CANCEL (8), the status closeStream was given says DEADLINE_EXCEEDED (4); trailers win over both', () => {

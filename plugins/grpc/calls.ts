@@ -219,7 +219,6 @@ export class CallAssembler {
         break;
       }
       case 'close':
-        if (!c.reqSeen) { this.end(c); return; } // its request headers went out before tracing
         // Without trailers, the status is the one closeStream was given (a deadline's 4 where the reset says CANCEL), when BPF could read it.
         this.finish(c, e.ts, c.trailers || e.endStream ? undefined : 'the stream closed without trailers or a reset', c.trailers ? undefined : e.endStream ? e.n : undefined,
           c.trailers || !e.count ? undefined : e.count - 1);
@@ -247,6 +246,9 @@ export class CallAssembler {
   /** closeStatus: the status a client's closeStream was given; else a reset's is what grpc-go maps its code to. */
   private finish(c: Call, endNs: bigint, error?: string, rstCode?: number, closeStatus?: number): void {
     this.end(c);
+    // A client stream whose request headers were never seen began before tracing (or is a late frame of one
+    // that ended): not a call to report, as a server's without its request is not one either.
+    if (!c.reqSeen) return;
     const t = c.trailers ?? NO_TRAILERS, status = t['grpc-status'];
     const code = status !== undefined && /^\d+$/.test(status) ? Number(status) : closeStatus ?? (rstCode !== undefined ? rstStatus(rstCode) : null);
     const r = new CallRecord(c, t, code, error ? null : Number(endNs - c.first.ts));
