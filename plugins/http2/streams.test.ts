@@ -64,7 +64,7 @@ test('client: request trailers join the request; a new request on a reused key r
   assert.equal(out[0]!.reqBodySize, 10);
 });
 
-test('server: request trailers join the request; response fields and status come in one block, trailers leave them alone', () => {
+test('server: request trailers join the request; response fields and status come in one block, trailers go to respTrailers', () => {
   const { a, out } = assembler();
   a.push(hdrs('req-headers', [[':method', 'POST'], [':path', '/p'], ['x-r', '1'], ['x-r', '2']], { streamId: 1 }));
   a.push(ev('data-in', { streamId: 1, n: 4 }));
@@ -78,6 +78,7 @@ test('server: request trailers join the request; response fields and status come
   assert.deepEqual(r.reqHeaders, { ':method': 'POST', ':path': '/p', 'x-r': '1, 2', 'x-t': 't' });
   assert.deepEqual(r.respHeaders, { ':status': '201', 'set-cookie': '[redacted]' });
   assert.deepEqual([r.status, r.respTcpSeq, r.reqBodySize, r.respBodySize, r.role], [201, 77, 4, 2, 'server']);
+  assert.deepEqual(r.respTrailers, { 'grpc-status': '0' });
 });
 
 test('a value BPF cut is shown with an ellipsis', () => {
@@ -133,12 +134,17 @@ test('a connection closing reports its open streams, and only its own', () => {
   assert.equal(a.size, 1);
 });
 
-test('client: response trailers end the stream and leave the response headers alone', () => {
+test('client: response trailers end the stream, go to respTrailers and leave the response headers alone', () => {
   const { a, out } = assembler();
   clientRequest(a, 1);
   a.push(hdrs('cresp-headers', [[':status', '200']], { streamId: 1 }));
   a.push(ev('cdata-in', { streamId: 1, n: 5 }));
   a.push(hdrs('cresp-headers', [['grpc-status', '0']], { streamId: 1, endStream: true }));
   assert.equal(out.length, 1);
-  assert.deepEqual([out[0]!.status, out[0]!.respBodySize, out[0]!.respHeaders], [200, 5, { ':status': '200' }]);
+  assert.deepEqual([out[0]!.status, out[0]!.respBodySize, out[0]!.respHeaders, out[0]!.respTrailers], [200, 5, { ':status': '200' }, { 'grpc-status': '0' }]);
+  // A 1xx response is replaced by the final one, not taken for trailers; a stream without trailers has none.
+  clientRequest(a, 3);
+  a.push(hdrs('cresp-headers', [[':status', '103'], ['link', '</a>']], { streamId: 3 }));
+  a.push(hdrs('cresp-headers', [[':status', '200']], { streamId: 3, endStream: true }));
+  assert.deepEqual([out[1]!.status, out[1]!.respHeaders, out[1]!.respTrailers], [200, { ':status': '200' }, {}]);
 });

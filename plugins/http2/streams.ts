@@ -26,6 +26,8 @@ export interface Http2Record {
   readonly streamId: number;
   readonly reqHeaders: Record<string, string>;
   readonly respHeaders: Record<string, string>;
+  /** A response's trailers (a HEADERS block after its headers, RFC 9113 §8.1): gRPC's grpc-status travels here. */
+  readonly respTrailers: Record<string, string>;
   readonly reqBodySize: number;
   readonly respBodySize: number;
   readonly latencyNs: number | null;
@@ -48,6 +50,8 @@ interface Stream {
   readonly begin: RawEvent;
   readonly req: Record<string, string>;
   resp: Record<string, string>;
+  /** Empty until a HEADERS block follows the final response headers. */
+  trailers: Record<string, string>;
   status: number | null;
   respSeq: number | null;
   reqBody: number;
@@ -108,13 +112,16 @@ export class StreamAssembler {
         if (!s.headersDone) {
           this.addFields(s.resp, e.fields);
           if (e.n !== 0) { s.status = e.n; s.respSeq = e.tcpSeq; s.headersDone = true; }
+        } else {
+          this.addFields(s.trailers, e.fields); // after the headers: trailers
         }
         if (e.endStream) this.finish(s, e.ts);
         break;
       case 'cresp-headers':
         // A final response replaces a 1xx one. After the final response this is
-        // its trailers (processTrailers): they only end the stream, as on the server side.
-        if (!s.headersDone) {
+        // its trailers (processTrailers), which end the stream.
+        if (s.headersDone) this.addFields(s.trailers, e.fields);
+        else {
           s.resp = {};
           s.respSeq = e.tcpSeq;
           this.addFields(s.resp, e.fields);
@@ -177,7 +184,7 @@ export class StreamAssembler {
       return;
     }
     if (old) this.finish(old, e.ts, 'the connection was replaced before the stream was answered');
-    const s: Stream = { role, begin: e, req: {}, resp: {}, status: null, respSeq: null, reqBody: 0, respBody: 0, reqEnded: e.endStream, headersDone: false, node: null };
+    const s: Stream = { role, begin: e, req: {}, resp: {}, trailers: {}, status: null, respSeq: null, reqBody: 0, respBody: 0, reqEnded: e.endStream, headersDone: false, node: null };
     this.addFields(s.req, e.fields);
     this.byFramer.add(e.framer, streamKey(e.pid, e.streamId), s);
     s.node = this.open.add(s, e.ts); // may evict the oldest, never s
@@ -193,7 +200,7 @@ export class StreamAssembler {
     this.byFramer.remove(b.framer, streamKey(b.pid, b.streamId), s);
     const rec: Http2Record = {
       type: 'http2', role: s.role, tls: b.tls, method: r[':method'] ?? null, path: r[':path'] ?? null, authority: r[':authority'] ?? null,
-      scheme: r[':scheme'] ?? null, status: error ? null : s.status, streamId: b.streamId, reqHeaders: r, respHeaders: s.resp,
+      scheme: r[':scheme'] ?? null, status: error ? null : s.status, streamId: b.streamId, reqHeaders: r, respHeaders: s.resp, respTrailers: s.trailers,
       reqBodySize: s.reqBody, respBodySize: s.respBody, latencyNs: error && !reset ? null : Number(endNs - b.ts),
       local: b.local, remote: b.remote, fd: b.fd >= 0 ? b.fd : null, reqTcpSeq: b.tcpSeq, respTcpSeq: s.respSeq, pid: b.pid, goid: b.goid, exe: '', ts: 0,
     };
