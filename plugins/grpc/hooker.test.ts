@@ -18,14 +18,9 @@ import { FIELDS } from './offsets';
 import { CFG_SIZE, encodeCfg, EVENT_SIZE, HDR_EVENT_HEAD } from './layout';
 import { CFG_SLOT_PIDS, CFG_SLOTS } from '../../core/plugin-kit/cfg-slots';
 import { btfMapMaxEntries, btfStructSize } from '../../test/support/btf';
+import { dwarfMemberOffset } from '../../test/support/dwarfdump';
 
-/** A struct member's offset as llvm-dwarfdump reads the unstripped fixture's DWARF (the oracle). */
-function dwarfMember(type: string, member: string): number {
-  const out = execFileSync('llvm-dwarfdump', ['--name', type, '--show-children', requireBinary(fixture('grpc'))], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const m = new RegExp(`DW_AT_name\\s+\\("${member}"\\)\\n\\s+DW_AT_data_member_location\\s+\\((\\d+)\\)`).exec(out);
-  assert.ok(m, `llvm-dwarfdump shows ${type}.${member}`);
-  return Number(m[1]);
-}
+const dwarfMember = (type: string, member: string): number => dwarfMemberOffset(requireBinary(fixture('grpc')), type, member);
 
 function outcome(variant: '' | '-stripped' | '-pie', edit: (b: Buffer) => Buffer = (b) => b) {
   const path = requireBinary(fixture('grpc', variant));

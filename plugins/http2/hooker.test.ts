@@ -14,6 +14,7 @@ import type { Http2Config } from './hooker';
 import { CFG_SIZE, encodeCfg } from './layout';
 import { HTTP2_TABLE } from './offsets';
 import { btfStructSize } from '../../test/support/btf';
+import { dwarfMemberOffset } from '../../test/support/dwarfdump';
 
 function plan(variant: '' | '-stripped') {
   const path = requireBinary(fixture('http2', variant));
@@ -55,6 +56,8 @@ test('with DWARF: both http2 copies planned with both sides, offsets from DWARF,
   assert.notEqual(c.tlsConnItab, null);
   assert.notEqual(c.wrapConnItab, null, 'h2c.bufConn is linked in');
   assert.equal(c.wrapConn, 0);
+  // What an h2c server's frames are read through first: bufConn.Reader, where llvm-dwarfdump puts it.
+  assert.equal(c.wrapReader, dwarfMemberOffset(requireBinary(fixture('http2')), 'golang.org/x/net/http2/h2c.bufConn', 'Reader'));
 });
 
 test('stripped: the bundled copy from the Go 1.19 table; x/net (layout keyed by its own version) is left out and said so', () => {

@@ -33,6 +33,8 @@ export interface Http2Config {
   /** The *h2c.bufConn itab and where it keeps the conn it wraps; null: not in the binary or not known. */
   readonly wrapConnItab: number | null;
   readonly wrapConn: number;
+  /** h2c.bufConn.Reader, the read-ahead an h2c server's frames are read through first; 0: unknown (h2c request seqs null). */
+  readonly wrapReader: number;
   readonly pie: boolean;
   readonly gens: readonly GenConfig[];
   /** The attach cookie of each planned probe, by index: its generation. */
@@ -44,18 +46,38 @@ export interface Http2Config {
  * bytes first); its embedded net.Conn leads to the fd. Null when the binary
  * has no h2c or its layout is unknown: those conns then have no fd.
  */
-function findWrapConn(bin: GoBinary, pins: Readonly<Record<string, number>> | undefined, values: ResolvedValue[]): { itab: number | null; off: number } {
+function findWrapConn(bin: GoBinary, pins: Readonly<Record<string, number>> | undefined, values: ResolvedValue[]): { itab: number | null; off: number; reader: number } {
   const r = findItab(bin, '*golang.org/x/net/http2/h2c.bufConn', 'net.Conn');
-  if (!('address' in r)) return { itab: null, off: 0 };
+  if (!('address' in r)) return { itab: null, off: 0, reader: 0 };
   try {
     const o = resolveStructOffset(bin, 'golang.org/x/net/http2/h2c.bufConn.Conn', { pins });
     values.push({ name: r.symbol, value: `0x${r.address.toString(16)}`, source: 'symtab', detail: 'h2c server conns are unwrapped to reach the fd' });
     values.push({ name: o.field, value: o.value, source: o.source, detail: o.detail });
-    return { itab: r.address, off: o.value };
+    return { itab: r.address, off: o.value, reader: h2cReader(bin, pins, values) };
   } catch (e) {
     if (!(e instanceof GotraceError)) throw e;
     values.push({ name: r.symbol, value: null, source: 'derived', detail: `h2c server conns give no fd: ${e.message}` });
-    return { itab: null, off: 0 };
+    return { itab: null, off: 0, reader: 0 };
+  }
+}
+
+/**
+ * h2c.bufConn.Reader: an h2c server's frames are read through it until the
+ * bytes h2c read ahead run out (x/net 0.7: bufConn{net.Conn; *bufio.Reader}).
+ * Optional, DWARF or a pin only (x/net versions that keep a *bufio.ReadWriter
+ * there instead have no such field): 0 leaves h2c request seqs null.
+ */
+function h2cReader(bin: GoBinary, pins: Readonly<Record<string, number>> | undefined, values: ResolvedValue[]): number {
+  const field = 'golang.org/x/net/http2/h2c.bufConn.Reader';
+  try {
+    const o = resolveStructOffset(bin, field, { pins });
+    if (o.value === 0) throw new GotraceError('ERR_OFFSET_UNKNOWN', `${field} at 0 is not the layout read here`);
+    values.push({ name: o.field, value: o.value, source: o.source, detail: `${o.detail} (h2c request seqs: frames are read through it first)` });
+    return o.value;
+  } catch (e) {
+    if (!(e instanceof GotraceError)) throw e;
+    values.push({ name: field, value: null, source: 'derived', detail: `unknown: h2c servers' request seqs are reported null (${e.message})` });
+    return 0;
   }
 }
 
@@ -124,7 +146,7 @@ export const streamsHooker: Hooker = {
     if (!gens.length) throw errors[0] ?? new GotraceError('ERR_SYMBOL_NOT_FOUND', 'no http2 server or client in the binary; the rule\'s checker should have required one', { file: bin.path });
     const config: Http2Config = {
       goidOffset: conn.goid.value, ifaceOff: conn.ifaceOff.value, connFd: conn.connFd.value, netfdPfd: conn.netfdPfd.value, pfdSysfd: conn.pfdSysfd.value,
-      tcpConnItab: 'address' in tcp ? tcp.address : null, tlsConnItab: tls, wrapConnItab: wrap.itab, wrapConn: wrap.off, pie: bin.elf.elfType === 3, gens, cookies,
+      tcpConnItab: 'address' in tcp ? tcp.address : null, tlsConnItab: tls, wrapConnItab: wrap.itab, wrapConn: wrap.off, wrapReader: wrap.reader, pie: bin.elf.elfType === 3, gens, cookies,
     };
     return { probes, values, config };
   },

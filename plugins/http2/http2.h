@@ -60,6 +60,7 @@ struct h2_cfg {
 	__u32 bw_n;        /* bufio.Writer.n: bytes buffered */
 	__u32 br_r;        /* bufio.Reader.r, .w: read and write positions in its buf */
 	__u32 br_w;
+	__u32 wrap_reader; /* h2c.bufConn.Reader (*bufio.Reader, nil once drained); 0: unknown, h2c request seqs null */
 	struct go_tls_seq_offsets tls_seq;
 	__u8 regabi;
 	__u8 _pad[3];

@@ -114,15 +114,36 @@ static __always_inline void conn_info(const struct h2_cfg *cfg, __u32 pid, __u64
 	e->addrs = v.addrs;
 }
 
-/* The wire seq of a HEADERS frame of frame_len bytes just read from the
- * conn: straight from it (the server's framer), or through the bufio.Reader
- * br (the client's). Not through h2c's wrapper, whose own buffer hides it.
+/* What an h2c server's framer reads through: x/net's h2c hands the http2
+ * server the accepted conn as a *bufConn {net.Conn; *bufio.Reader} whose
+ * Read drains the bytes h2c read ahead from that Reader, then sets it nil
+ * and reads the conn straight. *br: the Reader, or 0 once drained. -1:
+ * not an h2c conn, or its layout unknown.
+ * https://github.com/golang/net/blob/v0.7.0/http2/h2c/h2c.go
  */
-static __always_inline void read_seq(const struct h2_cfg *cfg, const struct go_conn_view *c, __u64 br, __u64 frame_len, struct h2_event *h)
+static __always_inline int h2c_reader(const struct h2_cfg *cfg, const struct go_conn_view *c, __u64 base, __u32 off, __u64 *br)
+{
+	__u64 iface[2] = {};
+
+	if (!cfg->wrap_reader || !cfg->wrap_itab || c->tls_conn ||
+	    bpf_probe_read_user(iface, sizeof(iface), (void *)(base + off)) || iface[0] != cfg->wrap_itab || !iface[1] ||
+	    bpf_probe_read_user(br, sizeof(*br), (void *)(iface[1] + cfg->wrap_reader)))
+		return -1;
+	return 0;
+}
+
+/* The wire seq of a HEADERS frame of frame_len bytes just read from the
+ * conn at base + off: straight from it (the server's framer), through the
+ * bufio.Reader br (the client's), or through h2c's wrapper (h2c_reader).
+ */
+static __always_inline void read_seq(const struct h2_cfg *cfg, const struct go_conn_view *c, __u64 base, __u32 off, __u64 br, __u64 frame_len,
+				     struct h2_event *h)
 {
 	__u32 seq = 0;
 
-	if (c->wrapped || go_read_frame_seq(c->tls_conn, c->sk, br, cfg->br_r, cfg->br_w, &cfg->tls_seq, frame_len, &seq))
+	if (c->wrapped && (br || h2c_reader(cfg, c, base, off, &br)))
+		return;
+	if (go_read_frame_seq(c->tls_conn, c->sk, br, cfg->br_r, cfg->br_w, &cfg->tls_seq, frame_len, &seq))
 		return;
 	h->tcp_seq = seq;
 	h->seq_ok = 1;
@@ -170,7 +191,7 @@ static __always_inline void emit_headers(struct pt_regs *ctx, const struct h2_cf
 	if (conn_off) {
 		conn_info(cfg, pid, conn_base, conn_off, e, &c);
 		if (length)
-			read_seq(cfg, &c, br, 9 + (__u64)length, &e->h);
+			read_seq(cfg, &c, conn_base, conn_off, br, 9 + (__u64)length, &e->h);
 	}
 	fbuf = bpf_map_lookup_elem(&h2_hf_scratch, &zero);
 	if (!fbuf)

@@ -10,7 +10,7 @@ import type { GenConfig, Http2Config } from './hooker';
 /** struct h2_cfg's __u32 offsets after goid_offset, in order. */
 export const OFFSET_NAMES = ['scConn', 'scFramer', 'mhfHeaders', 'mhfFields', 'fhStream', 'dfData', 'wrhStream', 'wrhCode', 'wrhEnd', 'ccTconn', 'ccFr', 'rlCc', 'fhFlags', 'rstCode', 'wrapConn',
   // TCP seqs; tlsRawInput, tlsInput, readerI are struct go_tls_seq_offsets.
-  'fhLength', 'ccBw', 'ccBr', 'scBw', 'bfwBw', 'bwN', 'brR', 'brW', 'tlsRawInput', 'tlsInput', 'readerI'] as const;
+  'fhLength', 'ccBw', 'ccBr', 'scBw', 'bfwBw', 'bwN', 'brR', 'brW', 'wrapReader', 'tlsRawInput', 'tlsInput', 'readerI'] as const;
 export type OffsetName = (typeof OFFSET_NAMES)[number];
 /** struct h2_cfg's location_t fields, in order. */
 export const LOCATION_NAMES = [
@@ -20,8 +20,8 @@ export const LOCATION_NAMES = [
 ] as const;
 export type LocationName = (typeof LOCATION_NAMES)[number];
 
-const REGABI_AT = 36 + 4 * OFFSET_NAMES.length; // 140
-const WRAP_ITAB_AT = (REGABI_AT + 1 + 7) & ~7; // 144
+const REGABI_AT = 36 + 4 * OFFSET_NAMES.length; // 144
+const WRAP_ITAB_AT = (REGABI_AT + 1 + 7) & ~7; // 152
 const LOCATIONS_AT = WRAP_ITAB_AT + 8;
 const RODATA_AT = LOCATIONS_AT + LOCATION_NAMES.length * LOCATION_SIZE;
 export const CFG_SIZE = RODATA_AT + RODATA_SIZE;
@@ -58,7 +58,7 @@ export function encodeCfg(c: Http2Config, g: GenConfig, itabs: { tcp: bigint; tl
   b.writeUInt32LE(c.pfdSysfd, 20);
   b.writeBigUInt64LE(itabs.tls, 24);
   b.writeUInt32LE(c.goidOffset, 32);
-  OFFSET_NAMES.forEach((n, i) => b.writeUInt32LE((n === 'wrapConn' ? c.wrapConn : g.offsets[n]) ?? 0, 36 + 4 * i));
+  OFFSET_NAMES.forEach((n, i) => b.writeUInt32LE((n === 'wrapConn' ? c.wrapConn : n === 'wrapReader' ? c.wrapReader : g.offsets[n]) ?? 0, 36 + 4 * i));
   b.writeUInt8(regabi ? 1 : 0, REGABI_AT);
   b.writeBigUInt64LE(c.wrapConnItab === null ? 0n : itabs.wrap, WRAP_ITAB_AT);
   LOCATION_NAMES.forEach((n, i) => {
