@@ -121,4 +121,89 @@ static __always_inline int go_write_frame_seq(bool tls, struct sock *sk, __u64 b
 	return 0;
 }
 
+/* Writer side beyond the first record. crypto/tls's writeRecordLocked cuts
+ * a Write into records of maxPayloadSizeForWrite() bytes each, sending each
+ * as it is sealed: with dynamic record sizing (the default), until bytesSent
+ * reaches 128 KiB, record number packetsSent carries
+ * min(payloadBytes * (packetsSent + 1), 16384) bytes and bumps packetsSent,
+ * after that 16384. For TLS 1.3 payloadBytes is 1208 (tcpMSSEstimate) - 5
+ * (header) - 16 (AES-GCM's and ChaCha20-Poly1305's tag) - 1 (the inner
+ * content type) = 1186, and a record adds 22 bytes on the wire. TLS 1.2's
+ * overhead depends on the cipher, so only TLS 1.3 is computed here.
+ * https://github.com/golang/go/blob/go1.19/src/crypto/tls/conn.go (maxPayloadSizeForWrite, writeRecordLocked)
+ */
+#define GO_TLS13_PAYLOAD 1186
+#define GO_TLS13_RECORD_EXTRA 22
+#define GO_TLS_MAX_PLAINTEXT 16384
+#define GO_TLS_BOOST_AFTER (128 * 1024)
+#define GO_TLS_WRITE_RECORDS 64 /* records walked: >1 MiB into a write */
+
+struct go_tls_write_offsets {
+	__u32 vers;         /* crypto/tls.Conn.vers (uint16) */
+	__u32 bytes_sent;   /* crypto/tls.Conn.bytesSent (int64), packetsSent right after it */
+	__u32 packets_sent; /* crypto/tls.Conn.packetsSent (int64) */
+	__u32 config;       /* crypto/tls.Conn.config (*Config) */
+	__u32 dyn_off;      /* crypto/tls.Config.DynamicRecordSizingDisabled (bool) */
+};
+
+/* One record of the walk below, as bpf_loop's callback: verified once,
+ * where an unrolled or bounded loop with these branches outgrew the
+ * verifier's budget inside the programs that call it.
+ */
+struct go_tls_write_walk {
+	__u64 off, len; /* the bytes looked for, in the Write's data */
+	__u64 pos;      /* data bytes before the current record */
+	__u64 sent, pkts;
+	__u32 seq;      /* the current record's wire seq */
+	__u8 fixed;     /* DynamicRecordSizingDisabled */
+	__s8 found;     /* 1 found, -1 split across records, 0 not yet */
+};
+
+static long go_tls_write_step(__u64 i, void *ctx)
+{
+	struct go_tls_write_walk *w = ctx;
+	__u64 m = GO_TLS_MAX_PLAINTEXT;
+
+	if (!w->fixed && w->sent < GO_TLS_BOOST_AFTER) {
+		if (w->pkts <= 1000 && GO_TLS13_PAYLOAD * (w->pkts + 1) < m)
+			m = GO_TLS13_PAYLOAD * (w->pkts + 1);
+		w->pkts++;
+	}
+	if (w->off < w->pos + m) {
+		w->found = w->off + w->len > w->pos + m ? -1 : 1;
+		return 1;
+	}
+	w->pos += m;
+	w->seq += (__u32)(m + GO_TLS13_RECORD_EXTRA);
+	w->sent += m + GO_TLS13_RECORD_EXTRA;
+	return 0;
+}
+
+/* The wire seq of the record a Write about to start on tls_conn puts the
+ * bytes [off, off + len) of its data in, when they all land in one record;
+ * valid while nothing else writes to the Conn before that Write (the
+ * caller's Go code guarantees it). 0 and *seq when proven, -1 otherwise.
+ */
+static __always_inline int go_tls13_write_seq(__u64 tls_conn, const struct go_tls_write_offsets *o, struct sock *sk, __u64 off, __u64 len, __u32 *seq)
+{
+	struct go_tls_write_walk w = { .off = off, .len = len };
+	__u64 counts[2] = {}, config = 0;
+	__u16 vers = 0;
+
+	if (!tls_conn || !sk || !o->bytes_sent || o->packets_sent != o->bytes_sent + 8 || !o->vers || !o->config || !o->dyn_off ||
+	    bpf_probe_read_user(&vers, sizeof(vers), (void *)(tls_conn + o->vers)) || vers != 0x0304 ||
+	    bpf_probe_read_user(counts, sizeof(counts), (void *)(tls_conn + o->bytes_sent)) ||
+	    bpf_probe_read_user(&config, sizeof(config), (void *)(tls_conn + o->config)) || !config ||
+	    bpf_probe_read_user(&w.fixed, sizeof(w.fixed), (void *)(config + o->dyn_off)))
+		return -1;
+	w.sent = counts[0];
+	w.pkts = counts[1];
+	w.seq = go_tcp_write_seq(sk);
+	bpf_loop(GO_TLS_WRITE_RECORDS, go_tls_write_step, &w, 0);
+	if (w.found != 1)
+		return -1;
+	*seq = w.seq;
+	return 0;
+}
+
 #endif /* __GOTRACE_GO_TLS_SEQ_H */

@@ -47,3 +47,12 @@ export const TLS_SEQ_STD_FIELDS = {
   tlsInput: 'crypto/tls.Conn.input',
   readerI: 'bytes.Reader.i',
 } as const;
+
+/** Where a TLS write's records fall (struct go_tls_write_offsets, bpf/include/go_tls_seq.h), in its order. */
+export const TLS_WRITE_STD_FIELDS = {
+  tlsVers: 'crypto/tls.Conn.vers',
+  tlsBytesSent: 'crypto/tls.Conn.bytesSent',
+  tlsPacketsSent: 'crypto/tls.Conn.packetsSent',
+  tlsConfig: 'crypto/tls.Conn.config',
+  tlsDynOff: 'crypto/tls.Config.DynamicRecordSizingDisabled',
+} as const;

@@ -145,6 +145,22 @@ static __always_inline int loopy_conn(const struct gr_cfg *cfg, __u32 pid, __u64
 	return 0;
 }
 
+/* A TLS block past the first record of loopy's next write: the flush is the
+ * bufWriter's buffer from its start, and holds the whole block when it fits
+ * in the buffer's 2 * batchSize bytes (bufWriter.Write copies, then flushes
+ * once offset reaches batchSize). Nothing else writes to the conn meanwhile:
+ * loopy is its only writer.
+ */
+static __always_inline int tls_later_record(const struct gr_cfg *cfg, const struct go_conn_cached *v, __u64 buffered, __u64 len, __u32 *seq)
+{
+	__u64 batch = 0;
+
+	if (!v->c.tls_conn || !cfg->bw_batch || bpf_probe_read_user(&batch, sizeof(batch), (void *)(v->aux + cfg->bw_batch)) ||
+	    batch > (1 << 24) || buffered + len > 2 * batch)
+		return -1;
+	return go_tls13_write_seq(v->c.tls_conn, &cfg->tls_w, v->c.sk, buffered, len, seq);
+}
+
 /* func (l *loopyWriter) writeHeader(streamID uint32, endStream bool, hf []hpack.HeaderField, onWrite func()) error
  * Runs on loopy's goroutine, whose goid no record shows: none is read.
  */
@@ -187,9 +203,11 @@ int uprobe_transport_loopywriter_writeheader(struct pt_regs *ctx)
 	 * (loopy flushes only when its buffer fills or its queue empties).
 	 */
 	if (cfg->bw_offset && bound < (1 << 20) &&
-	    !bpf_probe_read_user(&buffered, sizeof(buffered), (void *)(v.aux + cfg->bw_offset)) && buffered < (1 << 24) &&
-	    !go_write_frame_seq(v.c.tls_conn != 0, v.c.sk, buffered, 9 + bound, &e->tcp_seq))
-		e->seq_ok = 1;
+	    !bpf_probe_read_user(&buffered, sizeof(buffered), (void *)(v.aux + cfg->bw_offset)) && buffered < (1 << 24)) {
+		if (!go_write_frame_seq(v.c.tls_conn != 0, v.c.sk, buffered, 9 + bound, &e->tcp_seq) ||
+		    !tls_later_record(cfg, &v, buffered, 9 + bound, &e->tcp_seq))
+			e->seq_ok = 1;
+	}
 	emit_hdr(s, e);
 	return 0;
 }

@@ -68,6 +68,8 @@ struct gr_cfg {
 	/* The status a client's closeStream is given, when st_known (docs/grpc.md, Status at a reset). */
 	__u32 st_s;        /* grpc internal/status.Status.s (*spb.Status) */
 	__u32 spb_code;    /* genproto googleapis/rpc/status.Status.Code (int32) */
+	__u32 bw_batch;    /* bufWriter.batchSize (int): a flush holds up to twice that */
+	struct go_tls_write_offsets tls_w; /* a block past a TLS write's first record (go_tls13_write_seq) */
 	struct go_tls_seq_offsets tls_seq;
 	__u8 regabi;
 	__u8 st_known;     /* st_s and spb_code are known */

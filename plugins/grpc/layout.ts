@@ -12,13 +12,13 @@ export const CFG_LOCATIONS = 28;
 /** struct gr_cfg's __u32 offsets after goid_offset, in order (the last three are struct go_tls_seq_offsets). */
 export const U32_NAMES = ['srvConn', 'wrapConn', 'lwSide', 'lwFramer', 'frWriter', 'bwConn', 'mhfHeaders', 'mhfFields', 'fhStream', 'dfData', 'stId',
   'cliConn', 'rstCode', 'fhFlags', 'fhLength', 'srvFramer', 'cliFramer', 'frFr', 'h2frR', 'bwOffset', 'brR', 'brW', 'stS', 'spbCode',
-  'tlsRawInput', 'tlsInput', 'readerI'] as const;
+  'bwBatch', 'tlsVers', 'tlsBytesSent', 'tlsPacketsSent', 'tlsConfig', 'tlsDynOff', 'tlsRawInput', 'tlsInput', 'readerI'] as const;
 const U32_AT = 52;
-const REGABI_AT = U32_AT + 4 * U32_NAMES.length; // 160
+const REGABI_AT = U32_AT + 4 * U32_NAMES.length; // 184
 const ST_KNOWN_AT = REGABI_AT + 1;
-const LOCATIONS_AT = (REGABI_AT + 8) & ~7; // 168
-const RODATA_AT = LOCATIONS_AT + CFG_LOCATIONS * LOCATION_SIZE; // 392
-export const CFG_SIZE = RODATA_AT + RODATA_SIZE; // 408
+const LOCATIONS_AT = (REGABI_AT + 8) & ~7; // 192
+const RODATA_AT = LOCATIONS_AT + CFG_LOCATIONS * LOCATION_SIZE; // 416
+export const CFG_SIZE = RODATA_AT + RODATA_SIZE; // 432
 /** struct gr_event: DATA_IN, MSG_OUT, CLOSE. */
 export const EVENT_SIZE = 48;
 /** struct gr_hdr_event up to its struct go_hdr_block: the record is this plus the block's used bytes. */

@@ -7,7 +7,7 @@
 // is tabled from our fixture's DWARF (docs/offset-tables.md, Measured values).
 import type { GoBinary } from '../../core/binary/go-binary';
 import { GotraceError } from '../../core/errors';
-import { TLS_SEQ_STD_FIELDS } from '../../core/offsets/conn-offsets';
+import { TLS_SEQ_STD_FIELDS, TLS_WRITE_STD_FIELDS } from '../../core/offsets/conn-offsets';
 import { resolveOptionalOffsets, resolveStructOffset, type KnownVersion, type ResolvedOffset } from '../../core/offsets/struct-offset';
 import { GO_STD_TABLE, GRPC_TABLE, X_NET_HTTP2_TABLE } from '../../core/offsets/tables';
 import type { ResolvedValue } from '../../core/engine/plugin';
@@ -89,6 +89,9 @@ export const SEQ_FIELDS = {
   h2frR: `${H2}.Framer.r`,
   bwOffset: `${TRANSPORT}.bufWriter.offset`,
   ...TLS_SEQ_STD_FIELDS,
+  // A TLS block past its write's first record (go_tls13_write_seq): no table has these, so DWARF or pins only.
+  bwBatch: `${TRANSPORT}.bufWriter.batchSize`,
+  ...TLS_WRITE_STD_FIELDS,
 } as const;
 
 export function resolveSeqOffsets(bin: GoBinary, pins: Pins, versions: Versions = {}): { offsets: Partial<Record<keyof typeof SEQ_FIELDS, number>>; values: ResolvedValue[] } {

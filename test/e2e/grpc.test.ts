@@ -111,10 +111,11 @@ async function traceRun(t: TestContext, variant: '' | '-stripped', tls: boolean)
       if (clients.filter((x) => x.local === c.local).length <= 5) assert.ok(known, `a call alone on its connection has every seq: ${label}`);
     }
     // The sequential calls all carry both seqs on both sides (asserted above per connection). Of the 200
-    // concurrent ones, cleartext all do; under TLS only those whose block sits in the first record of a
-    // write (loopy batches many blocks per write), the rest null (docs/tcp-seqs.md).
+    // concurrent ones, cleartext all do. Under TLS loopy batches many blocks per write, and a block is
+    // placed in its write's records from the tls.Conn's record sizing (TLS 1.3); one that straddles two
+    // records has none (docs/tcp-seqs.md): 200-208 of 208 in runs here, so 170 leaves room for batching.
     t.diagnostic(`calls with all four seqs known and equal: ${seqsKnown} of 208`);
-    assert.ok(tls ? seqsKnown >= 8 : seqsKnown === 208, `calls carrying matching seqs: ${seqsKnown} of 208`);
+    assert.ok(tls ? seqsKnown >= 170 : seqsKnown === 208, `calls carrying matching seqs: ${seqsKnown} of 208`);
     for (const r of s.records) {
       const label = JSON.stringify(r);
       assert.equal(r.tls, tls, label);

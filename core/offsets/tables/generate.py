@@ -169,6 +169,7 @@ MEASURED={'grpc':[
   ('google.golang.org/grpc/internal/transport.http2Client.framer',168),
   ('google.golang.org/grpc/internal/transport.framer.fr',8),
   ('google.golang.org/grpc/internal/transport.bufWriter.offset',24),
+  ('google.golang.org/grpc/internal/transport.bufWriter.batchSize',32),
   ('golang.org/x/net/http2.Framer.r',0),
   ('golang.org/x/net/http2.FrameHeader.Length',4),
  ]}
@@ -178,7 +179,10 @@ for t,ms in MEASURED.items():
 # The std fields HTTP/2's TCP seqs read (docs/tcp-seqs.md); no public source
 # lists them. Measured on the one toolchain here, keyed to it alone.
 MEASURED_GO_SRC='measured: DWARF of build/fixtures/http2 (Go 1.19.8)'
-for f,v in [('crypto/tls.Conn.rawInput',632),('crypto/tls.Conn.input',672),('bufio.Writer.n',40),('bufio.Reader.r',40),('bufio.Reader.w',48),('bytes.Reader.i',24)]:
+# and where a TLS write's records fall (bpf/include/go_tls_seq.h, go_tls13_write_seq)
+for f,v in [('crypto/tls.Conn.rawInput',632),('crypto/tls.Conn.input',672),('bufio.Writer.n',40),('bufio.Reader.r',40),('bufio.Reader.w',48),('bytes.Reader.i',24),
+            ('crypto/tls.Conn.vers',64),('crypto/tls.Conn.config',72),('crypto/tls.Conn.bytesSent',784),('crypto/tls.Conn.packetsSent',792),
+            ('crypto/tls.Config.DynamicRecordSizingDisabled',280)]:
   tables['go-std'].setdefault(f,[]).append({'versions':'>=1.19.8 <=1.19.8','value':v,'source':MEASURED_GO_SRC,'_derived':True})
 for f,s in DROP: RES['go-std'].append({'field':f,'dropped':FILE[s],'from':DROP[(f,s)][0],'why':DROP[(f,s)][1]})
 
