@@ -26,7 +26,9 @@ function plan(variant: '' | '-stripped') {
 
 const FIXTURE_OFFSETS = { scConn: 16, scFramer: 72, mhfHeaders: 0, mhfFields: 8, fhStream: 8, fhFlags: 2, dfData: 16, rstCode: 12, wrhStream: 0, wrhCode: 8, wrhEnd: 48, ccTconn: 8, ccFr: 304, rlCc: 0,
   // TCP seqs (optional offsets): the frames and writers of this copy, and bufio, bytes and crypto/tls of Go 1.19.8.
-  fhLength: 4, ccBr: 200, ccBw: 296, scBw: 32, bfwBw: 16, bwN: 40, brR: 40, brW: 48, tlsRawInput: 632, tlsInput: 672, readerI: 24 };
+  fhLength: 4, ccBr: 200, ccBw: 296, scBw: 32, bfwBw: 16, bwN: 40, brR: 40, brW: 48, tlsRawInput: 632, tlsInput: 672, readerI: 24,
+  // where a TLS write's records fall (go_tls13_write_seq)
+  bwBuf: 16, tlsVers: 64, tlsBytesSent: 784, tlsPacketsSent: 792, tlsConfig: 72, tlsDynOff: 280 };
 
 test('with DWARF: both http2 copies planned with both sides, offsets from DWARF, one cookie per probe', () => {
   const p = plan('');

@@ -145,13 +145,17 @@ static __always_inline void write_start(const struct h2_cfg *cfg, __u32 pid, __u
 		return;
 	wr->sk = (__u64)v.c.sk;
 	wr->tls = v.c.tls_conn != 0;
+	wr->tls_conn = v.c.tls_conn;
 	wr->write_seq = go_tcp_write_seq(v.c.sk);
 	wr->buffered = (__u32)n;
 }
 
 /* ... and ends: plain, the frame's first byte is write_seq + buffered. TLS,
  * the next flush starts a record at write_seq, which holds the frame if
- * nothing was flushed meanwhile and the frame ends within its first record.
+ * nothing was flushed meanwhile and the frame ends within its first record;
+ * further in, the frame's bytes [buffered, n) of the flush are placed among
+ * its records as crypto/tls will cut them (TLS 1.3): the serve goroutine is
+ * the conn's only writer, and a flush sends the buffer from its start.
  */
 static __always_inline void write_end(const struct h2_cfg *cfg, const struct h2_wr *wr, struct h2_event *e)
 {
@@ -166,10 +170,14 @@ static __always_inline void write_end(const struct h2_cfg *cfg, const struct h2_
 		return;
 	}
 	n = server_buffered(cfg, wr->sc);
-	if (n < 0 || n > GO_TLS_FIRST_RECORD || go_tcp_write_seq(sk) != wr->write_seq)
+	if (n < 0 || go_tcp_write_seq(sk) != wr->write_seq)
 		return;
-	e->tcp_seq = wr->write_seq;
-	e->seq_ok = 1;
+	if (n <= GO_TLS_FIRST_RECORD) {
+		e->tcp_seq = wr->write_seq;
+		e->seq_ok = 1;
+	} else if (n > wr->buffered && !go_tls13_write_seq(wr->tls_conn, &cfg->tls_w, sk, wr->buffered, n - wr->buffered, &e->tcp_seq)) {
+		e->seq_ok = 1;
+	}
 }
 
 /* func (w *writeResHeaders) writeFrame(ctx writeContext) error; ctx's data is the *serverConn. */
@@ -218,6 +226,7 @@ int uprobe_http2_writeresheaders_writeframe(struct pt_regs *ctx)
 	wr->sc = sc;
 	wr->sk = 0;
 	wr->tls = 0;
+	wr->tls_conn = 0;
 	wr->write_seq = 0;
 	wr->buffered = 0;
 	write_start(cfg, pid, sc, wr);

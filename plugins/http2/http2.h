@@ -61,6 +61,8 @@ struct h2_cfg {
 	__u32 br_r;        /* bufio.Reader.r, .w: read and write positions in its buf */
 	__u32 br_w;
 	__u32 wrap_reader; /* h2c.bufConn.Reader (*bufio.Reader, nil once drained); 0: unknown, h2c request seqs null */
+	__u32 bw_buf;      /* bufio.Writer.buf ([]byte): its len is what one flush holds */
+	struct go_tls_write_offsets tls_w; /* a HEADERS frame past a TLS write's first record (go_tls13_write_seq) */
 	struct go_tls_seq_offsets tls_seq;
 	__u8 regabi;
 	__u8 _pad[3];
@@ -154,6 +156,7 @@ struct h2_wr {
 	__u64 code;
 	__u64 sc;        /* the *serverConn: its bufio.Writer again at the RET */
 	__u64 sk;        /* the socket (struct sock *), 0 when unknown */
+	__u64 tls_conn;  /* the *tls.Conn, 0 when not TLS */
 	__u32 stream_id;
 	__u8 end_stream;
 	__u8 gen;

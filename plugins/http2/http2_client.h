@@ -52,6 +52,20 @@ int uprobe_http2_clientconn_writeheader(struct pt_regs *ctx)
 	return 0;
 }
 
+/* A TLS request HEADERS past the first record of cc.bw's next flush: the
+ * flush sends the buffer from its start, and holds the whole frame when it
+ * fits the buffer (bufio.Writer copies what fits, and flushes a full one
+ * before copying the rest). cc.wmu makes this goroutine the conn's writer.
+ */
+static __always_inline int tls_later_record(const struct h2_cfg *cfg, const struct go_conn_view *c, __u64 bw, __u64 n, __u64 len, __u32 *seq)
+{
+	__u64 cap = 0;
+
+	if (!c->tls_conn || !cfg->bw_buf || bpf_probe_read_user(&cap, sizeof(cap), (void *)(bw + cfg->bw_buf + 8)) || n + len > cap)
+		return -1;
+	return go_tls13_write_seq(c->tls_conn, &cfg->tls_w, c->sk, n, len, seq);
+}
+
 /* func (cc *ClientConn) writeHeaders(streamID uint32, endStream bool, maxFrameSize int, hdrs []byte) error:
  * the request (or its trailers) as one record, with the fields writeHeader gathered.
  */
@@ -89,7 +103,8 @@ int uprobe_http2_clientconn_writeheaders(struct pt_regs *ctx)
 	 */
 	if (cfg->cc_bw && !go_read_arg(ctx, &cfg->wh_hdrs_len, &hdrs_len) &&
 	    !bpf_probe_read_user(&bw, sizeof(bw), (void *)(cc + cfg->cc_bw)) && bw && (n = buffered(cfg, bw)) >= 0 &&
-	    !go_write_frame_seq(c.tls_conn != 0, c.sk, (__u64)n, 9 + hdrs_len, &e->h.tcp_seq))
+	    (!go_write_frame_seq(c.tls_conn != 0, c.sk, (__u64)n, 9 + hdrs_len, &e->h.tcp_seq) ||
+	     !tls_later_record(cfg, &c, bw, (__u64)n, 9 + hdrs_len, &e->h.tcp_seq)))
 		e->h.seq_ok = 1;
 	emit_hdrs(e);
 	if (gathered)

@@ -10,7 +10,9 @@ import type { GenConfig, Http2Config } from './hooker';
 /** struct h2_cfg's __u32 offsets after goid_offset, in order. */
 export const OFFSET_NAMES = ['scConn', 'scFramer', 'mhfHeaders', 'mhfFields', 'fhStream', 'dfData', 'wrhStream', 'wrhCode', 'wrhEnd', 'ccTconn', 'ccFr', 'rlCc', 'fhFlags', 'rstCode', 'wrapConn',
   // TCP seqs; tlsRawInput, tlsInput, readerI are struct go_tls_seq_offsets.
-  'fhLength', 'ccBw', 'ccBr', 'scBw', 'bfwBw', 'bwN', 'brR', 'brW', 'wrapReader', 'tlsRawInput', 'tlsInput', 'readerI'] as const;
+  'fhLength', 'ccBw', 'ccBr', 'scBw', 'bfwBw', 'bwN', 'brR', 'brW', 'wrapReader', 'bwBuf',
+  // struct go_tls_write_offsets
+  'tlsVers', 'tlsBytesSent', 'tlsPacketsSent', 'tlsConfig', 'tlsDynOff', 'tlsRawInput', 'tlsInput', 'readerI'] as const;
 export type OffsetName = (typeof OFFSET_NAMES)[number];
 /** struct h2_cfg's location_t fields, in order. */
 export const LOCATION_NAMES = [
@@ -20,8 +22,8 @@ export const LOCATION_NAMES = [
 ] as const;
 export type LocationName = (typeof LOCATION_NAMES)[number];
 
-const REGABI_AT = 36 + 4 * OFFSET_NAMES.length; // 144
-const WRAP_ITAB_AT = (REGABI_AT + 1 + 7) & ~7; // 152
+const REGABI_AT = 36 + 4 * OFFSET_NAMES.length; // 168
+const WRAP_ITAB_AT = (REGABI_AT + 1 + 7) & ~7; // 176
 const LOCATIONS_AT = WRAP_ITAB_AT + 8;
 const RODATA_AT = LOCATIONS_AT + LOCATION_NAMES.length * LOCATION_SIZE;
 export const CFG_SIZE = RODATA_AT + RODATA_SIZE;

@@ -6,7 +6,7 @@
 import type { GoBinary, ResolvedFunction } from '../../core/binary/go-binary';
 import { findGoFunction } from '../../core/engine/symbol-names';
 import { GotraceError } from '../../core/errors';
-import { TLS_SEQ_STD_FIELDS } from '../../core/offsets/conn-offsets';
+import { TLS_SEQ_STD_FIELDS, TLS_WRITE_STD_FIELDS } from '../../core/offsets/conn-offsets';
 import { resolveOptionalOffsets, resolveStructOffset, type OffsetTable, type ResolvedOffset } from '../../core/offsets/struct-offset';
 import { GO_STD_TABLE } from '../../core/offsets/tables';
 import type { ResolvedValue } from '../../core/engine/plugin';
@@ -111,6 +111,9 @@ export const SEQ_FIELDS = {
   bfwBw: ['bufferedWriter', 'bw'],
   bwN: 'bufio.Writer.n',
   ...TLS_SEQ_STD_FIELDS,
+  // A HEADERS frame past a TLS write's first record (go_tls13_write_seq).
+  bwBuf: 'bufio.Writer.buf',
+  ...TLS_WRITE_STD_FIELDS,
 } as const;
 
 export function resolveSeqOffsets(bin: GoBinary, g: Generation, pins: Readonly<Record<string, number>> | undefined): { offsets: Partial<Record<keyof typeof SEQ_FIELDS, number>>; values: ResolvedValue[] } {

@@ -259,15 +259,17 @@ for (const mode of ['bundled', 'xnet'] as const) test(`Go client, 100 concurrent
   assert.equal(new Set(ids).size, 201);
   const both = pairs(r.client, r.server);
   for (const [c, s] of both) checkAgree(c, s, true);
-  // TCP seqs: a HEADERS frame deep in a large TLS flush has none (docs/tcp-seqs.md), but a seq
-  // one side reports is never contradicted by the other, and most streams have both.
+  // TCP seqs: a HEADERS frame deep in a large TLS flush is placed among the flush's records the way
+  // crypto/tls cuts them (docs/tcp-seqs.md); one that straddles two records has none. A seq one side
+  // reports is never contradicted by the other, and nearly all streams have both (201 of 201 in runs
+  // here; about 87% when only a flush's first record was known).
   for (const [c, s] of both) {
     if (c.reqTcpSeq !== null && s.reqTcpSeq !== null) assert.equal(c.reqTcpSeq, s.reqTcpSeq, `stream ${c.streamId} request`);
     if (c.respTcpSeq !== null && s.respTcpSeq !== null) assert.equal(c.respTcpSeq, s.respTcpSeq, `stream ${c.streamId} response`);
   }
   const known = both.filter(([c, s]) => c.reqTcpSeq !== null && s.reqTcpSeq !== null && c.respTcpSeq !== null && s.respTcpSeq !== null).length;
   t.diagnostic(`streams with all four seqs known: ${known} of ${both.length}`);
-  assert.ok(known >= both.length / 2, `most streams carry matching seqs: ${known} of ${both.length}`);
+  assert.ok(known >= both.length * 0.9, `nearly all streams carry matching seqs: ${known} of ${both.length}`);
   // The streams really overlapped: some began before an earlier one ended.
   const spans = r.client.map((x) => [x.ts, x.ts + x.latencyNs! / 1e6] as const).sort((a, b) => a[0] - b[0]);
   assert.ok(spans.some((sp, i) => i > 0 && sp[0] < spans[i - 1]![1]), 'concurrent streams');

@@ -180,7 +180,7 @@ for t,ms in MEASURED.items():
 # lists them. Measured on the one toolchain here, keyed to it alone.
 MEASURED_GO_SRC='measured: DWARF of build/fixtures/http2 (Go 1.19.8)'
 # and where a TLS write's records fall (bpf/include/go_tls_seq.h, go_tls13_write_seq)
-for f,v in [('crypto/tls.Conn.rawInput',632),('crypto/tls.Conn.input',672),('bufio.Writer.n',40),('bufio.Reader.r',40),('bufio.Reader.w',48),('bytes.Reader.i',24),
+for f,v in [('crypto/tls.Conn.rawInput',632),('crypto/tls.Conn.input',672),('bufio.Writer.n',40),('bufio.Writer.buf',16),('bufio.Reader.r',40),('bufio.Reader.w',48),('bytes.Reader.i',24),
             ('crypto/tls.Conn.vers',64),('crypto/tls.Conn.config',72),('crypto/tls.Conn.bytesSent',784),('crypto/tls.Conn.packetsSent',792),
             ('crypto/tls.Config.DynamicRecordSizingDisabled',280)]:
   tables['go-std'].setdefault(f,[]).append({'versions':'>=1.19.8 <=1.19.8','value':v,'source':MEASURED_GO_SRC,'_derived':True})
