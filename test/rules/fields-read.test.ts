@@ -13,7 +13,7 @@ import { loadRuleDir } from '../../core/engine/rule-loader';
 import { loadPlugins } from '../../core/cli/load-plugins';
 import { ROOT, fixture } from '../support/binaries';
 import { SEQ_FIELDS, genFields } from '../../plugins/http2/offsets';
-import { SEQ_FIELDS as GRPC_SEQ_FIELDS } from '../../plugins/grpc/offsets';
+import { SEQ_FIELDS as GRPC_SEQ_FIELDS, STATUS_FIELDS as GRPC_STATUS_FIELDS } from '../../plugins/grpc/offsets';
 import { FD_READ_AT_RET_FIELDS } from '../../plugins/http1-tls/fd-read';
 import { TLS_CONN_IN } from '../../plugins/http1-tls/hooker';
 
@@ -30,11 +30,12 @@ for (const [name, ruleId, optional] of [
   // crypto/tls.Conn.in is a shortcut too: without it TLS calls walk from their Conn to the socket.
   ['https', 'http1-tls/tls', [...FD_READ_AT_RET_FIELDS, TLS_CONN_IN]],
   ['https', 'http1-tls/tcp', FD_READ_AT_RET_FIELDS],
-  // syscallConn.Conn is optional: without it wrapped conns are reported with no fd.
-  ['grpc', 'grpc/server', ['google.golang.org/grpc/internal/credentials.syscallConn.Conn', ...Object.values(GRPC_SEQ_FIELDS)]],
+  // syscallConn.Conn is optional: without it wrapped conns are reported with no fd. So is the status a
+  // client's closeStream is given (a call closed by a reset then reports the reset's status).
+  ['grpc', 'grpc/server', ['google.golang.org/grpc/internal/credentials.syscallConn.Conn', ...Object.values(GRPC_SEQ_FIELDS), ...Object.values(GRPC_STATUS_FIELDS)]],
   // fieldsRead is the bundled copy's; the fixture also links x/net's copy (keyed by the x/net version) and h2c (optional).
   // x/net's copy and h2c's wrapper are optional (stripped, the bundled copy is traced alone), and so are the TCP seqs' offsets (null seqs without them).
-  ['http2', 'http2/streams', [...genFields({ pkg: 'golang.org/x/net/http2', prefix: '' }), 'golang.org/x/net/http2/h2c.bufConn.Conn',
+  ['http2', 'http2/streams', [...genFields({ pkg: 'golang.org/x/net/http2', prefix: '' }), 'golang.org/x/net/http2/h2c.bufConn.Conn', 'golang.org/x/net/http2/h2c.bufConn.Reader',
     ...[{ pkg: 'golang.org/x/net/http2', prefix: '' as const }, { pkg: 'net/http', prefix: 'http2' as const }].flatMap((g) =>
       Object.values(SEQ_FIELDS).map((f) => (typeof f === 'string' ? f : `${g.pkg}.${g.prefix}${f[0]}.${f[1]}`)))]],
 ] as const) {
