@@ -384,7 +384,10 @@ async function main(): Promise<void> {
       const rows: Row[] = [];
       console.log(`\n[${sc.name}] ${sc.loadDescription}`);
       for (let i = 0; i < REPS; i++) {
-        for (const run of [untraced, traced, (x: Scenario) => floor(x, sites)]) {
+        // traced and floor swap places every rep: a host that drifts within a rep (the floor's uprobe
+        // traps alone moved ±15% between windows a minute apart) then favours neither in the reps' ratios.
+        const pair = [traced, (x: Scenario) => floor(x, sites)];
+        for (const run of [untraced, ...(i % 2 ? pair.reverse() : pair)]) {
           const r = await run(sc);
           rows.push(r);
           console.log(`  rep ${i + 1} ${r.name}: ${r.w.wrk.rps.toFixed(0)} req/s, p99 ${r.w.wrk.p99Ms.toFixed(2)} ms, server CPU ${(r.w.serverCpu * 100).toFixed(0)}%, CPU ${LOAD_CPU} busy ${(r.w.loadCpuBusy * 100).toFixed(0)}%, other on CPU ${SERVER_CPU} ${(r.w.serverCpuOther * 100).toFixed(0)}%${r.g ? `, gotrace CPU ${(r.g.cpu * 100).toFixed(1)}%` : ''}`);
