@@ -238,7 +238,7 @@ export class CallAssembler {
 
   /** Calls open longer than `minAgeNs` (streams, slow calls), oldest first: "grpc client /pkg.Svc/M pid 7 stream 1, 3 responses, 2.0s". */
   inProgress(nowNs: bigint, minAgeNs = 1_000_000_000n): string[] {
-    const open = this.open.nodes().map((n) => n.value).filter((c) => nowNs - c.first.ts >= minAgeNs && (c.reqSeen || c.role === 'server'));
+    const open = this.open.nodes().map((n) => n.value).filter((c) => nowNs - c.first.ts >= minAgeNs && c.reqSeen); // a server call has seen its request
     return open.sort((a, b) => (a.first.ts < b.first.ts ? -1 : 1)).map((c) =>
       `grpc ${c.role} ${c.req[':path'] ?? '?'} pid ${c.first.pid} stream ${c.first.streamId}, ${c.respMessages} responses, ${(Number(nowNs - c.first.ts) / 1e9).toFixed(1)}s`);
   }
